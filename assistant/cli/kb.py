@@ -1,0 +1,183 @@
+"""Knowledge-base commands: ingest, contacts, search, forget, models, demo, ui."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.table import Table
+
+from . import app, console, fail, knowledge_base, out, progress_bar, settings
+
+models_app = typer.Typer(help="Fetch, verify and list local models.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+
+
+@app.command()
+def ingest(
+    paths: List[str] = typer.Argument(..., help="Files or folders; '-' reads pasted text from stdin."),
+    contact: Optional[str] = typer.Option(None, "--contact", help="These notes are about this person."),
+    field: Optional[str] = typer.Option(None, "--field", help="These notes are about a field or industry."),
+    me: bool = typer.Option(False, "--me", help="These notes are about you (talents, story, offers)."),
+    title: str = typer.Option("", "--title", help="Title for pasted text."),
+    in_field: List[str] = typer.Option([], "--in-field", help="Fields this contact belongs to (repeatable)."),
+) -> None:
+    """Import notes (.md .txt .pdf .html .eml .vcf, folders, or '-' for stdin)."""
+    from ..ingest import ingest_paths, ingest_text
+    from ..types import Target
+
+    chosen = [x for x in (contact, field, me or None) if x]
+    if len(chosen) != 1:
+        fail("Say whose notes these are with exactly one of --contact NAME, --field NAME or --me.", 2)
+    target = Target.contact(contact) if contact else Target.field(field) if field else Target.me()
+    s = settings()
+    kb = knowledge_base(s)
+    results = []
+    files = [p for p in paths if p != "-"]
+    if "-" in paths:
+        text = sys.stdin.read()
+        try:
+            results.append(ingest_text(text, target, kb, s, title=title, fields=in_field))
+        except Exception as exc:  # InputError for empty text
+            from ..ingest import FileResult
+
+            results.append(FileResult("(stdin)", False, str(exc)))
+    if files:
+        with progress_bar() as bar:
+            task = bar.add_task("Importing", total=None)
+
+            def tick(done: int, total: int, label: str) -> None:
+                bar.update(task, completed=done, total=total, description=f"Importing {label}"[:60])
+
+            results.extend(ingest_paths(files, target, kb, s, in_field, progress=tick).results)
+    for r in results:
+        mark = "[green]ok[/green]  " if r.ok else "[red]FAIL[/red]"
+        label = Path(r.path).name if r.path != "(stdin)" else r.path
+        line = f"{label}: {r.message} (+{r.added} chunks)" if r.ok else r.message
+        console.print(f"{mark} {line}", highlight=False)
+    failed = [r for r in results if not r.ok]
+    console.print(f"{len(results) - len(failed)} imported, {len(failed)} failed; {kb.count()} chunks in the knowledge base.")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def contacts(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """List the people in your knowledge base."""
+    from ..people import list_contacts
+
+    s = settings()
+    rows = list_contacts(knowledge_base(s), s)
+    if as_json:
+        out.print_json(json.dumps([r.__dict__ for r in rows]))
+        return
+    table = Table("Name", "Notes", "Chunks", "Fields", "Last interaction")
+    for r in rows:
+        table.add_row(r.name, str(r.notes), str(r.chunks), ", ".join(r.fields), r.last_interaction[:10])
+    out.print(table)
+
+
+@app.command()
+def search(name: str, query: str, k: int = typer.Option(8, "-k", help="How many chunks."),
+           as_json: bool = typer.Option(False, "--json")) -> None:
+    """Top chunks for one contact (and their fields) matching QUERY."""
+    from ..people import search_contact
+
+    s = settings()
+    chunks = search_contact(knowledge_base(s), s, name, query, k=k)
+    if as_json:
+        out.print_json(json.dumps([{"id": c.id, "score": c.score, "source": c.source, "owner": c.owner,
+                                    "kind": c.kind, "title": c.title, "date": c.date, "text": c.text} for c in chunks]))
+        return
+    for c in chunks:
+        out.print(f"[bold]{c.id}[/bold] {c.score:.3f} {c.kind}:{c.owner} — {c.source}", highlight=False)
+        out.print(f"    {c.excerpt(200)}", highlight=False, markup=False)
+
+
+@app.command()
+def forget(name: str, yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")) -> None:
+    """Remove a contact: notes, copied files, chats, briefs, log."""
+    from ..people import forget_contact, resolve_contact
+
+    s = settings()
+    kb = knowledge_base(s)
+    contact = resolve_contact(kb, s, name)
+    if not yes and sys.stdin.isatty():
+        typer.confirm(f"Forget {contact.name} ({contact.notes} notes, {contact.chunks} chunks)?", abort=True)
+    report = forget_contact(kb, s, contact.name)
+    out.print(report.describe(), highlight=False)
+
+
+@models_app.command("fetch")
+def models_fetch(names: List[str] = typer.Argument(None, help="default small tiny (all when omitted)")) -> None:
+    """Download, assemble and verify bundled models and the embedding files."""
+    from ..models import BUNDLED, fetch_embeddings, fetch_model
+
+    s = settings()
+    with progress_bar(transient=False) as bar:
+        tasks: dict[str, int] = {}
+
+        def tick(label: str, done: int, total: int) -> None:
+            if label not in tasks:
+                tasks[label] = bar.add_task(label, total=total or None)
+            bar.update(tasks[label], completed=done, total=total or None)
+
+        fetch_embeddings(s, tick)
+        for name in names or list(BUNDLED):
+            fetch_model(name, s, tick)
+    console.print(f"Models verified in {s.models_dir}")
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """Show bundled models and whether each is installed."""
+    from ..models import BUNDLED, installed_models
+
+    s = settings()
+    have = set(installed_models(s))
+    for name, m in BUNDLED.items():
+        out.print(f"{name:8} {m.label:40} {m.file.size / 1e6:8.0f} MB  {'installed' if name in have else 'not fetched'}")
+
+
+@app.command("load-demo")
+def load_demo(manifest: Optional[Path] = typer.Option(None, help="Manifest to load (default: the bundled demo).")) -> None:
+    """Load the bundled demo knowledge base (idempotent)."""
+    from ..demo import DEMO_MANIFEST, load_manifest
+
+    s = settings()
+    kb = knowledge_base(s)
+    with progress_bar() as bar:
+        task = bar.add_task("Loading demo notes", total=None)
+        report = load_manifest(manifest or DEMO_MANIFEST, kb, s,
+                               lambda d, t, label: bar.update(task, completed=d, total=t))
+    for r in report.failed:
+        console.print(f"[red]FAIL[/red] {r.message}", highlight=False)
+    console.print(f"Demo loaded: {len(report.imported)} files, {report.added} new chunks, {kb.count()} chunks total.")
+
+
+@app.command()
+def ui(
+    port: int = typer.Option(8501, help="Port on 127.0.0.1."),
+    lan: bool = typer.Option(False, "--lan", help="Listen on all interfaces (your notes become reachable on your network)."),
+    headless: bool = typer.Option(False, "--headless", help="Do not open a browser."),
+) -> None:
+    """Open Rapport in your browser (Streamlit, bound to 127.0.0.1)."""
+    s = settings()
+    address = "0.0.0.0" if lan else "127.0.0.1"
+    if lan:
+        console.print("[yellow]Warning:[/yellow] --lan makes Rapport and your private notes reachable by anyone "
+                      "on your network. There is no login. Use only on a network you trust.")
+    app_path = Path(__file__).resolve().parents[2] / "ui" / "app.py"
+    env = {**os.environ, "RAPPORT_HOME": str(s.home), "RAPPORT_MODEL": s.model,
+           "RAPPORT_MODELS_DIR": str(s.models_dir)}
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app_path), "--server.address", address,
+           "--server.port", str(port), "--server.headless", str(headless).lower(),
+           "--browser.gatherUsageStats", "false", "--server.maxUploadSize", str(max(1, int(s.max_file_mb))),
+           "--client.showErrorDetails", "false", "--global.developmentMode", "false"]
+    console.print(f"Rapport is at http://{address if not lan else '127.0.0.1'}:{port}  (Ctrl+C to stop)")
+    raise typer.Exit(subprocess.call(cmd, env=env))

@@ -1,0 +1,124 @@
+"""One settings object for the whole app, read from ``RAPPORT_*`` and flags.
+
+Everything that differs between a user's laptop, a test and a team server
+lives here, so no module reads the environment on its own.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+# Privacy: every library we load must stay quiet. Set before chromadb,
+# huggingface or streamlit are imported anywhere in the process.
+_QUIET_ENV = {
+    "ANONYMIZED_TELEMETRY": "False",
+    "CHROMA_TELEMETRY": "False",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "DO_NOT_TRACK": "1",
+    "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+    "LANGCHAIN_TRACING_V2": "false",
+    "LANGSMITH_TRACING": "false",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+
+
+def silence_telemetry() -> None:
+    """Turn off every library's phone-home before it is imported."""
+    for key, value in _QUIET_ENV.items():
+        os.environ.setdefault(key, value)
+    # Telemetry must be off even if the user's shell says otherwise.
+    os.environ["ANONYMIZED_TELEMETRY"] = "False"
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    try:
+        return float(raw) if raw else default
+    except ValueError:
+        return default
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(_env_float(name, default))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where data lives, which model to use and the limits we enforce."""
+
+    home: Path
+    models_dir: Path
+    model: str = "default"
+    chroma_url: str | None = None
+    llm_url: str | None = None
+    max_file_mb: float = 20.0
+    n_ctx: int = 4096
+    n_threads: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
+    seed: int = 42
+    collection: str = "rapport"
+    cadence_days: int = 42
+    retries: int = 2
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> "Settings":
+        """Build settings from ``RAPPORT_*``; keyword overrides (flags) win."""
+        home = Path(os.environ.get("RAPPORT_HOME") or Path.home() / ".rapport").expanduser()
+        if overrides.get("home"):
+            home = Path(str(overrides.pop("home"))).expanduser()
+        overrides.pop("home", None)
+        models_dir = Path(os.environ.get("RAPPORT_MODELS_DIR") or home / "models").expanduser()
+        base = cls(
+            home=home,
+            models_dir=models_dir,
+            model=os.environ.get("RAPPORT_MODEL") or "default",
+            chroma_url=os.environ.get("RAPPORT_CHROMA_URL") or None,
+            llm_url=os.environ.get("RAPPORT_LLM_URL") or None,
+            max_file_mb=_env_float("RAPPORT_MAX_FILE_MB", 20.0),
+            n_ctx=_env_int("RAPPORT_N_CTX", 4096),
+            n_threads=_env_int("RAPPORT_THREADS", max(1, os.cpu_count() or 1)),
+            seed=_env_int("RAPPORT_SEED", 42),
+            cadence_days=_env_int("RAPPORT_CADENCE_DAYS", 42),
+        )
+        clean = {k: v for k, v in overrides.items() if v is not None}
+        return replace(base, **clean) if clean else base
+
+    # Derived locations: one place that knows the data dir's layout.
+    @property
+    def chroma_dir(self) -> Path:
+        return self.home / "chroma"
+
+    @property
+    def files_dir(self) -> Path:
+        """Copies of imported files, so a note survives its original moving."""
+        return self.home / "files"
+
+    @property
+    def chats_dir(self) -> Path:
+        return self.home / "chats"
+
+    @property
+    def briefs_dir(self) -> Path:
+        return self.home / "briefs"
+
+    @property
+    def db_path(self) -> Path:
+        """SQLite: contacts, interactions, open loops and event jobs."""
+        return self.home / "rapport.db"
+
+    @property
+    def log_path(self) -> Path:
+        return self.home / "rapport.log"
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
+
+    def ensure_dirs(self) -> "Settings":
+        for path in (self.home, self.files_dir, self.chats_dir, self.briefs_dir):
+            path.mkdir(parents=True, exist_ok=True)
+        return self
+
+
+silence_telemetry()

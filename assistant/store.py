@@ -1,0 +1,236 @@
+"""The knowledge base: one Chroma collection of chunks, filtered by owner.
+
+Ids are a hash of (owner, source, chunk text), written with upsert, so a
+re-import adds nothing and a changed file replaces exactly its old chunks.
+The same code talks to an embedded ``PersistentClient`` or to a ``chroma run``
+server (``RAPPORT_CHROMA_URL``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+from urllib.parse import urlparse
+
+from .config import Settings
+from .errors import StoreError
+from .types import Chunk, Note, Target, name_key
+
+CHUNK_SIZE = 700
+CHUNK_OVERLAP = 100
+_BATCH = 64
+
+
+def source_key(target: Target, source: str) -> str:
+    return f"{target.kind}:{target.key}:{source}"
+
+
+def chunk_id(skey: str, text: str) -> str:
+    return "n" + hashlib.sha256(f"{skey}\n{text}".encode()).hexdigest()[:12]
+
+
+def split_text(text: str) -> list[str]:
+    """LangChain's recursive splitter: paragraphs first, then sentences."""
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    splitter = RecursiveCharacterTextSplitter(
+        chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP,
+        separators=["\n\n", "\n", ". ", "; ", ", ", " ", ""],
+    )
+    return [c.strip() for c in splitter.split_text(text) if c.strip()]
+
+
+@dataclass
+class UpsertResult:
+    added: int = 0
+    removed: int = 0
+    unchanged: int = 0
+
+    def __iadd__(self, other: "UpsertResult") -> "UpsertResult":
+        self.added += other.added
+        self.removed += other.removed
+        self.unchanged += other.unchanged
+        return self
+
+
+@dataclass(frozen=True)
+class NoteInfo:
+    """One imported note as the People page lists it."""
+
+    source_key: str
+    source: str
+    title: str
+    date: str
+    chunks: int
+    excerpt: str
+
+
+def _chunk_from(id_: str, doc: str, meta: dict, distance: float | None = None) -> Chunk:
+    return Chunk(
+        id=id_, text=doc or "", kind=meta.get("kind", ""), owner=meta.get("owner", ""),
+        source=meta.get("source", ""), title=meta.get("title", ""), date=meta.get("date", ""),
+        score=round(1.0 - distance, 4) if distance is not None else 0.0,
+    )
+
+
+_clients: dict[tuple, object] = {}
+_clients_lock = threading.Lock()
+
+
+def _client(settings: Settings):
+    """One Chroma client per location per process (they hold file locks/pools)."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    key = (settings.chroma_url or str(settings.chroma_dir),)
+    with _clients_lock:
+        if key not in _clients:
+            try:
+                if settings.chroma_url:
+                    url = urlparse(settings.chroma_url)
+                    _clients[key] = chromadb.HttpClient(
+                        host=url.hostname or "127.0.0.1", port=url.port or 8000,
+                        ssl=url.scheme == "https", settings=chroma_settings,
+                    )
+                else:
+                    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+                    _clients[key] = chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+            except Exception as exc:
+                where = settings.chroma_url or settings.chroma_dir
+                raise StoreError(f"Cannot open the knowledge base at {where}: {exc}",
+                                 "Check RAPPORT_CHROMA_URL / the data dir and try again.") from None
+        return _clients[key]
+
+
+class KnowledgeBase:
+    """Chunks of every note, with the owner (contact, field or me) in metadata."""
+
+    def __init__(self, settings: Settings, embedding_function=None) -> None:
+        from .models import embedding_function as default_ef
+
+        self.settings = settings
+        self.embed_fn = embedding_function or default_ef(settings)
+        try:
+            self.collection = _client(settings).get_or_create_collection(
+                settings.collection, embedding_function=self.embed_fn,
+                metadata={"hnsw:space": "cosine"},
+            )
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise StoreError(f"Cannot open the notes collection: {exc}", "Is the Chroma server running?") from None
+        self._write_lock = threading.Lock()
+
+    # ------------------------------------------------------------ writing --
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """Embed with the same function the store uses (for checks and ranking)."""
+        return [list(map(float, v)) for v in self.embed_fn(list(texts))] if texts else []
+
+    def upsert_note(self, note: Note) -> UpsertResult:
+        """Store a note's chunks; drop chunks a previous version of it had."""
+        skey = source_key(note.target, note.source)
+        pieces = split_text(note.text)
+        ids = [chunk_id(skey, p) for p in pieces]
+        # Same text twice in one note would collide; keep the first.
+        seen: dict[str, str] = {}
+        for i, p in zip(ids, pieces):
+            seen.setdefault(i, p)
+        with self._write_lock:
+            old = set(self.collection.get(where={"source_key": skey}, include=[])["ids"])
+            new_ids = [i for i in seen if i not in old]
+            stale = sorted(old - set(seen))
+            if stale:
+                self.collection.delete(ids=stale)
+            metas = []
+            for n, i in enumerate(new_ids):
+                metas.append({
+                    "kind": note.target.kind, "owner": note.target.name, "owner_key": note.target.key,
+                    "source": note.source, "source_key": skey, "title": note.title or "",
+                    "date": note.date or "", "position": list(seen).index(i),
+                })
+            for start in range(0, len(new_ids), _BATCH):
+                batch = new_ids[start:start + _BATCH]
+                self.collection.upsert(
+                    ids=batch, documents=[seen[i] for i in batch], metadatas=metas[start:start + _BATCH],
+                )
+        return UpsertResult(added=len(new_ids), removed=len(stale), unchanged=len(seen) - len(new_ids))
+
+    def delete_where(self, where: dict) -> int:
+        with self._write_lock:
+            ids = self.collection.get(where=where, include=[])["ids"]
+            for start in range(0, len(ids), 500):
+                self.collection.delete(ids=ids[start:start + 500])
+        return len(ids)
+
+    def delete_owner(self, target: Target) -> int:
+        return self.delete_where({"$and": [{"kind": target.kind}, {"owner_key": target.key}]})
+
+    def delete_note(self, skey: str) -> int:
+        return self.delete_where({"source_key": skey})
+
+    # ------------------------------------------------------------ reading --
+    def count(self) -> int:
+        return self.collection.count()
+
+    @staticmethod
+    def _owner_filter(owners: Iterable[Target]) -> dict | None:
+        clauses = [{"$and": [{"kind": t.kind}, {"owner_key": t.key}]} for t in owners]
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$or": clauses}
+
+    def search(self, query: str, owners: Sequence[Target], k: int = 8) -> list[Chunk]:
+        """Top ``k`` chunks among the given owners, best first, with scores."""
+        where = self._owner_filter(owners)
+        if where is None or not query.strip():
+            return []
+        res = self.collection.query(query_texts=[query], n_results=k, where=where,
+                                    include=["documents", "metadatas", "distances"])
+        return [_chunk_from(i, d, m, dist) for i, d, m, dist in
+                zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])]
+
+    def chunks_of(self, target: Target) -> list[Chunk]:
+        """Every chunk of one owner, in note order (source, then position)."""
+        res = self.collection.get(where=self._owner_filter([target]), include=["documents", "metadatas"])
+        rows = sorted(zip(res["ids"], res["documents"], res["metadatas"]),
+                      key=lambda r: (r[2].get("date", ""), r[2].get("source_key", ""), r[2].get("position", 0)))
+        return [_chunk_from(i, d, m) for i, d, m in rows]
+
+    def get(self, ids: Sequence[str]) -> list[Chunk]:
+        if not ids:
+            return []
+        res = self.collection.get(ids=list(ids), include=["documents", "metadatas"])
+        by_id = {i: _chunk_from(i, d, m) for i, d, m in zip(res["ids"], res["documents"], res["metadatas"])}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def notes_of(self, target: Target) -> list[NoteInfo]:
+        groups: dict[str, list[dict]] = {}
+        res = self.collection.get(where=self._owner_filter([target]), include=["documents", "metadatas"])
+        for doc, meta in zip(res["documents"], res["metadatas"]):
+            groups.setdefault(meta["source_key"], []).append({**meta, "doc": doc})
+        infos = []
+        for skey, items in groups.items():
+            items.sort(key=lambda m: m.get("position", 0))
+            first = items[0]
+            infos.append(NoteInfo(skey, first.get("source", ""), first.get("title", ""), first.get("date", ""),
+                                  len(items), " ".join(first["doc"].split())[:200]))
+        return sorted(infos, key=lambda n: (n.date, n.title))
+
+    def owners(self, kind: str) -> dict[str, tuple[str, int]]:
+        """owner_key -> (display name, chunk count) for one kind."""
+        res = self.collection.get(where={"kind": kind}, include=["metadatas"])
+        out: dict[str, tuple[str, int]] = {}
+        for meta in res["metadatas"]:
+            name, n = out.get(meta["owner_key"], (meta["owner"], 0))
+            out[meta["owner_key"]] = (name, n + 1)
+        return out
+
+
+def contact_target(name: str) -> Target:
+    return Target.contact(name)
+
+
+__all__ = ["KnowledgeBase", "NoteInfo", "UpsertResult", "chunk_id", "contact_target", "name_key", "source_key", "split_text"]
