@@ -341,10 +341,12 @@ def _detect_delimiter(text: str) -> str:
     """Choose between comma, semicolon and tab.
 
     csv.Sniffer looks at several rows, which copes with quoted headers, but it
-    can be fooled by bios full of commas in a semicolon file. So its answer is
-    accepted only if the header line agrees (that delimiter is at least as
-    common there as the others); otherwise the header line's most common
-    candidate wins. A single-column file has none and defaults to comma.
+    is a heuristic over cell contents: commas inside bios can win over the real
+    delimiter, and it gives up on some files altogether. The header line is
+    what defines the columns, so the Sniffer's answer is accepted only if the
+    header agrees (that delimiter is at least as common there as the others);
+    otherwise the header's most common candidate wins. A single-column file
+    has none and defaults to comma.
     """
     header = _header_line(text)
     counts = {d: header.count(d) for d in _DELIMITERS}

@@ -41,11 +41,14 @@ def decode_text(data: bytes, name: str) -> str:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            from charset_normalizer import from_bytes
+            # Most non-UTF-8 notes are Windows/Latin-1 exports; a detector's
+            # guess on a short note is often a wrong Central European page.
+            text = data.decode("cp1252", errors="replace")
+            if text.count("\ufffd") > len(text) // 100:
+                from charset_normalizer import from_bytes
 
-            best = from_bytes(data).best()
-            encoding = best.encoding if best and best.encoding not in ("utf_8",) else "cp1252"
-            text = data.decode(encoding, errors="replace")
+                best = from_bytes(data).best()
+                text = str(best) if best is not None else text
     printable = sum(ch.isprintable() or ch in "\n\r\t" for ch in text[:4096])
     sample = min(len(text), 4096)
     if sample and printable / sample < 0.85:

