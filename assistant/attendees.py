@@ -331,7 +331,7 @@ def _strip_sep_line(text: str) -> tuple[str | None, str]:
 
 
 def _header_line(text: str) -> str:
-    for line in text.splitlines():
+    for line in text[:65536].splitlines():
         if line.strip(" \t\ufeff"):
             return line
     return ""

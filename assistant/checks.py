@@ -21,8 +21,8 @@ an invented fact that slips through embarrasses the user in a real meeting.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Collection, Iterable, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Callable, Collection, Iterable, Sequence
 
 import numpy as np
 
@@ -579,8 +579,6 @@ COMMON_SENTENCE_STARTERS: frozenset[str] = frozenset(
     """.split()
 )
 
-_MONTH_SET = frozenset(_MONTHS_DAYS)
-
 _NUMBER_RE = re.compile(
     r"""
     (?<![\w.$\u20ac\u00a3\u00a5])
@@ -770,8 +768,13 @@ class _SourceIndex:
             return True
         if w in self.words:
             return True
-        parts = [_norm_word(p) for p in re.split(r"[&'.\-]", token) if _norm_word(p)]
+        pieces = [p for p in re.split(r"[&'.\-]", token) if _norm_word(p)]
+        parts = [_norm_word(p) for p in pieces]
         if len(parts) > 1 and all(p in self.words for p in parts):
+            return True
+        # "Halifax-based", "Toronto-born": only the capitalised part names something.
+        named = [_norm_word(p) for p in pieces if p[:1].isupper()]
+        if len(pieces) > 1 and named and len(named) < len(pieces) and all(p in self.words for p in named):
             return True
         return allow_stem and _stem(w) in self.stems
 

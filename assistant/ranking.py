@@ -51,12 +51,16 @@ MAX_QUERY_CHARS = 1000
 MAX_QUOTE_CHARS = 90
 MAX_HEAD_CHARS = 80
 MAX_TERMS_SHOWN = 3
+#: Bio sentences considered per attendee when choosing a quote by embedding.
+MAX_QUOTE_SENTENCES = 5
 #: A term found in more than this share of rows is the event's theme, not a
 #: reason to seek someone out (but small lists keep at least 3 rows' worth).
 MAX_TERM_SHARE = 0.25
 #: Words the reason template itself adds; everything else in a reason comes
 #: from the attendee row or the user's profile/goal.
-REASON_TEMPLATE_WORDS = frozenset({"at", "shares", "your", "interest", "in", "row", "no", "details", "given"})
+REASON_TEMPLATE_WORDS = frozenset(
+    {"at", "shares", "your", "interest", "in", "row", "no", "details", "given"}
+)
 
 
 @dataclass(frozen=True)
@@ -80,7 +84,7 @@ def rank_attendees(
     goal: str | None,
     embed: Embedder,
     *,
-    sentence_budget: int = 100,
+    sentence_budget: int = 25,
 ) -> list[RankedAttendee]:
     """Order attendees by relevance to the user's profile and goal, best first.
 
@@ -107,18 +111,26 @@ def rank_attendees(
         return []
 
     # --- shared distinctive terms (no model needed) -------------------------
-    query_terms = _terms(profile)
-    for term, surface in _terms(goal_text).items():
+    goal_terms = _terms(goal_text)
+    query_terms = dict(goal_terms)
+    query_counts = Counter(list(goal_terms))
+    for term, surface in _term_occurrences(profile):
         query_terms.setdefault(term, surface)
+        query_counts[term] += 1
     row_terms = [_terms(_attendee_text(a, limit=None)) for a in attendees]
     df = Counter(t for terms in row_terms for t in terms)
     max_df = max(3, MAX_TERM_SHARE * len(attendees))
     query_order = {t: i for i, t in enumerate(query_terms)}
+
+    def display_order(term: str) -> tuple[bool, bool, int, int, int]:
+        # Goal words first, then names, then what the profile stresses most,
+        # then what is rarest in the room.
+        return (term not in goal_terms, " " not in term, -query_counts[term], df[term], query_order[term])
+
     shared_per_row: list[tuple[str, ...]] = []
     for terms in row_terms:
         shared = [t for t in terms if t in query_terms and df[t] <= max_df]
-        shared = _drop_words_inside_phrases(shared)
-        shared.sort(key=lambda t: (" " not in t, df[t], query_order[t]))
+        shared = sorted(_drop_words_inside_phrases(shared), key=display_order)
         shared_per_row.append(tuple(query_terms[t] for t in shared))
 
     # --- one batched embedding call ----------------------------------------
@@ -238,7 +250,7 @@ def _pick_quotes(
             continue
         quotes[index] = sentences[0]
         if len(sentences) > 1 and len(candidates) < budget:
-            candidates[index] = sentences[:8]
+            candidates[index] = sentences[:MAX_QUOTE_SENTENCES]
     if candidates:
         flat = list(dict.fromkeys(s for group in candidates.values() for s in group))
         vectors = dict(zip(flat, _embed_unit(embed, flat) @ query_vec))
@@ -251,34 +263,57 @@ def _pick_quotes(
 # Shared-interest terms
 # --------------------------------------------------------------------------
 
-_STOPWORDS = frozenset(
+_FUNCTION_WORDS = frozenset(
     """
-    a about above across after again against all almost alone along already also although always am among an and another any
-    anyone anything anywhere are around as at away back be became because become becomes been before being below best better
-    between both but by came can cannot could did do does doing done down during each either else enough even ever every
-    everyone everything few find first for former from further get gets getting give given go going good got great had has
-    have having he her here hers herself him himself his how however i if in into is it its itself just keen know last later
-    least less like likely look looking lot lots made make makes making many may me meet meeting might more most mostly much
-    must my myself need needs never new next no nobody none nor not nothing now of off often on once one only onto or other
-    others our ours ourselves out over own part per perhaps please quite rather really right same see seeking seem seems
-    several she should since so some someone something sometimes still such take than that the their theirs them themselves
-    then there these they thing things this those though through thus to together too toward towards under until up upon us
-    use used using very via want wants was way ways we well went were what whatever when where whether which while who whom
-    whose why will with within without would yes yet you your yours yourself yourselves
-    able across actually based believe bring build building career company companies head currently daily days deep enjoy enjoys especially ever
-    experience experienced focus focused focusing friends fun help helping helps hello hi ideas including interest interested
-    interests join joined keen learn learning love loves lead leading leads manage managing member passion passionate people
-    previously professional really role run running several share skills spend strong talk team teams time today told
-    trying various work worked working works world year years
+    a about above across after again against all almost alone along already also although always am
+    among an and another any anyone anything anywhere are around as at away back be became because
+    become becomes been before being below between both but by came can cannot could did do does doing
+    done down during each either else enough even ever every everyone everything few for former from
+    further had has have having he her here hers herself him himself his how however i if in into is it
+    its itself just me might mine more most mostly much must my myself never no nobody none nor not
+    nothing now of off often on once one only onto or other others our ours ourselves out over own per
+    perhaps please quite rather same she should since so some someone something sometimes still such
+    than that the their theirs them themselves then there these they this those though through thus to
+    together too toward towards under until up upon us very via was we were what whatever when where
+    whether which while who whom whose why will with within without would yes yet you your yours
+    yourself yourselves
+    """.split()
+)
+# Generic verbs, adjectives and bio/networking filler: words a long profile
+# and a bio share by accident, not because of a common interest.
+_STOPWORDS = _FUNCTION_WORDS | frozenset(
+    """
+    able actually based believe best better big bring build building built career clear calm came clean
+    cleaned comfortable company companies currently daily days deep done eight eighteen end enjoy enjoys
+    especially event events experience experienced feedback find finish finished first five focus
+    focused focusing four friends fun get gets getting give given goes going good got great happy head
+    hello help helping helps hi honest hour hours ideally ideas including intro interest interested
+    interests join joined keen know large last later lead leading leads learn learning least left less
+    like likely line link long longer look looking lot lots love loved loves made make makes making
+    manage managing many may meet meeting meetup member month monthly months need needs network
+    networking new next nine notes offer part passion passionate people person plan plans plus
+    previously professional pulled ran really right role run running runs said say says see seeking seem
+    seems seven several share sharing side six skills small spend spent start started starting story
+    strong take talk talks team teams ten term thing things three time today told tips turn turning two
+    use used using various want wants way ways week weekly weeks well went work worked working works
+    world year yearly years
     """.split()
 )
 
 # Job-title acronyms: shared by half the room, never an "interest".
-_ACRONYM_STOP = frozenset({"CEO", "CTO", "CFO", "COO", "CMO", "CPO", "CIO", "VP", "SVP", "EVP", "MD", "PHD", "MBA", "USA", "UK", "US", "EU"})
+_ACRONYM_STOP = frozenset(
+    {"CEO", "CTO", "CFO", "COO", "CMO", "CPO", "CIO", "VP", "SVP", "EVP", "MD", "PHD", "MBA", "USA", "UK", "US", "EU"}
+)
 
 _WORD_RE = re.compile(r"[^\W\d_][\w'’]*")
 _PHRASE_WORD = r"[A-Z][\w&'’.]*[\w]"
 _PHRASE_RE = re.compile(rf"\b{_PHRASE_WORD}(?:[ \t]+{_PHRASE_WORD})+")
+
+
+_SUFFIXES = (
+    ("ies", "y"), ("sses", "ss"), ("ing", ""), ("ers", ""), ("er", ""),
+    ("ors", ""), ("or", ""), ("ed", ""), ("es", ""), ("s", ""),
+)
 
 
 def _stem(word: str) -> str:
@@ -286,7 +321,7 @@ def _stem(word: str) -> str:
 
     Consistency matters more than linguistics: both sides use the same rule.
     """
-    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ers", ""), ("er", ""), ("ors", ""), ("or", ""), ("ed", ""), ("es", ""), ("s", "")):
+    for suffix, repl in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) + len(repl) >= 4:
             if suffix == "s" and word.endswith(("ss", "us", "is")):
                 continue
@@ -296,38 +331,48 @@ def _stem(word: str) -> str:
     return word
 
 
-def _terms(text: str) -> dict[str, str]:
-    """Distinctive terms of a text: normalised form -> first surface form seen.
+def _term_occurrences(text: str) -> list[tuple[str, str]]:
+    """Every distinctive-term occurrence in a text as (normalised key, surface form).
 
     Keywords are lower-cased content words of 4+ letters (plus acronyms such as
     "AI" or "ESG"), stemmed; names are runs of 2+ capitalised words ("Climate
-    Week", "Y Combinator" is too short and stays two words). The surface form is
-    kept so reasons quote the user's own word, never the stem.
+    Week", "Nova Scotia"). The surface form is kept so reasons quote the user's
+    own word, never the stem.
     """
-    found: dict[str, str] = {}
+    found: list[tuple[str, str]] = []
     if not text:
         return found
     for match in _PHRASE_RE.finditer(text):
         words = match.group(0).split()
+        # A capitalised sentence opener is not part of the name ("Building Voltaic Energy").
         while words and words[0].casefold() in _STOPWORDS:
             words.pop(0)
-        while words and words[-1].casefold() in _STOPWORDS:
+        # Only function words come off the end: "Climate Week" keeps "Week".
+        while words and words[-1].casefold() in _FUNCTION_WORDS:
             words.pop()
         if len(words) >= 2:
             surface = " ".join(words)
-            found.setdefault(surface.casefold(), surface)
+            found.append((surface.casefold(), surface))
     for match in _WORD_RE.finditer(text):
         word = re.split(r"['’]", match.group(0))[0]  # "Voltaic's" -> "Voltaic"
         lower = word.casefold()
         if 2 <= len(word) <= 4 and word.isupper() and word.isalpha():
             if word not in _ACRONYM_STOP:
-                found.setdefault(lower, word)
+                found.append((lower, word))
             continue
         if len(lower) < 4 or lower in _STOPWORDS:
             continue
         stem = _stem(lower)
         if stem not in _STOPWORDS:
-            found.setdefault(stem, lower)
+            found.append((stem, lower))
+    return found
+
+
+def _terms(text: str) -> dict[str, str]:
+    """Distinct terms of a text: normalised key -> first surface form seen."""
+    found: dict[str, str] = {}
+    for key, surface in _term_occurrences(text):
+        found.setdefault(key, surface)
     return found
 
 

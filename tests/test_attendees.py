@@ -101,7 +101,11 @@ def test_unicode_encodings(tmp_path: Path, encoding: str, expected_label: str) -
 
 
 def test_cp1252_with_accented_names(tmp_path: Path) -> None:
-    text = "Full Name;Organisation;Notes\r\nJosé Núñez;Café Olé;Met at “Web Summit” – 2023\r\nZoë Brontë;Ångström AB;\r\n"
+    text = (
+        "Full Name;Organisation;Notes\r\n"
+        "José Núñez;Café Olé;Met at “Web Summit” – 2023\r\n"
+        "Zoë Brontë;Ångström AB;\r\n"
+    )
     path = tmp_path / "excel.csv"
     path.write_bytes(text.encode("cp1252"))
     result = read_attendees(path)

@@ -65,10 +65,19 @@ PROFILE = (
 )
 
 
+BAKER_BIO = "Bakes sourdough bread. Teaches croissant classes."
+
+
 def sample_attendees() -> list[Attendee]:
     return [
-        Attendee(name="Pat Baker", title="Pastry Chef", company="Crumb & Co", bio="Bakes sourdough bread. Teaches croissant classes.", row=1),
-        Attendee(name="Lee Numbers", title="Auditor", company="Ledger LLP", bio="Audits pension funds and insurance firms.", row=2),
+        Attendee(name="Pat Baker", title="Pastry Chef", company="Crumb & Co", bio=BAKER_BIO, row=1),
+        Attendee(
+            name="Lee Numbers",
+            title="Auditor",
+            company="Ledger LLP",
+            bio="Audits pension funds and insurance firms.",
+            row=2,
+        ),
         Attendee(
             name="Ana Volt",
             title="Head of Storage",
@@ -105,8 +114,8 @@ def test_ties_keep_file_order() -> None:
 def test_goal_changes_the_order() -> None:
     profile = "Climate tech founder: climate adaptation, climate finance, carbon removal. Also curious about payments."
     people = [
-        Attendee(name="Cara Carbon", title="Carbon removal lead", bio="Climate adaptation and carbon removal projects.", row=1),
-        Attendee(name="Pay Fintech", title="Payments investor", bio="Invests in fintech payments infrastructure.", row=2),
+        Attendee(name="Cara Carbon", title="Carbon removal lead", bio="Climate adaptation, carbon removal.", row=1),
+        Attendee(name="Pay Fintech", title="Payments investor", bio="Invests in fintech payments.", row=2),
     ]
     without_goal = rank_attendees(people, profile, None, fake_embed)
     with_goal = rank_attendees(people, profile, "Meet fintech payments investors", fake_embed)
@@ -149,7 +158,8 @@ def test_reason_cites_the_right_row_and_only_known_words(tmp_path: Path) -> None
         "Pat Baker,Pastry Chef,Crumb & Co,Bakes sourdough bread.\n"
         ",Orphan,Nobody,No name here\n"
         "Lee Numbers,Auditor,Ledger LLP,Audits pension funds. Sings in a choir.\n"
-        'Ana Volt,Head of Storage,Voltaic,"Builds grid battery storage for solar farms.\nResearches battery chemistry."\n',
+        "Ana Volt,Head of Storage,Voltaic,"
+        '"Builds grid battery storage for solar farms.\nResearches battery chemistry."\n',
         encoding="utf-8",
     )
     people = read_attendees(csv_path).attendees
@@ -212,7 +222,8 @@ def test_long_quotes_are_shortened_and_empty_rows_still_explained() -> None:
 
 def test_attendee_texts_are_embedded_in_one_call() -> None:
     embedder = CountingEmbedder()
-    people = sample_attendees() + [Attendee(name="Twin", title="Pastry Chef", company="Crumb & Co", bio="Bakes sourdough bread. Teaches croissant classes.", row=5)]
+    twin = Attendee(name="Twin", title="Pastry Chef", company="Crumb & Co", bio=BAKER_BIO, row=5)
+    people = [*sample_attendees(), twin]
     rank_attendees(people, PROFILE, "storage", embedder, sentence_budget=0)
     assert len(embedder.calls) == 1
     texts = embedder.calls[0]
@@ -261,7 +272,9 @@ def test_wrong_vector_count_is_a_model_error() -> None:
 
 
 def test_ranking_rows_shape() -> None:
-    people = [Attendee(name="Ana", title="CTO", company="Voltaic", profile_url="https://x/ana", bio="battery storage", row=2)]
+    people = [
+        Attendee(name="Ana", title="CTO", company="Voltaic", profile_url="https://x/ana", bio="battery storage", row=2)
+    ]
     rows = ranking_rows(rank_attendees(people, PROFILE, None, fake_embed))
     assert list(rows[0]) == ["rank", "name", "title", "company", "score", "reason", "profile_url"]
     assert rows[0]["rank"] == 1
