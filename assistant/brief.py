@@ -37,10 +37,35 @@ SIZES = {
     "full": {"facts": 6, "q_min": 5, "q_max": 8, "gb_max": 3, "narrative": True, "opener": False},
     "event": {"facts": 4, "q_min": 3, "q_max": 3, "gb_max": 2, "narrative": False, "opener": True},
 }
-NOTES_TOKEN_BUDGET = 1500  # notes per prompt: enough for a rich contact, fast on 2 cores
+NOTES_TOKEN_BUDGET = 1400  # notes per prompt: enough for a rich contact, fast on 2 cores
 _INJECTION = re.compile(r"ignore (all |any )?(previous|prior|above) instructions|system prompt|you are now|"
                         r"disregard (the|all|previous)", re.I)
-_HYPE = re.compile(r"\b(passionate|guru|rock ?star|ninja|world[- ]class|synerg\w*|visionary|thought leader)\b", re.I)
+_HYPE = re.compile(r"\b(passionate|guru|rock ?star|ninja|world[- ]class|synerg\w*|visionary|thought leader|"
+                   r"\d+[- ]year[- ]old)\b", re.I)
+_FOREIGN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0400-\u04ff]")
+_STARTERS = ("What", "How", "Tell me about", "Why", "What led you to", "How do you decide", "What surprised you",
+             "Looking back, what")
+
+
+def complete_sentence(text: str, limit: int) -> str:
+    """Text cut at the schema's maxLength ends mid-word; keep its last whole clause."""
+    text = " ".join(text.split())
+    if len(text) < limit - 2:
+        return text
+    cut = max(text.rfind(". "), text.rfind("; "), text.rfind(", "))
+    return (text[:cut].rstrip(",; ") + ".") if cut > limit // 3 else ""
+
+
+def repetitive(text: str) -> bool:
+    """A looping small model repeats itself; real prose has mostly distinct words."""
+    words = re.findall(r"[a-z']+", text.lower())
+    return len(words) >= 20 and len(set(words)) / len(words) < 0.45
+
+
+def foreign_script(text: str, support: Sequence[str]) -> bool:
+    """Small multilingual models drift into Chinese mid-sentence; catch script the notes never use."""
+    allowed = set("".join(_FOREIGN.findall(" ".join(support))))
+    return any(ch not in allowed for ch in _FOREIGN.findall(text))
 _SENSITIVE = re.compile(r"don'?t (bring up|mention|ask)|do not (bring up|mention|ask)|avoid|sensitive|touchy|"
                         r"sore (spot|point)|hates? |dislikes?|not a fan|layoffs?|laid off|divorce|illness|"
                         r"health|grief|passed away|burn(ed|t)? ?out|off[- ]limits|allergic to", re.I)
@@ -169,6 +194,11 @@ class BriefBuilder:
         order = {c.id: i for i, c in enumerate(ranked)}
         logs = sorted([c for c in chunks if c.source.startswith("log:")], key=lambda c: c.date, reverse=True)
         rest = sorted([c for c in chunks if not c.source.startswith("log:")], key=lambda c: order.get(c.id, 10**6))
+        # Every note gets its best chunk in before any note gets a second one:
+        # the email with the one request in it matters more than page 3 of a bio.
+        seen_sources: set[str] = set()
+        firsts = [c for c in rest if not (c.source in seen_sources or seen_sources.add(c.source))]
+        rest = firsts + [c for c in rest if c not in firsts]
         picked, used = [], 0
         for c in logs + rest:
             cost = self.gen.count_tokens(c.text) + 12
@@ -219,16 +249,18 @@ class BriefBuilder:
         schema["properties"]["facts"]["maxItems"] = self.size["facts"]
         kept: list[tuple[str, list[str]]] = []
         dropped: list[str] = []
-        for attempt in range(self.settings.retries + 1):
+        for attempt in range(2):
             got = generate_json(self.gen, user, schema, max_tokens=90 * self.size["facts"],
-                                seed=self.seed + attempt_seed + attempt * 31, retries=self.settings.retries)
+                                seed=self.seed + attempt_seed + attempt * 31, retries=1)
             if got.data is None:
                 dropped.append(got.error)
                 continue
             for item in got.data["facts"]:
-                text = " ".join(item["text"].split())
+                text = complete_sentence(item["text"], 260)
+                if not text:
+                    continue
                 ids = self._ids(item["sources"])
-                if not ids or _INJECTION.search(text):
+                if not ids or _INJECTION.search(text) or foreign_script(text, self._texts(ids)):
                     continue
                 missing = checks.unsupported_terms(text, [*self._texts(ids), self.name])
                 if missing:
@@ -252,8 +284,13 @@ class BriefBuilder:
             return "That asked for a job, a referral or an introduction."
         if checks.is_about_user(text):
             return "That was about the user, not about them."
+        first = _first_name(self.name).lower()
+        if re.search(rf"\b({re.escape(first)}|she|he|her|his|they)\b", text, re.I) and not re.search(r"\byou\b", text, re.I):
+            return f"Ask {first.title()} directly, using \"you\", not about them in the third person."
         if _INJECTION.search(text):
             return "That repeated an instruction from the notes."
+        if foreign_script(text, [c.text for c in self.notes]):
+            return "Write in English only."
         if accepted:
             pairs = checks.near_duplicates([*accepted, text], self.kb.embed, threshold=0.85)
             if any(j == len(accepted) for _, j, _ in pairs):
@@ -280,18 +317,21 @@ class BriefBuilder:
                         avoid_lines = "\n".join(f"- {q}" for q in accepted[-4:])
                         avoid = (f"\n{avoid}\nAsk from a different angle than these questions:\n{avoid_lines}"
                                  if accepted else f"\n{avoid}")
-                    user = prompts.render("question", notes=self.notes_block, name=self.name, fact=fact.text, avoid=avoid)
-                    got = generate_json(self.gen, user, schema, max_tokens=120,
-                                        seed=self.seed + attempt_seed + rnd * 101 + attempt * 13,
-                                        retries=self.settings.retries)
+                    starter = _STARTERS[(len(b.questions) + attempt + rnd) % len(_STARTERS)]
+                    user = prompts.render("question", notes=self.notes_block, name=self.name, fact=fact.text,
+                                          avoid=avoid, starter=starter)
+                    got = generate_json(self.gen, user, schema, max_tokens=100,
+                                        seed=self.seed + attempt_seed + rnd * 101 + attempt * 13, retries=0)
                     if got.data is None:
                         continue
-                    text = " ".join(got.data["question"].split())
-                    reason = self._question_ok(text, accepted)
+                    text = complete_sentence(got.data["question"], 260)
+                    why = complete_sentence(got.data["why"], 220)
+                    reason = self._question_ok(text, accepted) or (
+                        "Write in English only." if foreign_script(why, [c.text for c in self.notes]) else "")
                     if reason:
                         avoid = f"Your previous answer was rejected: {reason}"
                         continue
-                    b.questions.append(Cited(text, list(fact.sources), " ".join(got.data["why"].split())))
+                    b.questions.append(Cited(text, list(fact.sources), why))
                     break
         if len(b.questions) < min(want_min, 1):
             b.failed["questions"] = "The model's questions kept failing the checks (closed, repeated or off-topic)."
@@ -352,11 +392,15 @@ class BriefBuilder:
                 return "hype words"
             if len(text.split()) > 110:
                 return "too long"
+            if foreign_script(text, support):
+                return "not in English"
+            if repetitive(text):
+                return "repetitive"
             missing = checks.unsupported_terms(text, support)
             return f"unsupported: {', '.join(missing)}" if missing else ""
 
         got = generate_json(self.gen, prompts.render("narrative", me_notes="\n\n".join(me_text), name=self.name,
-                                                     interests=interests, min_words=50, max_words=90),
+                                                     interests=interests, min_words=45, max_words=80),
                             prompts.schema("narrative"), max_tokens=220, seed=self.seed + attempt_seed,
                             retries=self.settings.retries, accept=accept)
         if got.data is None:
@@ -421,6 +465,8 @@ class BriefBuilder:
             def accept(d: dict, support=support) -> str:
                 if checks.is_job_ask(d["text"]):
                     return "job ask"
+                if foreign_script(d["text"] + d["why"], support):
+                    return "not in English"
                 missing = checks.unsupported_terms(d["text"], support)
                 return f"unsupported: {', '.join(missing)}" if missing else ""
 

@@ -80,6 +80,7 @@ class Settings:
             n_threads=_env_int("RAPPORT_THREADS", max(1, os.cpu_count() or 1)),
             seed=_env_int("RAPPORT_SEED", 42),
             cadence_days=_env_int("RAPPORT_CADENCE_DAYS", 42),
+            retries=_env_int("RAPPORT_RETRIES", 2),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         return replace(base, **clean) if clean else base

@@ -1,0 +1,34 @@
+"""The ``draft`` command: a short, checked outreach email."""
+
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+import typer
+
+from . import app, console, knowledge_base, out, settings
+
+
+@app.command()
+def draft(
+    name: str,
+    kind: str = typer.Option(..., "--kind", help="request | thanks | reconnect"),
+    goal: Optional[str] = typer.Option(None, "--goal", help="What you want from this email, in a few words."),
+    as_json: bool = typer.Option(False, "--json", help="Print {subject, body, sources, ...} as JSON."),
+) -> None:
+    """Draft a short email (at most 120 words) grounded in your notes and log."""
+    from ..drafts import draft as write_draft
+    from .chat import load_model
+
+    s = settings()
+    kb = knowledge_base(s)
+    result = write_draft(name, kind, kb, s, load_model(s), goal=goal)
+    if as_json:
+        out.print_json(json.dumps(result.to_dict()))
+        return
+    out.print(result.text(), highlight=False, markup=False)
+    for warning in result.warnings:
+        console.print(f"Note: {warning}", highlight=False, markup=False)
+    if result.reason:
+        console.print(f"Why now: {result.reason}", highlight=False, markup=False)

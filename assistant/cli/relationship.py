@@ -1,0 +1,130 @@
+"""Relationship-log commands: log, cadence, due, loop add/done/list."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from . import app, console, fail, knowledge_base, out, settings
+
+loop_app = typer.Typer(help="Open loops: what you offered, what they asked of you.", no_args_is_help=True)
+app.add_typer(loop_app, name="loop")
+
+
+def parse_day(value: Optional[str], flag: str) -> Optional[date]:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{flag} must be a date like 2026-11-25, not {value!r}.", 2)
+    return None
+
+
+@app.command("log")
+def log_command(
+    name: str,
+    text: str,
+    when: Optional[str] = typer.Option(None, "--date", help="When it happened (YYYY-MM-DD; default today)."),
+    offer: Optional[str] = typer.Option(None, "--offer", help="Something you promised them (opens a loop)."),
+    ask: Optional[str] = typer.Option(None, "--ask", help="Something they asked of you (opens a loop)."),
+    new: bool = typer.Option(False, "--new", help="Create the contact if they have no notes yet."),
+) -> None:
+    """Log what happened with a contact; it feeds the next brief and chat."""
+    from ..relationship import log_interaction
+
+    s = settings()
+    entry = log_interaction(name, text, knowledge_base(s), s, parse_day(when, "--date"), offer, ask, create=new)
+    note = " (already logged, unchanged)" if entry.duplicate else ""
+    out.print(f"Logged for {entry.contact} on {entry.date}{note}.", highlight=False)
+    if offer:
+        out.print(f"Open loop: you offered: {offer}", highlight=False)
+    if ask:
+        out.print(f"Open loop: they asked: {ask}", highlight=False)
+
+
+@app.command()
+def cadence(name: str, days: int = typer.Argument(..., help="Days between check-ins (42 = 6 weeks).")) -> None:
+    """Set how often to get back in touch with a contact."""
+    from ..people import resolve_contact
+    from ..relationship import set_cadence
+
+    s = settings()
+    kb = knowledge_base(s)
+    contact = resolve_contact(kb, s, name)
+    set_cadence(contact.name, days, kb, s)
+    out.print(f"Check in with {contact.name} every {days} days.", highlight=False)
+
+
+@app.command()
+def due(
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    today: Optional[str] = typer.Option(None, "--today", help="Pretend today is this date (YYYY-MM-DD)."),
+) -> None:
+    """Who is due for a reconnect, and a reason drawn from your notes."""
+    from ..relationship import due as due_items
+
+    s = settings()
+    items = due_items(knowledge_base(s), s, parse_day(today, "--today") or date.today())
+    if as_json:
+        out.print_json(json.dumps([i.to_dict() for i in items]))
+        return
+    if not items:
+        out.print("Nobody is due for a check-in.")
+        return
+    table = Table("Name", "Last contact", "Due", "Overdue", "Reason")
+    for i in items:
+        table.add_row(i.name, i.last_contact.isoformat() if i.last_contact else "—", i.due_on.isoformat(),
+                      f"{i.overdue_days} d", i.reason)
+    out.print(table)
+
+
+@loop_app.command("add")
+def loop_add(
+    name: str,
+    offer: Optional[str] = typer.Option(None, "--offer", help="Something you promised them."),
+    ask: Optional[str] = typer.Option(None, "--ask", help="Something they asked of you."),
+) -> None:
+    """Open a loop with a contact."""
+    from ..relationship import add_loop
+
+    if bool(offer) == bool(ask):
+        fail("Give exactly one of --offer TEXT or --ask TEXT.", 2)
+    s = settings()
+    loop = add_loop(name, "offer" if offer else "ask", offer or ask or "", knowledge_base(s), s)
+    out.print(f"Loop {loop.id} opened with {loop.contact}: {loop.describe()}", highlight=False)
+
+
+@loop_app.command("done")
+def loop_done(loop_id: int = typer.Argument(..., metavar="ID")) -> None:
+    """Close a loop by its number."""
+    from ..relationship import close_loop
+
+    loop = close_loop(loop_id, settings())
+    out.print(f"Closed loop {loop.id} with {loop.contact}: {loop.describe()}", highlight=False)
+
+
+@loop_app.command("list")
+def loop_list(
+    name: Optional[str] = typer.Argument(None),
+    show_all: bool = typer.Option(False, "--all", help="Include closed loops."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """List open loops (for one contact, or everyone)."""
+    from ..relationship import list_loops
+
+    s = settings()
+    loops = list_loops(knowledge_base(s), s, name, open_only=not show_all)
+    if as_json:
+        out.print_json(json.dumps([lp.to_dict() for lp in loops]))
+        return
+    if not loops:
+        console.print("No open loops.")
+        return
+    for lp in loops:
+        status = "" if lp.is_open else f"  (done {lp.done_at[:10]})"
+        out.print(f"{lp.id:>4}  {lp.contact}: {lp.describe()}{status}", highlight=False, markup=False)

@@ -1,0 +1,47 @@
+"""Scripted generators for tests that need to control what the "model" says."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from assistant.llm import ScriptedGenerator
+
+
+@dataclass
+class QueueGenerator(ScriptedGenerator):
+    """Like ScriptedGenerator, but each needle answers from a queue in order.
+
+    The last reply of a queue repeats, so "first a bad answer, then good
+    ones" is ``{"QUESTION:": [bad, good]}``.
+    """
+
+    queues: dict[str, list[str]] = field(default_factory=dict)
+
+    def _reply(self, messages: Sequence[dict]) -> str:
+        self.calls.append(list(messages))
+        last = messages[-1]["content"] if messages else ""
+        for needle, replies in self.queues.items():
+            if needle in last:
+                return replies.pop(0) if len(replies) > 1 else replies[0]
+        return self.default
+
+    def prompts_with(self, needle: str) -> list[str]:
+        """The last user message of every call that contained ``needle``."""
+        return [c[-1]["content"] for c in self.calls if needle in c[-1]["content"]]
+
+
+class SmallWindow:
+    """A real generator that pretends its context window is ``n_ctx`` tokens.
+
+    Lets a test drive trimming with the real model without paying for a
+    full 4096-token prompt on a slow CPU.
+    """
+
+    def __init__(self, inner, n_ctx: int) -> None:
+        self.inner = inner
+        self.n_ctx = n_ctx
+        self.name = getattr(inner, "name", "model")
+
+    def __getattr__(self, attr: str):
+        return getattr(self.inner, attr)

@@ -1,0 +1,74 @@
+"""Rapport in the browser: ``streamlit run ui/app.py`` (or ``rapport ui``, which binds 127.0.0.1).
+
+The entry point only sets up navigation and the sidebar; each page lives in
+``ui/views/`` and calls the core in ``assistant/``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+_ROOT = Path(__file__).resolve().parent.parent
+if str(_ROOT) not in sys.path:
+    sys.path.insert(0, str(_ROOT))
+
+import streamlit as st  # noqa: E402
+
+from ui.state import esc, get_settings, guard, loaded_generator, model_busy, model_spec  # noqa: E402
+
+st.set_page_config(page_title="Rapport", page_icon="🤝", layout="wide", initial_sidebar_state="expanded")
+
+PAGES = [
+    st.Page("views/people.py", title="People", icon="👥", default=True),
+    st.Page("views/brief.py", title="Brief", icon="📝"),
+    st.Page("views/chat.py", title="Chat", icon="💬"),
+    st.Page("views/event.py", title="Event", icon="🎟️"),
+    st.Page("views/me.py", title="Me", icon="🙂"),
+]
+
+
+def sidebar() -> None:
+    from assistant.models import BUNDLED, installed_models
+
+    settings = get_settings()
+    with st.sidebar:
+        st.markdown("**Rapport** · private conversation prep")
+        if settings.llm_url:
+            st.caption(f"Model server: {esc(settings.llm_url)}")
+        elif st.session_state.get("generator") is None:
+            installed = installed_models(settings)
+            options = list(dict.fromkeys(installed + ([settings.model] if settings.model not in installed else [])))
+            labels = {n: (f"{n} · {BUNDLED[n].label}" if n in BUNDLED else n) for n in options}
+            current = model_spec(settings)
+            st.selectbox("Model", options, index=options.index(current) if current in options else 0,
+                         key="model_choice", format_func=lambda n: labels.get(n, n),
+                         help="Installed models (`rapport models fetch` adds more). Loaded once, shared by all tabs.")
+        gen = loaded_generator(settings)
+        if gen is None:
+            st.caption("Model not loaded yet: it loads the first time it is needed.")
+            if st.button("Load the model now", key="load_model"):
+                from ui.state import get_generator
+
+                with guard(action="load model"):
+                    get_generator(settings)
+                    st.rerun()
+        else:
+            size = getattr(gen, "size", 0) or 0
+            stats = getattr(gen, "stats", None)
+            speed = getattr(stats, "tokens_per_second", 0.0) if stats is not None else 0.0
+            line = f"Loaded: {esc(getattr(gen, 'name', 'model'))}"
+            if size:
+                line += f" · {size / 1e6:,.0f} MB"
+            if speed:
+                line += f" · {speed:.1f} tokens/s"
+            st.caption(line)
+            if model_busy(gen):
+                st.caption("⏳ The model is busy with another request; new requests wait their turn.")
+        st.caption(f"Data: {esc(settings.home)}")
+        st.caption("Everything stays on this computer: notes, chats and the model.")
+
+
+page = st.navigation(PAGES)
+sidebar()
+page.run()

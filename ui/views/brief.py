@@ -1,0 +1,127 @@
+"""Brief: prepare a briefing for one contact, section by section, with sources on every claim."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from assistant.brief import Brief, BriefBuilder
+from assistant.workspace import load_brief, save_brief
+from ui.render import ORDER, TITLES, render_section, show_brief
+from ui.state import contact_names, esc, get_generator, get_kb, get_settings, guard, pick_contact, show_flashes, \
+    waiting_notice
+
+
+def _briefs() -> dict:
+    return st.session_state.setdefault("briefs", {})
+
+
+def _builders() -> dict:
+    return st.session_state.setdefault("brief_builders", {})
+
+
+def prepare(name: str, goal: str, kb, settings) -> None:
+    """Run the pipeline, filling one placeholder per section as it lands."""
+    with guard(action="load model") as g:
+        gen = get_generator(settings)
+    if g.failed:
+        return
+    waiting = waiting_notice(gen)
+    status = st.progress(0.0, text="Reading your notes about them…")
+    slots = {s: st.empty() for s in ORDER if s != "opener"}
+    for s, slot in slots.items():
+        slot.caption(f"{TITLES[s]}: waiting…")
+    steps = [s for s in ("avoid", "facts", "questions", "follow_up", "narrative", "give_back")]
+    done: list[str] = []
+
+    def on_section(section: str, brief: Brief) -> None:
+        waiting.empty()
+        done.append(section)
+        status.progress(min(1.0, len(done) / len(steps)), text=f"{TITLES.get(section, section)} ready "
+                        f"({len(done)}/{len(steps)})")
+        slot = slots.get(section)
+        if slot is not None:
+            with slot.container():
+                render_section(section, brief.to_dict(), interactive=False)
+
+    with guard(action="prepare brief") as g:
+        builder = BriefBuilder(name, kb, settings, gen, goal=goal or None)
+        brief = builder.run(on_section=on_section)
+    if g.failed:
+        waiting.empty()
+        status.empty()
+        for slot in slots.values():
+            slot.empty()
+        return
+    d = brief.to_dict()
+    save_brief(d, settings)
+    _briefs()[name] = d
+    _builders()[name] = builder
+    st.rerun()
+
+
+def regenerate(name: str, section: str, d: dict, kb, settings) -> None:
+    with guard(action="load model") as g:
+        gen = get_generator(settings)
+    if g.failed:
+        return
+    builder = _builders().get(name)
+    waiting = waiting_notice(gen)
+    with st.spinner(f"Writing “{TITLES[section]}” again…"), guard(action=f"regenerate {section}") as g:
+        if builder is None:  # after a restart: rebuild the context, keep the saved brief
+            builder = BriefBuilder(name, kb, settings, gen, goal=d.get("goal"))
+            builder.brief = Brief.from_dict(d)
+        builder.regenerate(section)
+        new = builder.brief.to_dict()
+    waiting.empty()
+    if g.failed:
+        return
+    save_brief(new, settings)
+    _briefs()[name] = new
+    _builders()[name] = builder
+    st.rerun()
+
+
+def main() -> None:
+    st.title("Brief")
+    show_flashes()
+    settings = get_settings()
+    with guard(action="open knowledge base") as g:
+        kb = get_kb(settings)
+        names = contact_names(kb, settings)
+    if g.failed:
+        return
+    if not names:
+        st.info("No contacts yet. Add someone and their notes on the People page first.")
+        return
+    top_left, top_right = st.columns([1, 2])
+    with top_left:
+        name = pick_contact(names, key="brief_contact")
+    goal = top_right.text_input("Goal for this conversation (optional)", key="brief_goal",
+                                placeholder="e.g. understand how they onboard installers")
+    go = st.button("Prepare", type="primary", key="prepare",
+                   help="Reads your notes and writes the brief, one section at a time.")
+    if not name:
+        return
+    if go:
+        prepare(name, goal.strip(), kb, settings)
+        return
+
+    d = _briefs().get(name)
+    if d is None:
+        saved = load_brief(settings, name)
+        if saved is not None:
+            d = saved
+            _briefs()[name] = d
+            st.caption(f"Your last brief for {esc(name)} (prepared {esc(saved.get('generated_at', '')[:10])}). "
+                       "Press Prepare for a fresh one.")
+    if d is None:
+        st.caption(f"No brief for {esc(name)} yet. Press Prepare.")
+        return
+
+    pending = st.session_state.pop("regen", None)
+    if pending and pending[0] == name:
+        regenerate(name, pending[1], d, kb, settings)
+    show_brief(d, key=name)
+
+
+main()

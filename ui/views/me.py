@@ -1,0 +1,87 @@
+"""Me: your story, talents, aspirations and offers (the *me* notes), and your 30-second narrative."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from assistant.profile import Profile, me_chunk_count, profile_path, read_profile, save_profile, split_lines, \
+    suggest_narrative
+from ui.state import esc, flash, get_generator, get_kb, get_settings, guard, show_flashes, waiting_notice
+
+
+def profile_form(kb, settings, current: Profile) -> None:
+    if current.origin:
+        st.caption("Filled in from the profile you imported earlier. Saving keeps it here instead "
+                   f"({esc(profile_path(settings))}) and replaces the imported copy.")
+    with st.form("profile"):
+        name = st.text_input("Your name (optional)", value=current.name if current.name != "My profile" else "",
+                             key="me_name")
+        story = st.text_area("Your story", value=current.story, height=170, key="me_story",
+                             help="A few sentences: where you have been, what you do now, where you are heading.")
+        left, right = st.columns(2)
+        talents = left.text_area("Talents (one per line)", value="\n".join(current.talents), height=170,
+                                 key="me_talents")
+        aspirations = right.text_area("Aspirations (one per line)", value="\n".join(current.aspirations), height=170,
+                                     key="me_aspirations")
+        offers = st.text_area("What I can offer (one per line)", value="\n".join(current.offers), height=150,
+                              key="me_offers",
+                              help="Concrete things you can give: an article, a dataset, an intro, an hour of review. "
+                                   "Briefs match these to what each contact needs.")
+        submitted = st.form_submit_button("Save profile", type="primary", key="me_save")
+    if submitted:
+        updated = Profile(name=name.strip(), story=story.strip(), talents=split_lines(talents),
+                          aspirations=split_lines(aspirations), offers=split_lines(offers),
+                          narrative=current.narrative, origin=current.origin)
+        with guard(action="save profile") as g:
+            result = save_profile(updated, kb, settings)
+        if not g.failed:
+            if result.ok:
+                flash(f"Profile saved: {me_chunk_count(kb)} chunks about you in the knowledge base.")
+                st.rerun()
+            else:
+                st.error(esc(result.message))
+
+
+def narrative_box(kb, settings, current: Profile) -> None:
+    st.subheader("Your 30-second narrative")
+    st.caption("What you say when they ask \u201cSo, what do you do?\u201d. First person, plain, no ask. "
+               "Each brief also tailors one to the person you are meeting.")
+    if "narrative_text" not in st.session_state:
+        st.session_state["narrative_text"] = current.narrative
+    if st.button("Suggest one from my profile", key="suggest_narrative"):
+        with guard(action="load model") as g:
+            gen = get_generator(settings)
+        if not g.failed:
+            waiting = waiting_notice(gen)
+            with st.spinner("Writing a suggestion from your profile…"), guard(action="suggest narrative") as g:
+                text = suggest_narrative(kb, settings, gen)
+            waiting.empty()
+            if not g.failed:
+                st.session_state["narrative_text"] = text
+    st.text_area("Narrative", key="narrative_text", height=130, label_visibility="collapsed",
+                 placeholder="I spent eight years …")
+    if st.button("Save narrative", key="save_narrative", type="primary"):
+        current.narrative = " ".join(st.session_state.get("narrative_text", "").split())
+        with guard(action="save narrative") as g:
+            result = save_profile(current, kb, settings)
+        if not g.failed and result.ok:
+            flash("Narrative saved with your profile.")
+            st.rerun()
+
+
+def main() -> None:
+    st.title("Me")
+    show_flashes()
+    settings = get_settings()
+    with guard(action="open knowledge base") as g:
+        kb = get_kb(settings)
+        current = read_profile(kb, settings)
+    if g.failed:
+        return
+    st.caption("Briefs use this to tailor your story and to find what you could give. It stays on this computer.")
+    profile_form(kb, settings, current)
+    st.divider()
+    narrative_box(kb, settings, current)
+
+
+main()
