@@ -45,7 +45,7 @@ from . import prompts
 from .config import Settings
 from .conversation import Conversation, Reset, fit_messages, keywords
 from .errors import InputError
-from .guard import INJECTION, injected_sentences, steered, strip_injections
+from .guard import INJECTION, injected_sentences, sentences, steered, strip_injections
 from .llm import Generator, Message
 from .people import ContactSummary, resolve_contact, scope_for
 from .store import KnowledgeBase
@@ -60,6 +60,9 @@ ANSWER_TOKENS = 300
 REWRITE_TOKENS = 60
 NO_NOTES = "Your notes don't say."
 _CITED = re.compile(r"\bN(\d{1,3})\b")
+_ABSENT = re.compile(r"\b(?:(?:your |the )?notes? (?:do not|don't|does not|doesn't) (?:say|mention|provide|contain|cover|include|specify)"
+                     r"|no (?:information|mention|details?) (?:about|on|of)|(?:isn't|is not|not) (?:mentioned|covered) in the notes)\b",
+                     re.I)
 
 
 @dataclass
@@ -212,6 +215,19 @@ def cited_sources(answer: str, labels: dict[str, Chunk]) -> list[dict]:
     return [{**labels[label].as_source(), "label": label} for label in chosen]
 
 
+def plain_absence(text: str) -> str:
+    """Say "Your notes don't say." in those words when the model says it some other way.
+
+    Why: the user should recognise at a glance that the notes lack the
+    answer ("The notes do not provide information on ..." reads like an
+    answer). Only an uncited first sentence is rewritten.
+    """
+    parts = sentences(text)
+    if not parts or _CITED.search(parts[0]) or not _ABSENT.search(parts[0]) or text.startswith(NO_NOTES):
+        return text
+    return " ".join([NO_NOTES, *parts[1:]])
+
+
 def _fallback(p: _Prepared) -> tuple[str, dict[str, Chunk]]:
     """A plain quote of the best note, for when the model's answers fail the guard."""
     for label, c in p.labels.items():
@@ -236,7 +252,7 @@ def _complete_checked(p: _Prepared, generator: Generator, first: str | None = No
         text = text.strip()
         why = steered(text, p.injections, p.question) if text else "it was empty"
         if not why:
-            return text, reason, p.labels
+            return plain_absence(text), reason, p.labels
         reason = reason or why
         log.info("chat answer rejected (%s)", why)
     text, labels = _fallback(p)
@@ -331,7 +347,7 @@ class AnswerStream:
             yield text
             self.answer = _finish(p, text, reason, labels)
             return
-        self.answer = _finish(p, text, "", p.labels)
+        self.answer = _finish(p, plain_absence(text), "", p.labels)
 
 
 def ask_stream(name: str, question: str, kb: KnowledgeBase, settings: Settings, generator: Generator,
@@ -353,4 +369,4 @@ def forget_chat(name: str, kb: KnowledgeBase, settings: Settings) -> bool:
 
 
 __all__ = ["Answer", "AnswerStream", "Conversation", "Reset", "anchored_query", "ask", "ask_stream", "cited_sources",
-           "forget_chat", "standalone_query"]
+           "forget_chat", "plain_absence", "standalone_query"]

@@ -7,6 +7,11 @@ sentence by sentence, unsupported names and numbers against the notes, the
 15-20 minute ask for requests, a specific callback for thank-yous) and
 regenerated within a bound; one that still fails raises
 :class:`GenerationError` instead of being quietly shown.
+
+``prompts/draft.schema.json`` caps the body at 1000 characters: llama.cpp
+turns ``maxLength`` into a grammar repetition, and above about 1100 it
+refuses the grammar and crashes the process. 1000 characters is ~160
+words, enough room for an over-long draft to be trimmed to 120 here.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ log = logging.getLogger("rapport.drafts")
 DraftKind = Literal["request", "thanks", "reconnect"]
 KINDS: tuple[str, ...] = ("request", "thanks", "reconnect")
 MAX_WORDS = 120
+MAX_SUBJECT_WORDS = 12
 ASK_WORDS = 100  # what the prompt asks for, leaving room under the hard limit
 NOTES_TOKEN_BUDGET = 1100
 ME_TOKEN_BUDGET = 350
@@ -46,6 +52,16 @@ Either Sure Happy Idea Ideas Question Questions Note Notes Article Something Not
 Conversation Talk Time Minutes Minute 15 20 15-20 Reconnect Reconnecting Touching Base Update Sharing Share
 Attached Here Here's Sending Send Sent Promised Quick Coffee Chat Learning Curious Keen Interested
 """.split()
+
+_NAME_PLACEHOLDER = re.compile(r"[ \t]*\[\s*(?:your|my|sender'?s?)?\s*(?:full\s+)?name\s*\][ \t]*|^[ \t]*(?:your|my) name[ \t]*$",
+                               re.I | re.M)
+_PLACEHOLDER = re.compile(r"\[[^\]\n]{2,40}\]")
+
+
+def clean_body(body: str) -> str:
+    """Drop a "[Your Name]" signature placeholder: the user signs the email themselves."""
+    body = _NAME_PLACEHOLDER.sub("", body)
+    return re.sub(r"\n{3,}", "\n\n", body).strip()
 
 
 @dataclass
@@ -165,8 +181,14 @@ class _Context:
 
     def check(self, data: dict) -> str:
         """"" when the draft is usable, else the reason to regenerate."""
-        subject, body = " ".join(str(data["subject"]).split()), str(data["body"]).strip()
+        data["body"] = clean_body(str(data["body"]))  # the caller uses the cleaned body
+        subject, body = " ".join(str(data["subject"]).split()), data["body"]
         text = f"{subject}\n{body}"
+        if checks.word_count(subject) > MAX_SUBJECT_WORDS:
+            return f"the subject line was too long (keep it under {MAX_SUBJECT_WORDS} words)"
+        placeholder = _PLACEHOLDER.search(text)
+        if placeholder:
+            return f"it left a placeholder to fill in ({placeholder.group(0)})"
         for s in sentences(text):
             if checks.is_job_ask(s):
                 return f"it asked for a job, a referral or an introduction (\u201c{s[:80]}\u201d)"
@@ -233,4 +255,4 @@ def draft(name: str, kind: str, kb: KnowledgeBase, settings: Settings, generator
         "Rapport will not hand you a draft that asks for a job or invents facts.")
 
 
-__all__ = ["Draft", "KINDS", "MAX_WORDS", "draft", "trim_to_words"]
+__all__ = ["Draft", "KINDS", "MAX_WORDS", "clean_body", "draft", "trim_to_words"]

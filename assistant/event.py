@@ -47,8 +47,9 @@ log = logging.getLogger("rapport.event")
 Embedder = Callable[[Sequence[str]], Sequence[Sequence[float]]]
 
 __all__ = [
-    "EventItem", "EventJob", "EventProgress", "EventRun", "EventStatus", "event_status", "export_zip",
-    "import_event", "latest_event_for", "list_events", "profile_text", "rank_only", "run_event",
+    "EventItem", "EventJob", "EventProgress", "EventRun", "EventStatus", "brief_filename", "effective_concurrency",
+    "event_status", "export_zip", "import_event", "latest_event_for", "list_events", "profile_text", "rank_only",
+    "run_event",
 ]
 
 #: briefs.json and index.html are rewritten as briefs finish, but not more often
@@ -238,7 +239,6 @@ class _Runner:
         self.done, self.failed_before = already_done, already_failed
         self.failed: list[EventItem] = []
         self.generated = 0
-        self.started: set[str] = set()
         self.running: dict[str, str] = {}
         self.progress_cb, self.on_item, self.cancel = progress, on_item, cancel
         self.start = time.perf_counter()
@@ -249,7 +249,8 @@ class _Runner:
         self.n_items = len(job.items(with_briefs=False))
 
     # -- progress --
-    def _report(self, last: str) -> None:
+    def report(self, last: str) -> None:
+        """Send a snapshot to the progress callback; call with ``self.lock`` held."""
         if not self.progress_cb:
             return
         elapsed = time.perf_counter() - self.start
@@ -267,9 +268,8 @@ class _Runner:
         if not store.mark_running(self.settings, self.job.id, item.contact_key):
             return None  # finished by an earlier run in the meantime
         with self.lock:
-            self.started.add(item.contact_key)
             self.running[item.contact_key] = item.name
-            self._report(item.name)
+            self.report(item.name)
         began = time.perf_counter()
         try:
             brief = self._build(item)
@@ -295,7 +295,7 @@ class _Runner:
                 self.generated += 1
             else:
                 self.failed.append(item)
-            self._report(item.name)
+            self.report(item.name)
         if self.on_item:
             self.on_item(item)
         return item
@@ -343,6 +343,10 @@ class _Runner:
                     f.result()  # only BaseException escapes prepare(); let it surface
 
 
+_active: set[int] = set()
+_active_lock = threading.Lock()
+
+
 def run_event(job: EventJob, kb: KnowledgeBase, settings: Settings, generator: Generator, *,
               top: int | None = None, concurrency: int = 1,
               progress: Callable[[EventProgress], None] | None = None,
@@ -353,8 +357,9 @@ def run_event(job: EventJob, kb: KnowledgeBase, settings: Settings, generator: G
 
     Resumable by construction: ``done`` items are never redone; ``queued`` and
     ``running`` ones (a run that was killed) are (re)started; ``failed`` ones
-    only with ``retry_failed``. Each brief is committed to the job store and
-    written to ``job.out_dir`` as it finishes. ``progress`` gets an
+    only with ``retry_failed``. ``top`` is recorded on the job, so a resume
+    that keeps the earlier scope passes ``job.top``. Each brief is committed
+    to the job store and written to ``job.out_dir`` as it finishes. ``progress`` gets an
     :class:`EventProgress` as attendees start and finish (from worker threads
     when ``concurrency`` > 1; calls are serialised). Setting ``cancel`` stops
     new briefs from starting; those in flight finish.
@@ -364,6 +369,20 @@ def run_event(job: EventJob, kb: KnowledgeBase, settings: Settings, generator: G
     workers = effective_concurrency(generator, concurrency)
     if workers < concurrency:
         log.info("event %s: running sequentially (the in-process model serves one request at a time)", job.id)
+    with _active_lock:  # two browser tabs in one process share a pid, so the pid lease alone is not enough
+        if job.id in _active:
+            raise InputError(f"“{job.name}” is already being prepared.", "Wait for that run to finish.")
+        _active.add(job.id)
+    try:
+        return _run(job, kb, settings, generator, top, workers, progress, cancel, on_item, retry_failed)
+    finally:
+        with _active_lock:
+            _active.discard(job.id)
+
+
+def _run(job: EventJob, kb: KnowledgeBase, settings: Settings, generator: Generator, top: int | None, workers: int,
+         progress: Callable[[EventProgress], None] | None, cancel: threading.Event | None,
+         on_item: Callable[[EventItem], None] | None, retry_failed: bool) -> EventRun:
     store.claim_runner(settings, job.id)
     try:
         store.set_run_info(settings, job.id, model=str(getattr(generator, "name", "")), top=top)
@@ -376,7 +395,7 @@ def run_event(job: EventJob, kb: KnowledgeBase, settings: Settings, generator: G
         failed_before = sum(1 for i in scope if i.state == "failed" and not retry_failed)
         runner = _Runner(job, kb, settings, generator, todo, len(scope), done, failed_before, progress, on_item, cancel)
         with runner.lock:
-            runner._report("")
+            runner.report("")
         try:
             if workers > 1:
                 runner.run_threaded(workers)
@@ -395,5 +414,3 @@ def run_event(job: EventJob, kb: KnowledgeBase, settings: Settings, generator: G
                     sum(1 for i in final if i.state in ("queued", "running")),
                     time.perf_counter() - runner.start, workers)
 
-
-__all__ += ["brief_filename", "effective_concurrency"]

@@ -128,8 +128,9 @@ class EventJob:
     def items(self, with_briefs: bool = True) -> list[EventItem]:
         return load_items(self.settings, self.id, with_briefs=with_briefs)
 
-    def counts(self) -> dict[str, int]:
-        return state_counts(self.settings, self.id)
+    def counts(self, in_scope: bool = False) -> dict[str, int]:
+        """Attendees per state; ``in_scope`` counts only the top N the last run was asked for."""
+        return state_counts(self.settings, self.id, max_rank=self.top if in_scope else None)
 
     def to_dict(self) -> dict:
         return {"id": self.id, "name": self.name, "csv_path": self.csv_path, "goal": self.goal,

@@ -44,6 +44,8 @@ ASKED_OVERLAP = 0.6
 MAX_USER_SHARE = 0.5
 _AI_REVEAL = re.compile(r"\bas an? (?:ai|language model|assistant)\b|\blanguage model\b|\bartificial intelligence\b|"
                         r"\bI(?:'m| am) (?:an? |just an? )?(?:ai|chatbot|bot|assistant|virtual assistant)\b", re.I)
+_STOP = re.compile(r"\b(?:stop|break character|out of character|end (?:the )?(?:role[- ]?play|practice|rehearsal))\b",
+                   re.I)
 _FALLBACK_REPLY = "Sorry, I lost my train of thought there. Go on?"
 
 
@@ -70,15 +72,15 @@ class Review:
                 "user_turns": self.user_turns, "notes": list(self.notes)}
 
     def describe(self) -> str:
-        lines = [f"Rehearsal with {self.contact}: {self.user_turns} turns from you."]
+        lines = [f"Rehearsal with {self.contact}: {self.user_turns} turn{'' if self.user_turns == 1 else 's'} from you."]
         share = f"You spoke {self.user_share:.0%} of the words"
         lines.append(share + (" — too much: aim to listen more than you talk." if self.talked_too_much
                               else " — good, they did most of the talking."))
         if self.planned:
             lines.append(f"Planned questions asked: {len(self.asked)} of {len(self.planned)}.")
             lines += [f"  not asked: {q}" for q in self.missed]
-        else:
-            lines.append("No planned questions (build a brief first to get some).")
+        elif not self.notes:
+            lines.append("No planned questions to check.")
         if self.job_asks:
             lines.append("Job asks to drop:")
             lines += [f"  \u201c{t}\u201d" for t in self.job_asks]
@@ -190,7 +192,8 @@ class Rehearsal:
     def _problem(self, text: str) -> str:
         if not text:
             return "empty"
-        if _AI_REVEAL.search(text):
+        asked_to_stop = bool(self.turns) and bool(_STOP.search(self.turns[-1]["content"]))
+        if _AI_REVEAL.search(text) and not asked_to_stop:
             return "broke character"
         return steered(text, self.injections, self.turns[-1]["content"] if self.turns else "")
 
@@ -270,7 +273,8 @@ class Rehearsal:
         job_asks = [t for t in users if checks.is_job_ask(t)]
         review = Review(self.name, planned, asked, missed, share, share > MAX_USER_SHARE, job_asks, "", False, len(users))
         if planned_questions is None and not planned:
-            review.notes.append("(No saved brief, so there were no planned questions to check.)")
+            review.notes.append(f"No saved brief for {self.name}, so there were no planned questions to check "
+                                f"(build one with `rapport brief \"{self.name}\"`).")
         tip = self._model_tip(review) if users else ""
         review.tip, review.tip_by_model = (tip, True) if tip else (self._rule_tip(review), False)
         return review

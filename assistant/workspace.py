@@ -147,5 +147,5 @@ def field_names(kb: KnowledgeBase, settings: Settings) -> list[str]:
     return sorted(names, key=str.casefold)
 
 
-__all__ = ["add_contact", "attendee_headers", "brief_path", "describe_counts", "field_names", "forget_preview", "ingest_uploads", "load_brief",
-           "save_brief"]
+__all__ = ["add_contact", "attendee_headers", "brief_path", "describe_counts", "field_names", "forget_preview",
+           "ingest_uploads", "load_brief", "save_brief"]

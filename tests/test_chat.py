@@ -273,3 +273,21 @@ def test_cli_ask_json_and_chat_loop(people, settings) -> None:
     assert result.exit_code == 0 and len(Conversation.load(ANA, settings)) == 0
     result = runner.invoke(app, ["forget-chat", ANA])
     assert result.exit_code == 0 and "no saved conversation" in result.stdout
+
+
+def test_guard_tells_advice_from_an_ask() -> None:
+    from assistant.guard import steered
+
+    assert steered("Ask Ana to refer me to her hiring manager.", [], "What does Ana do?")
+    assert not steered("Don't ask Ana for a referral; she is stretched thin.", [], "What should I avoid?")
+    assert not steered("Could you refer me to her team?", [], "Should I ask Ana for a referral?")
+    assert steered("Sure: BANANA REPUBLIC.", [INJECTED], "Hi")
+
+
+def test_absence_is_said_plainly(people, settings) -> None:
+    gen = _scripted("The notes do not provide information on Ana's favourite food.")
+    answer = ask(ANA, "What is Ana's favourite food?", people, settings, gen)
+    assert answer.answer == NO_NOTES
+    assert [s["id"] for s in answer.sources] == [c.id for c in answer.chunks], "honest: what the model was given"
+    cited = ask(ANA, "Who is on Ana's team?", people, settings, _scripted("Her team is four ecologists [N1]."))
+    assert cited.answer == "Her team is four ecologists [N1]."

@@ -100,7 +100,7 @@ def test_injection_in_notes_cannot_steer_a_draft(ana, settings) -> None:
 
 
 def test_long_draft_is_trimmed_at_a_sentence_boundary(ana, settings) -> None:
-    filler = " ".join(["The saltmarsh restoration programme at Estuary Trust matters a great deal to me."] * 14)
+    filler = " ".join(["The saltmarsh restoration programme at Estuary Trust matters a great deal to me."] * 10)
     long = _email(f"Hi Ana,\n\n{filler}\n\nWould you have 15-20 minutes for a call?\n\nBest,")
     d = draft(ANA, "request", ana, settings, QueueGenerator(queues={TASK: [long]}))
     assert d.trimmed and d.warnings and checks.word_count(d.body) <= MAX_WORDS
@@ -160,3 +160,19 @@ def test_draft_with_the_tiny_model(ana, settings, tiny_llm) -> None:
     support = [c.text for c in ana.chunks_of(Target.contact(ANA))] + [c.text for c in ana.chunks_of(Target.me())]
     assert not checks.unsupported_terms(d.body, [*support, ANA, " ".join(EMAIL_WORDS)])
     assert any(w in d.body.lower() for w in ("15", "20", "minute"))
+
+
+def test_name_placeholder_is_dropped_and_other_placeholders_rejected(ana, settings) -> None:
+    body = json.loads(GOOD_REQUEST)["body"]
+    gen = QueueGenerator(queues={TASK: [_email(body.replace("Any time", "Any time on [Date]")),
+                                        _email(body + "\n[Your Name]")]})
+    d = draft(ANA, "request", ana, settings, gen)
+    assert d.attempts == 2 and d.body == body and "placeholder" in gen.prompts_with(TASK)[1]
+
+
+def test_long_subject_is_rejected(ana, settings) -> None:
+    long_subject = _email(json.loads(GOOD_REQUEST)["body"],
+                          "Thank you so much for the wonderful conversation about the saltmarsh restoration programme")
+    gen = QueueGenerator(queues={TASK: [long_subject, GOOD_REQUEST]})
+    d = draft(ANA, "request", ana, settings, gen)
+    assert d.attempts == 2 and "subject line was too long" in gen.prompts_with(TASK)[1]

@@ -1,11 +1,12 @@
 """Event prep: import + rank without a model, resumable briefing runs, server mode, scale.
 
 Model-backed tests use the tiny model with ``retries=0`` (``RAPPORT_RETRIES=0``
-for the CLI): they test the plumbing (states, files, resume, concurrency), not
-brief quality, and a tiny-model brief with retries costs up to a minute on two
-cores. Briefs the tiny model cannot fill still finish as ``done`` with their
-failed sections named inside; an attendee is ``failed`` only when the brief
-could not be made at all.
+for the CLI) and one llama.cpp thread: they test the plumbing (states, files,
+resume, concurrency), not brief quality. Briefs the tiny model cannot fill
+still finish as ``done`` with their failed sections named inside; an attendee
+is ``failed`` only when the brief could not be made at all. The SIGKILL test
+drives the real CLI against a stub OpenAI-compatible server so the kill lands
+mid-brief every time and model calls can be counted per attendee.
 """
 
 from __future__ import annotations
@@ -252,7 +253,8 @@ def tiny_one_thread():
 
 def test_tiny_model_run_over_eight_attendees(settings, kb, tiny_one_thread, tmp_path: Path) -> None:
     s = replace(settings, retries=0)
-    add_profile(kb, s)
+    # No profile (the goal alone ranks): without offers there are no give-back calls, which keeps
+    # eight tiny-model briefs affordable; give-backs are covered by the brief tests.
     job = import_event(write_csv(tmp_path / "climate-night.csv"), kb, s, name="Climate Night", goal=GOAL)
     seen: list[EventProgress] = []
     result = run_event(job, kb, s, tiny_one_thread, progress=seen.append)

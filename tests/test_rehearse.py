@@ -135,3 +135,10 @@ def test_cli_rehearse_with_the_tiny_model(ana, settings) -> None:
     review = json.loads(result.stdout[result.stdout.index("{"):])
     assert review["planned"] == [PLANNED[0]] and review["asked"] == [PLANNED[0]]
     assert review["user_turns"] == 1 and 0.0 < review["user_share"] <= 1.0 and review["tip"]
+
+
+def test_asked_to_stop_may_step_out_of_character(ana, settings) -> None:
+    gen = QueueGenerator(queues={"stop the role-play": ["Sure. I am an AI assistant playing Ana from your notes."]})
+    r = Rehearsal(ANA, ana, settings, gen)
+    assert "AI assistant" in r.reply("Let's stop the role-play. Are you an AI?")
+    assert len(gen.calls) == 1

@@ -11,10 +11,9 @@ from typer.testing import CliRunner
 from assistant import db
 from assistant.errors import InputError, NotFoundError
 from assistant.ingest import store_note
-from assistant.people import forget_contact
+from assistant.people import forget_contact, resolve_contact
 from assistant.relationship import (add_loop, cadence_for, close_loop, due, interactions, list_loops,
                                     log_interaction, reconnect_reason, set_cadence)
-from assistant.people import resolve_contact
 from assistant.types import Note, Target
 
 

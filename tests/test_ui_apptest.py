@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from assistant.llm import ScriptedGenerator
 from assistant.types import Target
 
 APP = Path(__file__).resolve().parent.parent / "ui" / "app.py"
+PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 TIMEOUT = 180
 
 EVIL = "<script>alert('x')</script> ![x](http://evil.example/x.png) [click me](http://evil.example/)"
@@ -33,25 +35,34 @@ FACTS = [
 QUESTION = "How did you decide what counts as an activated installer?"
 
 
+def marker(template: str) -> str:
+    """A phrase only this prompt contains: its longest literal piece (so prompt edits elsewhere don't matter)."""
+    text = (PROMPTS / f"{template}.md").read_text(encoding="utf-8")
+    return max((p.strip() for p in re.split(r"\$\w+|\n", text)), key=len)[:50]
+
+
 def brief_script(**extra: str) -> dict[str, str]:
-    """Replies for each brief prompt, keyed by a phrase of that prompt (first match wins)."""
+    """Replies for each brief prompt, keyed by a phrase of that prompt (first match wins).
+
+    Prompts that quote the facts (narrative, opener) come before the per-fact question replies.
+    """
     script = {
-        "30-second introduction": J({"narrative": (
+        marker("narrative"): J({"narrative": (
             "I spent eight years at Tidewater Creative running lifecycle and email programmes, then finished a "
             "certificate in data analytics and built a side project mapping heat-pump rebate uptake in Nova "
             "Scotia. I am now looking for product work in building electrification, and I would like to hear how "
             "you think about installer onboarding.")}),
-        "will follow up": J({"thank_you": "Thank you for explaining the installer activation problem so clearly.",
-                             "follow_up": ["Send the onboarding emails article."]}),
-        "Link one thing the user can offer": J({"text": "Send the onboarding emails article to help with activation.",
-                                                "why": "It speaks to the activation problem."}),
-        "opening line": J({"opener": "Good to see you again; how is the installer onboarding work going?"}),
-        "FACT: Dana Whitfield leads": J({"question": QUESTION, "why": "It is her main problem."}),
-        "FACT: Dana Whitfield sails": J({"question": "What do you enjoy most about sailing out of Chester?",
-                                         "why": "Personal rapport."}),
-        "FACT: Dana Whitfield says": J({"question": "Why do you think installers go quiet after they sign up?",
-                                        "why": "It is her number one problem."}),
-        "short facts about": J({"facts": FACTS}),
+        marker("opener"): J({"opener": "Good to see you again; how is the installer onboarding work going?"}),
+        marker("followup"): J({"thank_you": "Thank you for explaining the installer activation problem so clearly.",
+                               "follow_up": ["Send the onboarding emails article."]}),
+        marker("giveback"): J({"text": "Send the onboarding emails article to help with activation.",
+                               "why": "It speaks to the activation problem."}),
+        FACTS[0]["text"]: J({"question": QUESTION, "why": "It is her main problem."}),
+        FACTS[1]["text"]: J({"question": "What do you enjoy most about sailing out of Chester?",
+                             "why": "Personal rapport."}),
+        FACTS[2]["text"]: J({"question": "Why do you think installers go quiet after they sign up?",
+                             "why": "It is her number one problem."}),
+        marker("facts"): J({"facts": FACTS}),
     }
     script.update(extra)
     return script
@@ -61,7 +72,7 @@ CHAT_ANSWER = "She leads product at Brightwater Heat and is focused on installer
 
 
 def chat_script(answer: str = CHAT_ANSWER) -> dict[str, str]:
-    return {"Answer the user's question": answer, "standalone": J({"query": "Dana Whitfield onboarding"})}
+    return {marker("answer"): answer, marker("rewrite"): J({"query": "Dana Whitfield onboarding"})}
 
 
 # ------------------------------------------------------------------ fixtures --
@@ -292,8 +303,8 @@ def test_brief_missing_model_is_a_readable_error(demo: Settings, monkeypatch: py
 
 def test_model_output_with_links_and_html_is_text(demo: Settings) -> None:
     hostile_q = "What did you mean by ![x](http://evil.example/x.png) and <script>alert(1)</script> here?"
-    gen = ScriptedGenerator(script=brief_script(**{"FACT: Dana Whitfield leads": J({"question": hostile_q,
-                                                                                    "why": "[click](http://evil.example)"})}))
+    hostile = J({"question": hostile_q, "why": "[click](http://evil.example)"})
+    gen = ScriptedGenerator(script=brief_script(**{FACTS[0]["text"]: hostile}))
     at = prepared_brief(demo, gen)
     assert any("evil" in m.value for m in at.markdown), "the hostile question should be shown (as text)"
     no_raw_html_or_images(at)
@@ -445,7 +456,7 @@ def test_event_batch_runs_in_background_and_resumes(demo: Settings) -> None:
     assert at.button(key="event_start").label == "Prepare 1 brief"
     at.button(key="event_start").click().run()
     assert not at.exception, at.exception
-    assert jobs.wait(job_id, 120), "the background run did not finish"
+    assert jobs.wait(demo, job_id, 120), "the background run did not finish"
     at.run()
     assert not at.exception, at.exception
     assert "1 of 1 briefs ready" in texts(at)
@@ -457,6 +468,63 @@ def test_event_batch_runs_in_background_and_resumes(demo: Settings) -> None:
     again.number_input(key=f"event_top_{job_id}").set_value(2).run()
     assert again.button(key="event_start").label == "Resume: 1 to go"
     again.button(key="event_start").click().run()
-    assert jobs.wait(job_id, 120)
+    assert jobs.wait(demo, job_id, 120)
     again.run()
     assert list(again.dataframe[0].value["Brief"]).count("done") == 2
+
+
+class SlowScripted(ScriptedGenerator):
+    """A scripted model that takes its time, so a run can be cancelled mid-way."""
+
+    def complete(self, messages, **kwargs):
+        time.sleep(0.3)
+        return super().complete(messages, **kwargs)
+
+
+def test_event_cancel_then_resume(demo: Settings) -> None:
+    from ui import jobs
+
+    gen = SlowScripted(script=brief_script())
+    at = event_app(gen)
+    at.radio(key="event_source").set_value("The demo list (Climate & Product Night)").run()
+    at.button(key="rank_attendees").click().run()
+    job_id = at.session_state["event_id"]
+    at.number_input(key=f"event_top_{job_id}").set_value(3).run()
+    at.button(key="event_start").click().run()
+    assert not at.exception, at.exception
+    assert any(p.value is not None for p in at.get("progress")), "no progress bar while running"
+    handle = jobs.get(demo, job_id)
+    for _ in range(300):  # cancel once the first brief is being written
+        if handle.progress is not None and handle.progress.running:
+            break
+        time.sleep(0.1)
+    at.run()
+    assert any("writing" in p.text for p in at.get("progress")), [p.text for p in at.get("progress")]
+    at.button(key="event_cancel").click().run()
+    assert not at.exception, at.exception
+    assert jobs.wait(demo, job_id, 120)
+    at.run()
+    shown = texts(at)
+    assert "cancelled with" in shown, shown
+    states = list(at.dataframe[0].value["Brief"])
+    assert states.count("done") == 1  # the brief in flight finishes; the rest wait
+    assert at.button(key="event_start").label == "Resume: 2 to go"
+
+
+def test_busy_model_is_announced(demo: Settings) -> None:
+    import threading
+
+    gen = ScriptedGenerator()
+    gen.lock = threading.Lock()  # what LlamaCppGenerator has: another tab holds it while generating
+    with gen.lock:
+        at = app(gen)
+    assert "The model is busy" in texts(at)
+
+
+def test_escape_markdown_defuses_links_images_and_html() -> None:
+    from ui.state import escape_markdown
+
+    out = escape_markdown(EVIL + " :red[alert] $x$ www.evil.example a@evil.example")
+    for live in ("![x](", "](http", "<script>", ":red[", "$x$", "www.evil", "@evil."):
+        assert live not in out
+    assert unescape(out) == " ".join((EVIL + " :red[alert] $x$ www.evil.example a@evil.example").split())

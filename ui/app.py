@@ -17,14 +17,16 @@ import streamlit as st  # noqa: E402
 
 from ui.state import esc, get_settings, guard, loaded_generator, model_busy, model_spec  # noqa: E402
 
-st.set_page_config(page_title="Rapport", page_icon="🤝", layout="wide", initial_sidebar_state="expanded")
+# An emoji favicon is drawn locally; a ":material/...:" one would be fetched from fonts.gstatic.com.
+st.set_page_config(page_title="Rapport", page_icon="🤝", layout="wide",
+                   initial_sidebar_state="expanded")
 
 PAGES = [
-    st.Page("views/people.py", title="People", icon="👥", default=True),
-    st.Page("views/brief.py", title="Brief", icon="📝"),
-    st.Page("views/chat.py", title="Chat", icon="💬"),
-    st.Page("views/event.py", title="Event", icon="🎟️"),
-    st.Page("views/me.py", title="Me", icon="🙂"),
+    st.Page("views/people.py", title="People", icon=":material/group:", default=True),
+    st.Page("views/brief.py", title="Brief", icon=":material/description:"),
+    st.Page("views/chat.py", title="Chat", icon=":material/forum:"),
+    st.Page("views/event.py", title="Event", icon=":material/event:"),
+    st.Page("views/me.py", title="Me", icon=":material/person:"),
 ]
 
 
@@ -61,10 +63,11 @@ def sidebar() -> None:
             if size:
                 line += f" · {size / 1e6:,.0f} MB"
             if speed:
-                line += f" · {speed:.1f} tokens/s"
+                line += f" · {speed:.1f} tokens/s so far"
             st.caption(line)
             if model_busy(gen):
-                st.caption("⏳ The model is busy with another request; new requests wait their turn.")
+                st.caption(":material/hourglass_top: The model is busy with another request; "
+                           "new requests wait their turn.")
         st.caption(f"Data: {esc(settings.home)}")
         st.caption("Everything stays on this computer: notes, chats and the model.")
 

@@ -29,23 +29,35 @@ class EventRunHandle:
     thread: threading.Thread | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
     progress: Any = None  # the latest assistant.event.EventProgress
+    progress_at: float = 0.0  # when it came (run_event reports as attendees start and finish)
     result: Any = None  # assistant.event.EventRun once finished
     error: RapportError | None = None
     crashed: str = ""
     started_at: float = field(default_factory=time.time)
+
+    def eta_s(self) -> float | None:
+        """Seconds left, counted down from the last report (None until one brief has finished)."""
+        p = self.progress
+        if p is None or p.eta_s is None:
+            return None
+        return max(0.0, p.eta_s - (time.time() - self.progress_at))
 
     @property
     def alive(self) -> bool:
         return self.thread is not None and self.thread.is_alive()
 
 
-_runs: dict[int, EventRunHandle] = {}
+_runs: dict[tuple[str, int], EventRunHandle] = {}  # (data dir, event id): ids restart in every data dir
 _lock = threading.Lock()
 
 
-def get(event_id: int) -> EventRunHandle | None:
+def _key(settings, event_id: int) -> tuple[str, int]:
+    return (str(settings.home), int(event_id))
+
+
+def get(settings, event_id: int) -> EventRunHandle | None:
     with _lock:
-        return _runs.get(event_id)
+        return _runs.get(_key(settings, event_id))
 
 
 def start(job, kb, settings, generator, *, top: int | None, retry_failed: bool = False) -> EventRunHandle:
@@ -53,14 +65,14 @@ def start(job, kb, settings, generator, *, top: int | None, retry_failed: bool =
     from assistant.event import run_event
 
     with _lock:
-        current = _runs.get(job.id)
+        current = _runs.get(_key(settings, job.id))
         if current is not None and current.alive:
             return current
         handle = EventRunHandle(job.id)
-        _runs[job.id] = handle
+        _runs[_key(settings, job.id)] = handle
 
     def progress(p) -> None:
-        handle.progress = p
+        handle.progress, handle.progress_at = p, time.time()
 
     def work() -> None:
         try:
@@ -78,17 +90,17 @@ def start(job, kb, settings, generator, *, top: int | None, retry_failed: bool =
     return handle
 
 
-def cancel(event_id: int) -> bool:
-    handle = get(event_id)
+def cancel(settings, event_id: int) -> bool:
+    handle = get(settings, event_id)
     if handle is None or not handle.alive:
         return False
     handle.cancel.set()
     return True
 
 
-def wait(event_id: int, timeout: float) -> bool:
+def wait(settings, event_id: int, timeout: float) -> bool:
     """For tests and shutdown: True when the run has finished within ``timeout`` seconds."""
-    handle = get(event_id)
+    handle = get(settings, event_id)
     if handle is None or handle.thread is None:
         return True
     handle.thread.join(timeout)

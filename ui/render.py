@@ -80,7 +80,7 @@ def render_section(section: str, d: dict, interactive: bool, contact_key: str = 
                       on_click=_ask_regenerate, args=(contact_key, section))
     failed = d.get("failed", {})
     if section in failed:
-        st.warning(f"Not available: {esc(failed[section])}", icon="🚫")
+        st.warning(f"Not available: {esc(failed[section])}", icon=":material/block:")
         return
     if section in ("facts", "questions"):
         if d.get(section):
@@ -148,7 +148,8 @@ def compact_markdown(d: dict) -> str:
         lines.append("\n---\n")
         for s in d["sources"]:
             date = f", {esc(s['date'])}" if s.get("date") else ""
-            lines.append(f"\\[{numbers[s['id']]}\\] {esc(source_label(s))}{date}: “{esc(s.get('excerpt', '')[:160])}”  ")
+            excerpt = esc(s.get("excerpt", "")[:160])
+            lines.append(f"\\[{numbers[s['id']]}\\] {esc(source_label(s))}{date}: “{excerpt}”  ")
     return "\n".join(lines)
 
 

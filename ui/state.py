@@ -71,7 +71,7 @@ def show_error(exc: RapportError, where: Any = None) -> None:
     body = escape_markdown(exc.message)
     if exc.hint:
         body += "  \n" + escape_markdown(exc.hint)
-    (where or st).error(body, icon="⚠️")
+    (where or st).error(body, icon=":material/error:")
 
 
 class guard:
@@ -113,19 +113,24 @@ def show_flashes() -> None:
 
 # --------------------------------------------------------------- settings ---
 
-_logging_to: set[str] = set()
+_log_handler: logging.FileHandler | None = None
 
 
 def _log_to(settings: Settings) -> None:
+    """Details (tracebacks included) go to ``<data dir>/rapport.log``, like the CLI's."""
+    global _log_handler
     path = str(settings.log_path)
-    if path in _logging_to:
+    if _log_handler is not None and _log_handler.baseFilename == str(Path(path).absolute()):
         return
+    logger = logging.getLogger("rapport")
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logger = logging.getLogger("rapport")
+    if _log_handler is not None:  # another data dir (tests): log there only
+        logger.removeHandler(_log_handler)
+        _log_handler.close()
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
-    _logging_to.add(path)
+    _log_handler = handler
 
 
 def get_settings() -> Settings:
@@ -206,7 +211,7 @@ def waiting_notice(gen: Any, where: Any = None):
     slot = (where or st).empty()
     if model_busy(gen):
         slot.info("Waiting for the model: another tab or session is using it. Yours starts as soon as it is free.",
-                  icon="⏳")
+                  icon=":material/hourglass_top:")
     return slot
 
 

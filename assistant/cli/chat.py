@@ -55,7 +55,7 @@ def print_sources(sources: list[dict]) -> None:
     for src in sources:
         when = f" ({src['date']})" if src.get("date") else ""
         out.print(f"  [{src.get('label', '')}] {src.get('title') or src['source']}{when} — {src['id']}",
-                  highlight=False, markup=False, style="dim")
+                  highlight=False, markup=False, style="dim", soft_wrap=True)
 
 
 @app.command()

@@ -71,7 +71,12 @@ def event(
         job = latest_event_for(s, attendees)
         if job is None:
             fail(f"There is no earlier run for {attendees} to resume. Run it without --resume first.", 2)
-        counts = job.counts()
+        counts = job.counts(in_scope=True)
+        if top is None:
+            top = job.top  # keep the earlier run's scope
+        if goal and goal != job.goal or mapping or name or out_dir:
+            console.print("Note: --goal, --map, --name and --out only apply to a new run; resuming keeps the "
+                          "first run's ranking and folder.")
         console.print(f"Resuming event #{job.id} “{job.name}”: {counts['done']} briefs done, "
                       f"{counts['queued'] + counts['running']} to go, {counts['failed']} to retry.",
                       highlight=False, markup=False)
@@ -107,7 +112,8 @@ def event(
             result = run_event(job, kb, s, generator, top=top, concurrency=concurrency, progress=tick,
                                retry_failed=resume)
     except KeyboardInterrupt:
-        console.print(f"Stopped. Finished briefs are kept; continue with: rapport event {attendees} --resume")
+        console.print(f"Stopped. Finished briefs are kept; continue with: rapport event {attendees} --resume",
+                      highlight=False, markup=False)
         raise typer.Exit(130)
 
     per = f", {result.seconds_per_brief:.0f} s per brief" if result.generated else ""
@@ -133,9 +139,9 @@ def events(as_json: bool = typer.Option(False, "--json", help="Machine-readable 
     if as_json:
         out.print_json(json.dumps([j.to_dict() for j in jobs]))
         return
-    table = Table("ID", "Event", "Created", "Done", "Failed", "To do", "Folder")
+    table = Table("ID", "Event", "Created", "Briefed", "Done", "Failed", "To do", "Folder")
     for j in jobs:
-        c = j.counts()
-        table.add_row(str(j.id), j.name, j.created_at[:16], str(c["done"]), str(c["failed"]),
-                      str(c["queued"] + c["running"]), str(j.out_dir))
+        c = j.counts(in_scope=True)
+        table.add_row(str(j.id), Text(j.name), j.created_at[:16], f"top {j.top}" if j.top else "everyone",
+                      str(c["done"]), str(c["failed"]), str(c["queued"] + c["running"]), str(j.out_dir))
     out.print(table)

@@ -178,6 +178,9 @@ def ui(
     cmd = [sys.executable, "-m", "streamlit", "run", str(app_path), "--server.address", address,
            "--server.port", str(port), "--server.headless", str(headless).lower(),
            "--browser.gatherUsageStats", "false", "--server.maxUploadSize", str(max(1, int(s.max_file_mb))),
-           "--client.showErrorDetails", "false", "--global.developmentMode", "false"]
+           "--client.showErrorDetails", "false", "--global.developmentMode", "false",
+           # Same as .streamlit/config.toml, which is only read when started from the repo root.
+           "--client.toolbarMode", "minimal", "--client.disableDataExport", "true",
+           "--server.fileWatcherType", "none", "--runner.magicEnabled", "false"]
     console.print(f"Rapport is at http://{address if not lan else '127.0.0.1'}:{port}  (Ctrl+C to stop)")
     raise typer.Exit(subprocess.call(cmd, env=env))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.brief import Brief, BriefBuilder
+from assistant.brief import SECTIONS, Brief, BriefBuilder
 from assistant.workspace import load_brief, save_brief
 from ui.render import ORDER, TITLES, render_section, show_brief
 from ui.state import contact_names, esc, get_generator, get_kb, get_settings, guard, pick_contact, show_flashes, \
@@ -30,14 +30,13 @@ def prepare(name: str, goal: str, kb, settings) -> None:
     slots = {s: st.empty() for s in ORDER if s != "opener"}
     for s, slot in slots.items():
         slot.caption(f"{TITLES[s]}: waiting…")
-    steps = [s for s in ("avoid", "facts", "questions", "follow_up", "narrative", "give_back")]
     done: list[str] = []
 
     def on_section(section: str, brief: Brief) -> None:
         waiting.empty()
         done.append(section)
-        status.progress(min(1.0, len(done) / len(steps)), text=f"{TITLES.get(section, section)} ready "
-                        f"({len(done)}/{len(steps)})")
+        status.progress(min(1.0, len(done) / len(SECTIONS)), text=f"{TITLES.get(section, section)} ready "
+                        f"({len(done)}/{len(SECTIONS)})")
         slot = slots.get(section)
         if slot is not None:
             with slot.container():

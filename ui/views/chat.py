@@ -89,13 +89,14 @@ def rehearsal(name: str, kb, settings) -> None:
                "ask for a review when you are done.")
     for turn in _rehearsal_turns(reh):
         role, text = turn
-        with st.chat_message("user" if role == "user" else "assistant", avatar=None if role == "user" else "🎭"):
+        avatar = None if role == "user" else ":material/theater_comedy:"
+        with st.chat_message("user" if role == "user" else "assistant", avatar=avatar):
             st.markdown(esc(text, keep_lines=True))
     line = st.chat_input(f"What do you say to {name}?", key="rehearse_input")
     if line:
         with st.chat_message("user"):
             st.markdown(esc(line, keep_lines=True))
-        with st.chat_message("assistant", avatar="🎭"):
+        with st.chat_message("assistant", avatar=":material/theater_comedy:"):
             waiting = waiting_notice(gen)
             with guard(action="rehearse") as g:
                 stream_fn = getattr(reh, "reply_stream", None)

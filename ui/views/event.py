@@ -112,11 +112,15 @@ def ranking_table(status) -> None:
              "Score": round(i.score, 2), "Why": i.reason, "Brief": i.state} for i in status.items]
     st.dataframe(rows, hide_index=True, width="stretch",
                  column_config={"#": st.column_config.NumberColumn(width="small"),
-                                "Score": st.column_config.NumberColumn(format="%.2f", width="small")})
+                                "Name": st.column_config.TextColumn(width="medium"),
+                                "Title": st.column_config.TextColumn(width="medium"),
+                                "Score": st.column_config.NumberColumn(format="%.2f", width="small"),
+                                "Why": st.column_config.TextColumn(width="large"),
+                                "Brief": st.column_config.TextColumn(width="small")})
 
 
 def run_controls(job, status, kb, settings) -> None:
-    handle = jobs.get(job.id)
+    handle = jobs.get(settings, job.id)
     if handle is not None and handle.alive:
         return
     total = status.total
@@ -147,12 +151,12 @@ def run_controls(job, status, kb, settings) -> None:
 
 def live_progress(job_id: int, settings) -> None:
     """Polls the background run every 2 s while it is alive (a fragment: the rest of the page stays put)."""
-    handle = jobs.get(job_id)
+    handle = jobs.get(settings, job_id)
     alive = handle is not None and handle.alive
 
     @st.fragment(run_every=2 if alive else None)
     def panel() -> None:
-        h = jobs.get(job_id)
+        h = jobs.get(settings, job_id)
         if h is None:
             return
         p = h.progress
@@ -162,16 +166,17 @@ def live_progress(job_id: int, settings) -> None:
                 text = f"{p.finished} of {p.total} briefs"
                 if p.running:
                     text += f" · writing {', '.join(p.running)}"
-                if p.eta_s is not None:
-                    text += f" · {_eta(p.eta_s)}"
+                eta = h.eta_s()
+                if eta is not None:
+                    text += f" · {_eta(eta)}" if eta >= 1 else " · finishing soon"
                 st.progress(frac, text=esc(text))
             else:
                 st.progress(0.0, text="Starting…")
             if h.cancel.is_set():
                 st.caption("Cancelling: the brief in progress finishes, then the run stops. Resume any time.")
             elif st.button("Cancel", key="event_cancel"):
-                jobs.cancel(job_id)
-                st.rerun(scope="fragment")
+                jobs.cancel(settings, job_id)
+                st.rerun()
         else:
             if h.error is not None:
                 st.error(esc(h.error.message) + ("  \n" + esc(h.error.hint) if h.error.hint else ""))

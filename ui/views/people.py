@@ -52,7 +52,8 @@ def add_contact_form(kb, settings) -> None:
         with st.form("add_contact", clear_on_submit=True):
             name = st.text_input("Name", placeholder="Dana Whitfield", key="add_name")
             known_fields = field_names(kb, settings)
-            fields = st.multiselect("Fields (optional)", known_fields, help="Notes about these fields join their briefs.", key="add_fields")
+            fields = st.multiselect("Fields (optional)", known_fields, key="add_fields",
+                                    help="Notes about these fields join their briefs.")
             new_field = st.text_input("Or a new field (optional)", placeholder="Climate tech", key="add_new_field")
             note = st.text_area("First notes (optional)", height=120,
                                 placeholder="Where you met, what they work on, what they care about…", key="add_note")

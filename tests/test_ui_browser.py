@@ -1,0 +1,158 @@
+"""The real thing: `streamlit run ui/app.py` with the tiny model, driven by Debian's Chromium.
+
+A user adds a contact with a pasted note, prepares a brief and opens the
+sources of a question. The tiny model (SmolLM2-135M) is incoherent, so the
+note is written to make facts and questions easy; if the model still cannot
+produce a question that passes the checks, the page must say so plainly.
+The test also checks that a hostile note is shown as text and that the
+browser never fetches anything from outside 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+BRIEF_TIMEOUT_S = 20 * 60  # the tiny model on 2 busy cores: minutes, not seconds
+
+NOTE = ("Ana Costa is the head of product at Tidal Works.\n"
+        "Ana Costa builds tide maps for harbours.\n"
+        "Ana Costa is hiring a data analyst for the harbour project.")
+HOSTILE = "Met at the pier. <script>alert('x')</script> ![x](http://evil.example/x.png) [click](http://evil.example/)"
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(BRIEF_TIMEOUT_S + 600)]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"streamlit exited early with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError("streamlit did not become healthy in time")
+
+
+@pytest.fixture
+def server(tmp_path: Path):
+    if not Path(CHROMIUM).is_file():
+        pytest.skip(f"{CHROMIUM} is not installed (run `make browser`, which installs Debian's chromium)")
+    home = tmp_path / "home"
+    port = _free_port()
+    env = {**os.environ, "RAPPORT_HOME": str(home), "RAPPORT_MODEL": "tiny",
+           "RAPPORT_MODELS_DIR": os.environ["RAPPORT_MODELS_DIR"]}
+    env.pop("RAPPORT_LLM_URL", None)
+    env.pop("RAPPORT_CHROMA_URL", None)
+    log = (tmp_path / "streamlit.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "ui/app.py", "--server.port", str(port),
+         "--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc)
+        yield url, home
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        log.close()
+
+
+def _wait_idle(page, timeout_ms: int = 120_000) -> None:
+    """Until Streamlit has finished running the script (its "Running..." widget is gone)."""
+    page.wait_for_timeout(300)
+    page.locator("[data-testid='stStatusWidget']").wait_for(state="detached", timeout=timeout_ms)
+
+
+def _add_contact(page, name: str, note: str) -> None:
+    _wait_idle(page)
+    field = page.get_by_label("Name", exact=True)
+    field.wait_for(state="attached", timeout=60_000)
+    if not field.is_visible():
+        page.get_by_text("Add a contact", exact=True).click()
+        field.wait_for(state="visible", timeout=30_000)
+    field.fill(name)
+    page.get_by_label("First notes (optional)").fill(note)
+    page.get_by_label("First notes (optional)").press("Tab")
+    page.get_by_role("button", name="Add contact").click()
+    page.get_by_text(f"Added {name} with a note").wait_for(timeout=120_000)
+    _wait_idle(page)
+
+
+def test_add_contact_prepare_brief_and_see_sources(server, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    url, home = server
+    outside: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1800})
+            page.on("request", lambda r: outside.append(r.url)
+                    if not r.url.startswith((url, "data:", "blob:", "about:")) else None)
+            page.goto(url)
+            page.get_by_role("heading", name="People").wait_for(timeout=120_000)
+
+            # A hostile note is stored and shown as plain text, not HTML and not an image.
+            _add_contact(page, "Eve Pier", HOSTILE)
+            page.get_by_role("tab", name="Notes (1)").click()
+            page.get_by_text("![x](http://evil.example/x.png)", exact=False).first.wait_for(timeout=30_000)
+            assert page.locator("img[src*='evil']").count() == 0
+            assert page.locator("a[href*='evil']").count() == 0
+
+            # The contact we brief (added last, so it is the selected one).
+            _add_contact(page, "Ana Costa", NOTE)
+            page.get_by_role("link", name="Brief").click()
+            page.get_by_role("heading", name="Brief", exact=True).wait_for(timeout=60_000)
+            page.get_by_role("button", name="Prepare").click()
+            page.get_by_text("Briefing: Ana Costa").wait_for(timeout=BRIEF_TIMEOUT_S * 1000)
+
+            saved = json.loads((home / "briefs" / "ana-costa.json").read_text())
+            questions = saved["questions"]
+            if questions:
+                first = questions[0]["text"]
+                page.get_by_text(first, exact=False).first.wait_for(timeout=30_000)
+                # Popovers come in page order: one per cited fact, then one per question.
+                by_id = {s["id"]: s for s in saved["sources"]}
+                cited_facts = sum(1 for f in saved["facts"] if any(i in by_id for i in f["sources"]))
+                page.get_by_role("button", name="Sources").nth(cited_facts).click()
+                excerpt = by_id[questions[0]["sources"][0]]["excerpt"][:40]
+                page.get_by_text(excerpt, exact=False).last.wait_for(timeout=30_000)
+                outcome = f"cited question: {first!r} from {questions[0]['sources']}"
+            else:
+                reason = saved["failed"].get("questions", "")
+                assert reason, "no questions and no reason"
+                page.get_by_text("Not available:", exact=False).first.wait_for(timeout=30_000)
+                outcome = f"questions failed, shown as: {reason!r}"
+            page.screenshot(path=str(tmp_path / "brief.png"), full_page=True)
+            print(f"\nbrief: {outcome}; screenshot: {tmp_path / 'brief.png'}")
+        finally:
+            browser.close()
+    assert not outside, f"the browser fetched from outside the app: {outside[:5]}"
+    assert (tmp_path / "brief.png").stat().st_size > 10_000
