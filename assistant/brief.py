@@ -277,7 +277,9 @@ class BriefBuilder:
             return
         b.facts = [Cited(t, ids) for t, ids in kept[: self.size["facts"]]]
 
-    def _question_ok(self, text: str, accepted: Sequence[str]) -> str:
+    def _question_ok(self, text: str, accepted: Sequence[str], fact: str = "") -> str:
+        if fact and not checks.specificity(text, [fact], []):
+            return "That question was generic; ask about the fact itself."
         if not checks.is_open_question(text):
             return "That was not one open question (it could be answered yes/no, or was not a question)."
         if checks.is_job_ask(text):
@@ -326,7 +328,7 @@ class BriefBuilder:
                         continue
                     text = complete_sentence(got.data["question"], 260)
                     why = complete_sentence(got.data["why"], 220)
-                    reason = self._question_ok(text, accepted) or (
+                    reason = self._question_ok(text, accepted, fact.text) or (
                         "Write in English only." if foreign_script(why, [c.text for c in self.notes]) else "")
                     if reason:
                         avoid = f"Your previous answer was rejected: {reason}"
@@ -508,7 +510,7 @@ class BriefBuilder:
                             retries=self.settings.retries,
                             accept=lambda d: "job ask" if checks.is_job_ask(d["opener"]) else "")
         if got.data is not None:
-            b.opener = " ".join(got.data["opener"].split())
+            b.opener = complete_sentence(got.data["opener"], 200)
         else:
             b.failed["opener"] = f"No opener passed the checks ({got.error})."
 
