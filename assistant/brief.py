@@ -176,9 +176,8 @@ class BriefBuilder:
         self.notes_block = prompts.quote_notes([(label, c.title or c.source.rsplit("/", 1)[-1], c.text)
                                                 for label, c in self.labels.items()])
         self.me_chunks = kb.chunks_of(Target.me())
-        others = [c for c in kb.collection.get(where={"kind": "contact"}, include=["documents", "metadatas"])["metadatas"]]
-        del others  # specificity is measured by eval, not needed at generation time
         self.seed = settings.seed
+        self._fact_sources: dict[str, list[str]] = {}
 
     # ------------------------------------------------------------ context --
     def _select(self, chunks: list[Chunk]) -> list[Chunk]:
@@ -278,7 +277,7 @@ class BriefBuilder:
         b.facts = [Cited(t, ids) for t, ids in kept[: self.size["facts"]]]
 
     def _question_ok(self, text: str, accepted: Sequence[str], fact: str = "") -> str:
-        if fact and not checks.specificity(text, [fact], []):
+        if fact and not checks.specificity(text, [fact, *self._texts(self._fact_sources.get(fact, []))], []):
             return "That question was generic; ask about the fact itself."
         if not checks.is_open_question(text):
             return "That was not one open question (it could be answered yes/no, or was not a question)."
@@ -328,6 +327,7 @@ class BriefBuilder:
                         continue
                     text = complete_sentence(got.data["question"], 260)
                     why = complete_sentence(got.data["why"], 220)
+                    self._fact_sources[fact.text] = fact.sources
                     reason = self._question_ok(text, accepted, fact.text) or (
                         "Write in English only." if foreign_script(why, [c.text for c in self.notes]) else "")
                     if reason:

@@ -202,7 +202,7 @@ class KnowledgeBase:
     def get(self, ids: Sequence[str]) -> list[Chunk]:
         if not ids:
             return []
-        res = self.collection.get(ids=list(ids), include=["documents", "metadatas"])
+        res = self.collection.get(ids=list(dict.fromkeys(ids)), include=["documents", "metadatas"])
         by_id = {i: _chunk_from(i, d, m) for i, d, m in zip(res["ids"], res["documents"], res["metadatas"])}
         return [by_id[i] for i in ids if i in by_id]
 
