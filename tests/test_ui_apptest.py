@@ -302,7 +302,10 @@ def test_brief_missing_model_is_a_readable_error(demo: Settings, monkeypatch: py
 
 
 def test_model_output_with_links_and_html_is_text(demo: Settings) -> None:
-    hostile_q = "What did you mean by ![x](http://evil.example/x.png) and <script>alert(1)</script> here?"
+    # Grounded in the fact (installers, marketplace) so the specificity check keeps it; the payload must
+    # then reach the page as inert text.
+    hostile_q = ("How do installers find the marketplace ![x](http://evil.example/x.png) "
+                 "and <script>alert(1)</script> today?")
     hostile = J({"question": hostile_q, "why": "[click](http://evil.example)"})
     gen = ScriptedGenerator(script=brief_script(**{FACTS[0]["text"]: hostile}))
     at = prepared_brief(demo, gen)
