@@ -49,6 +49,7 @@ from assistant.ingest import ingest_text
 from assistant.llm import Completion, OpenAICompatGenerator, ScriptedGenerator
 from assistant.people import slug
 from assistant.types import Target
+from tests.processes import stop
 
 REPO = Path(__file__).resolve().parent.parent
 GOAL = "meet people who build heat pump and grid software"
@@ -407,11 +408,7 @@ def llama_server(tmp_path: Path):
             pytest.fail("llama_cpp.server did not start within 60 s")
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 @pytest.mark.server

@@ -17,6 +17,7 @@ from assistant.ingest import ingest_paths, ingest_text
 from assistant.people import forget_contact, list_contacts, search_contact
 from assistant.store import KnowledgeBase
 from assistant.types import Target
+from tests.processes import stop
 
 pytestmark = pytest.mark.server
 
@@ -46,8 +47,7 @@ def chroma_server(tmp_path: Path):
             pytest.fail("chroma run did not start within 30 s")
         yield url
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop(proc)
 
 
 def test_round_trip_against_server(chroma_server: str, settings, tmp_path: Path) -> None:

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import stop
+
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -75,12 +77,7 @@ def server(tmp_path: Path):
         _wait_healthy(url, proc)
         yield url, home
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop(proc)
         log.close()
 
 
@@ -156,3 +153,29 @@ def test_add_contact_prepare_brief_and_see_sources(server, tmp_path: Path) -> No
             browser.close()
     assert not outside, f"the browser fetched from outside the app: {outside[:5]}"
     assert (tmp_path / "brief.png").stat().st_size > 10_000
+
+
+def test_rapport_ui_starts_without_prompting(tmp_path: Path) -> None:
+    """`rapport ui` (what `make run` ends with) serves the app with no terminal interaction.
+
+    A fresh user has no ~/.streamlit/credentials.toml; a non-headless Streamlit would stop at an
+    "enter your email" prompt. Stdin is closed here, as under `make` in a script; BROWSER=true
+    stands in for the user's browser (webbrowser runs it with the URL).
+    """
+    port = _free_port()
+    env = {**os.environ, "HOME": str(tmp_path / "user"), "RAPPORT_HOME": str(tmp_path / "home"), "BROWSER": "true"}
+    log = tmp_path / "ui.log"
+    with log.open("w") as out:
+        rapport = str(Path(sys.executable).parent / "rapport")
+        proc = subprocess.Popen([rapport, "ui", "--port", str(port)], cwd=REPO, env=env,
+                                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            _wait_healthy(f"http://127.0.0.1:{port}", proc)
+            deadline = time.time() + 30
+            while "Rapport is at" not in log.read_text() and time.time() < deadline:
+                time.sleep(0.2)
+        finally:
+            stop(proc)
+    text = log.read_text()
+    assert f"Rapport is at http://127.0.0.1:{port}" in text, text
+    assert "Email:" not in text, text

@@ -6,6 +6,9 @@ import json
 import os
 import subprocess
 import sys
+import time
+import urllib.request
+import webbrowser
 from pathlib import Path
 from typing import List, Optional
 
@@ -175,12 +178,36 @@ def ui(
     app_path = Path(__file__).resolve().parents[2] / "ui" / "app.py"
     env = {**os.environ, "RAPPORT_HOME": str(s.home), "RAPPORT_MODEL": s.model,
            "RAPPORT_MODELS_DIR": str(s.models_dir)}
+    # Always headless: a non-headless Streamlit stops at a "enter your email" prompt on first
+    # start. We open the browser ourselves once the server answers.
     cmd = [sys.executable, "-m", "streamlit", "run", str(app_path), "--server.address", address,
-           "--server.port", str(port), "--server.headless", str(headless).lower(),
+           "--server.port", str(port), "--server.headless", "true",
            "--browser.gatherUsageStats", "false", "--server.maxUploadSize", str(max(1, int(s.max_file_mb))),
            "--client.showErrorDetails", "false", "--global.developmentMode", "false",
            # Same as .streamlit/config.toml, which is only read when started from the repo root.
            "--client.toolbarMode", "minimal", "--client.disableDataExport", "true",
            "--server.fileWatcherType", "none", "--runner.magicEnabled", "false"]
-    console.print(f"Rapport is at http://{address if not lan else '127.0.0.1'}:{port}  (Ctrl+C to stop)")
-    raise typer.Exit(subprocess.call(cmd, env=env))
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(cmd, env=env)
+    try:
+        if _wait_until_up(url, proc):
+            console.print(f"Rapport is at {url}  (Ctrl+C to stop)")
+            if not headless:
+                webbrowser.open(url)
+        raise typer.Exit(proc.wait())
+    except KeyboardInterrupt:
+        proc.terminate()
+        raise typer.Exit(proc.wait(timeout=20))
+
+
+def _wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 120) -> bool:
+    """Poll Streamlit's health endpoint so the browser opens on a page that loads."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
+                if r.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.3)
+    return False
