@@ -40,7 +40,7 @@ SIZES = {
 NOTES_TOKEN_BUDGET = 1400  # notes per prompt: enough for a rich contact, fast on 2 cores
 _INJECTION = re.compile(r"ignore (all |any )?(previous|prior|above) instructions|system prompt|you are now|"
                         r"disregard (the|all|previous)", re.I)
-_HYPE = re.compile(r"\b(passionate|guru|rock ?star|ninja|world[- ]class|synerg\w*|visionary|thought leader|"
+_HYPE = re.compile(r"\b(passionate|excited|thrilled|guru|rock ?star|ninja|world[- ]class|synerg\w*|visionary|thought leader|"
                    r"\d+[- ]year[- ]old)\b", re.I)
 _FOREIGN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0400-\u04ff]")
 _STARTERS = ("What", "How", "Tell me about", "Why", "What led you to", "How do you decide", "What surprised you",
@@ -50,7 +50,7 @@ _STARTERS = ("What", "How", "Tell me about", "Why", "What led you to", "How do y
 def complete_sentence(text: str, limit: int) -> str:
     """Text cut at the schema's maxLength ends mid-word; keep its last whole clause."""
     text = " ".join(text.split())
-    if len(text) < limit - 2:
+    if len(text) < limit - 12 or text.endswith((".", "!", "?", '"', "\u201d", ")")):
         return text
     cut = max(text.rfind(". "), text.rfind("; "), text.rfind(", "))
     return (text[:cut].rstrip(",; ") + ".") if cut > limit // 3 else ""
@@ -69,6 +69,9 @@ def foreign_script(text: str, support: Sequence[str]) -> bool:
 _SENSITIVE = re.compile(r"don'?t (bring up|mention|ask)|do not (bring up|mention|ask)|avoid|sensitive|touchy|"
                         r"sore (spot|point)|hates? |dislikes?|not a fan|layoffs?|laid off|divorce|illness|"
                         r"health|grief|passed away|burn(ed|t)? ?out|off[- ]limits|allergic to", re.I)
+# Topics a first conversation should not open (the notes may mention them; the questions must not).
+_SENSITIVE_TOPIC = re.compile(r"\b(?:layoffs?|laid off|redundan\w+|divorce\w*|illness|sick\w*|cancer|grief|griev\w+|"
+                              r"passed away|died|death|burn(?:ed|t)?[- ]?out|mental health|miscarriage)\b", re.I)
 _NEED = re.compile(r"\b(need|needs|needed|looking for|struggl\w*|wish\w*|want\w*|hiring|trying|interested|"
                    r"challenge\w*|hard|help|stuck|short on|can'?t find|hoping|curious|asked)\b", re.I)
 
@@ -145,6 +148,17 @@ OnSection = Callable[[str, Brief], None]
 
 def _first_name(name: str) -> str:
     return name.split()[0] if name.split() else name
+
+
+def _fact_sentences(text: str) -> list[str]:
+    """One fact per sentence: a model that packs three facts into one item still gives three.
+
+    Why: more, shorter facts read better on the train and each seeds its own question.
+    """
+    parts = [p.strip() for p in re.split(r"(?<=[.!?])\s+(?=[A-Z\u201c\"])", text) if p.strip()]
+    if len(parts) < 2 or any(len(p.split()) < 5 for p in parts):
+        parts = [text]
+    return [p[:1].upper() + p[1:] for p in parts if p]
 
 
 def _sentences(text: str) -> list[str]:
@@ -255,17 +269,9 @@ class BriefBuilder:
                 dropped.append(got.error)
                 continue
             for item in got.data["facts"]:
-                text = complete_sentence(item["text"], 260)
-                if not text:
-                    continue
                 ids = self._ids(item["sources"])
-                if not ids or _INJECTION.search(text) or foreign_script(text, self._texts(ids)):
-                    continue
-                missing = checks.unsupported_terms(text, [*self._texts(ids), self.name])
-                if missing:
-                    dropped.append(f"unsupported: {', '.join(missing)}")
-                    continue
-                kept.append((text, ids))
+                for text in _fact_sentences(complete_sentence(item["text"], 260)):
+                    self._keep_fact(text, ids, kept, dropped)
             if kept:
                 keep = checks.dedupe([t for t, _ in kept], self.kb.embed, threshold=0.88)
                 kept = [kept[i] for i in keep]
@@ -275,6 +281,16 @@ class BriefBuilder:
             b.failed["facts"] = "The model gave no facts that the notes support" + (f" ({dropped[-1]})." if dropped else ".")
             return
         b.facts = [Cited(t, ids) for t, ids in kept[: self.size["facts"]]]
+
+    def _keep_fact(self, text: str, ids: list[str], kept: list[tuple[str, list[str]]], dropped: list[str]) -> None:
+        if not text or not ids or _INJECTION.search(text) or foreign_script(text, self._texts(ids)):
+            return
+        missing = checks.unsupported_terms(text, [*self._texts(ids), self.name])
+        if missing:
+            dropped.append(f"unsupported: {', '.join(missing)}")
+            log.info("fact dropped (unsupported: %s): %r", ", ".join(missing), text)
+            return
+        kept.append((text, ids))
 
     def _question_ok(self, text: str, accepted: Sequence[str], fact: str = "") -> str:
         if fact and not checks.specificity(text, [fact, *self._texts(self._fact_sources.get(fact, []))], []):
@@ -290,6 +306,8 @@ class BriefBuilder:
             return f"Ask {first.title()} directly, using \"you\", not about them in the third person."
         if _INJECTION.search(text):
             return "That repeated an instruction from the notes."
+        if _SENSITIVE_TOPIC.search(text):
+            return "That raised a personal, sensitive topic; ask about their work instead."
         if foreign_script(text, [c.text for c in self.notes]):
             return "Write in English only."
         if accepted:
@@ -325,12 +343,13 @@ class BriefBuilder:
                                         seed=self.seed + attempt_seed + rnd * 101 + attempt * 13, retries=0)
                     if got.data is None:
                         continue
-                    text = complete_sentence(got.data["question"], 260)
+                    text = checks.to_second_person(complete_sentence(got.data["question"], 260), self.name)
                     why = complete_sentence(got.data["why"], 220)
                     self._fact_sources[fact.text] = fact.sources
                     reason = self._question_ok(text, accepted, fact.text) or (
                         "Write in English only." if foreign_script(why, [c.text for c in self.notes]) else "")
                     if reason:
+                        log.info("question rejected (%s): %r", reason, text)
                         avoid = f"Your previous answer was rejected: {reason}"
                         continue
                     b.questions.append(Cited(text, list(fact.sources), why))
@@ -399,7 +418,10 @@ class BriefBuilder:
             if repetitive(text):
                 return "repetitive"
             missing = checks.unsupported_terms(text, support)
-            return f"unsupported: {', '.join(missing)}" if missing else ""
+            if missing:
+                return f"unsupported: {', '.join(missing)}"
+            claimed = self._claimed_from_contact(text, me_text)
+            return f"it told the contact's story as the user's own ({', '.join(claimed)})" if claimed else ""
 
         got = generate_json(self.gen, prompts.render("narrative", me_notes="\n\n".join(me_text), name=self.name,
                                                      interests=interests, min_words=45, max_words=80),
@@ -409,6 +431,23 @@ class BriefBuilder:
             b.failed["narrative"] = f"The narrative did not pass the checks ({got.error})."
             return
         b.narrative = " ".join(got.data["narrative"].split())
+
+    def _claimed_from_contact(self, narrative: str, me_text: Sequence[str]) -> list[str]:
+        """Names in the user's "I ..." sentences that only the contact's notes contain.
+
+        Why: given the contact's facts to tailor to, a small model writes "I'm
+        working on quillmark 3.0" about a project that is the contact's. A
+        sentence about the user that does not address the contact must stand
+        on the user's own profile alone.
+        """
+        first = re.escape(_first_name(self.name))
+        claimed: list[str] = []
+        for sent in re.split(r"(?<=[.!?])\s+", narrative):
+            about_me = re.search(r"\b(I|I'm|I've|I'd|my|me)\b", sent)
+            about_them = re.search(rf"\b(you|your|{first})\b", sent, re.I)
+            if about_me and not about_them:
+                claimed += checks.unsupported_terms(sent, list(me_text))
+        return claimed
 
     def offers(self) -> list[tuple[str, str]]:
         """(offer, me-chunk id) from the profile's "What I can offer" list."""

@@ -124,6 +124,8 @@ _OPEN_START_RE = re.compile(
     r"|tell me|walk me through|talk me through|take me through"
     r"|describe|explain|share|help me understand|say more|elaborate)\b"
 )
+# One-sentence prompts that invite an account without a question mark.
+_OPEN_PROMPT_RE = re.compile(r"^(?:tell me|walk me through|talk me through|take me through)\b", re.I)
 # "How" questions that only ask for a number.
 _FACTUAL_HOW_RE = re.compile(r"^how (?:many|long|old)\b")
 # Polite requests are grammatically yes/no but invite a story.
@@ -154,6 +156,9 @@ _TRAILING_CLOSERS = "\"')]}*"
 def _question_core(text: str) -> str | None:
     """Return the single question (lowercased) or None if it isn't exactly one."""
     t = _normalize_quotes(text).strip().rstrip(_TRAILING_CLOSERS).strip()
+    if "?" not in t and _OPEN_PROMPT_RE.match(t) and t.endswith(".") and t.count(".") == 1:
+        # "Tell me about X." / "Walk me through Y." invite a story as well as any question does.
+        t = t[:-1] + "?"
     if not t.endswith("?") or t.count("?") != 1:
         return None
     # Drop any preamble sentence: "Congrats on the launch! What was hardest?"
@@ -164,6 +169,8 @@ def _question_core(text: str) -> str | None:
 
 def _classify_start(t: str, fluff_stripped: bool) -> str:
     """Return 'open', 'closed' or 'unknown' from how a clause starts."""
+    if re.match(r"^(?:(?:can|could|would|will) you )?(?:tell me|let me know) (?:if|whether)\b", t):
+        return "closed"  # "Tell me whether you liked it" is a yes/no question in disguise
     if _POLITE_REQUEST_RE.match(t):
         return "open"
     if _FACTUAL_HOW_RE.match(t):
@@ -406,6 +413,66 @@ def is_about_user(text: str, user_names: Sequence[str] = ()) -> bool:
             if re.search(rf"(?<!\w){pattern}(?!\w)", t):
                 return True
     return False
+
+
+_BE_HAVE = {"is": "are", "was": "were", "has": "have", "does": "do", "doesn't": "don't", "isn't": "aren't",
+            "wasn't": "weren't", "hasn't": "haven't"}
+_NO_PLURAL_S = frozenset("is was has does this thus plus across always perhaps less".split())
+
+
+def _base_verb(word: str) -> str:
+    """``believes`` -> ``believe``: the verb form that goes with "you"."""
+    low = word.lower()
+    if low in _BE_HAVE:
+        return _BE_HAVE[low]
+    if low in _NO_PLURAL_S or not low.endswith("s") or low.endswith("ss") or len(low) < 4:
+        return word
+    if low.endswith("ies"):
+        return word[:-3] + "y"
+    if re.search(r"(?:ch|sh|x|z|ss|o)es$", low):
+        return word[:-2]
+    return word[:-1]
+
+
+def to_second_person(text: str, name: str) -> str:
+    """Rewrite a question about the contact into one asked *to* them.
+
+    Why: small models asked to write "a question you can ask Noor" keep
+    writing "How does Noor Al-Rashidi's team approach ...?". The content is
+    fine; only the grammatical person is wrong, and rejecting it wastes a
+    generation (often every retry fails the same way). Questions that already
+    say "you" are left alone, so a question *mentioning* a third person
+    ("How did you and she meet?") is not touched.
+    """
+    sentences = re.split(r"(?<=[.!?])\s+", text.strip())
+    if len(sentences) > 1:  # "Tell me about the grant Sven won. Why does it matter to you?"
+        return " ".join(to_second_person(s, name) for s in sentences)
+    if re.search(r"\byou(?:r|rs|rself)?\b", text, re.I):
+        return text
+    parts = [p for p in re.split(r"\s+", name.strip()) if p]
+    if not parts:
+        return text
+    forms = sorted({re.escape(name.strip()), re.escape(parts[0]), re.escape(parts[-1]) if len(parts) > 1 else re.escape(parts[0])},
+                   key=len, reverse=True)
+    # Names match as written (capitalized: "Will" the name, not "will" the verb); pronouns in any case.
+    subj = rf"(?:{'|'.join(forms)}|(?i:she|he))"
+    apostrophe = "['\u2019]s"
+    out = _normalize_quotes(text)
+    # "Noor's team" / "her team" -> "your team"
+    out = re.sub(rf"\b(?:{'|'.join(forms)}){apostrophe}", "your", out)
+    # "does Noor face" / "is she preparing" -> "do you face" / "are you preparing"
+    out = re.sub(rf"\b((?i:does|is|was|has|doesn't|isn't|wasn't|hasn't))\s+{subj}\b",
+                 lambda m: f"{_BE_HAVE[m.group(1).lower()]} you", out)
+    # "she believes" / "Noor is" -> "you believe" / "you are"
+    out = re.sub(rf"\b{subj}\s+([a-z]+(?:n't)?)\b", lambda m: f"you {_base_verb(m.group(1))}", out)
+    out = re.sub(rf"\b{subj}\b", "you", out)
+    out = re.sub(r"\bherself\b|\bhimself\b", "yourself", out, flags=re.I)
+    # "her" before a word that is not a preposition is a possessive; otherwise an object.
+    out = re.sub(r"\b(?:her|his)\b(?=\s+(?!about|to|for|with|and|or|in|on|at|from|as)[a-z])", "your", out, flags=re.I)
+    out = re.sub(r"\bher\b", "you", out, flags=re.I)
+    out = re.sub(r"\bhim\b", "you", out, flags=re.I)
+    out = re.sub(r"(^|[.!?]\s+)(you|your)\b", lambda m: m.group(1) + m.group(2).capitalize(), out)
+    return out
 
 
 # --------------------------------------------------------------------------

@@ -91,11 +91,14 @@ def test_checks_reject_bad_items_and_regenerate(priya, kb, settings) -> None:
             json.dumps({"question": "Could you refer me to someone on your team?", "why": "a referral ask"}),
             json.dumps({"question": "What made you rebuild wholesale pricing this quarter?", "why": "Her current project."}),
             json.dumps({"question": "How do you read restaurant demand for kelp today?", "why": "Her stated struggle."}),
-            json.dumps({"question": "What does Priya think about kelp?", "why": "third person"}),
+            json.dumps({"question": "How did your burnout at Stripe change how you work?", "why": "sensitive"}),
+            json.dumps({"question": "What does Priya think about kelp wholesale prices?", "why": "third person"}),
             json.dumps({"question": "Tell me about how your team of six splits the growth work?", "why": "Her team."}),
         ],
         "follow up": [json.dumps({"thank_you": "Thank you for the kelp pricing chat.", "follow_up": ["Send the demand spreadsheet."]})],
-        "30-second introduction": [json.dumps({"narrative": "I spent seven years as a restaurant supply buyer and I am now "
+        "30-second introduction": [json.dumps({"narrative": "I lead growth at Tidewater Kelp in Lunenburg and I am "
+                                               "rebuilding our wholesale pricing this quarter, which is why I wanted to talk."}),
+                                   json.dumps({"narrative": "I spent seven years as a restaurant supply buyer and I am now "
                                                "moving into food-tech analytics, so demand for kelp is close to what I know."})],
         "give something": [json.dumps({"text": "Share your restaurant demand spreadsheet with Priya.", "why": "She lacks demand data."})],
     })
@@ -108,9 +111,13 @@ def test_checks_reject_bad_items_and_regenerate(priya, kb, settings) -> None:
     assert len(facts) == 3, "near-duplicate facts are merged"
     qs = [q["text"] for q in d["questions"]]
     assert qs and all(checks.is_open_question(q) and not checks.is_job_ask(q) for q in qs)
-    assert not any("Priya think" in q for q in qs), "third-person questions are rejected"
+    assert not any("Priya think" in q for q in qs), "third-person questions are turned to the contact"
+    assert "What do you think about kelp wholesale prices?" in qs
+    assert not any("burnout" in q for q in qs), "a sensitive personal topic is not a question to open with"
     rejected_then_retried = [p for p in gen.prompts_seen if "Your previous answer was rejected" in p]
     assert rejected_then_retried, "a rejected question is regenerated with the reason"
+    assert "Tidewater" not in d["narrative"] and d["narrative"].startswith("I spent seven years"), \
+        "a narrative that tells the contact's story as the user's own is regenerated"
     assert d["give_back"] and len(d["give_back"][0]["sources"]) == 2
     me_ids = {c.id for c in kb.chunks_of(Target.me())}
     assert set(d["give_back"][0]["sources"]) & me_ids, "a give-back cites the user's offer"

@@ -21,6 +21,7 @@ from assistant.checks import (
     is_supported,
     near_duplicates,
     specificity,
+    to_second_person,
     talk_balance,
     unsupported_terms,
     valid_citations,
@@ -38,6 +39,9 @@ OPEN_QUESTIONS = [
     "Which part of the payments rebuild was hardest to get right?",
     "Tell me about your time leading the Berlin office?",
     "Walk me through how you scaled the support team?",
+    # An open prompt needs no question mark: it invites a story all the same.
+    "Tell me about your time at Acme.",
+    "Walk me through how you chose RouteDesk.",
     "What led you to join Stripe?",
     "So, what surprised you most about the move?",
     "Out of curiosity, why did you leave banking?",
@@ -79,7 +83,8 @@ CLOSED_OR_INVALID = [
     # two questions / no question mark / too short
     "How did you start? What was hard?",
     "How did you get into fintech",
-    "Tell me about your time at Acme.",
+    "Tell me if you liked Acme.",
+    "Tell me whether you liked Acme?",
     "What??",
     "What?",
     "",
@@ -534,3 +539,37 @@ def test_talk_balance_extremes() -> None:
     assert talk_balance([""], ["  "]) == 0.0
     assert talk_balance(["just me talking"], []) == 1.0
     assert talk_balance([], ["only them"]) == 0.0
+
+
+# --------------------------------------------------------------------------
+# to_second_person
+# --------------------------------------------------------------------------
+
+SECOND_PERSON = [
+    ("What challenges does Noor Al-Rashidi face in building her traceability programme, and how does she address them?",
+     "What challenges do you face in building your traceability programme, and how do you address them?"),
+    ("How does Noor Al-Rashidi's team approach tracing cotton?", "How does your team approach tracing cotton?"),
+    ("How is Noor preparing her company for the 2027 rules?", "How are you preparing your company for the 2027 rules?"),
+    ("Why does Noor believe paying suppliers beats audits?", "Why do you believe paying suppliers beats audits?"),
+    ("What did her father teach her about sailing?", "What did your father teach you about sailing?"),
+    ("What will Will Ortega build next, and how will he staff it?", "What will you build next, and how will you staff it?"),
+    ("How does Al-Rashidi focus the team?", "How do you focus the team?"),
+    ("Tell me about the grant Noor received. Why is it important to you?",
+     "Tell me about the grant you received. Why is it important to you?"),
+]
+
+
+@pytest.mark.parametrize(("question", "expected"), SECOND_PERSON)
+def test_third_person_questions_are_turned_to_the_contact(question: str, expected: str) -> None:
+    name = "Will Ortega" if "Will" in question else "Noor Al-Rashidi"
+    assert to_second_person(question, name) == expected
+
+
+@pytest.mark.parametrize("question", [
+    "How did you and Noor meet at the fair?",       # already addressed to "you": a third person stays
+    "What does the market say about supply chains?",  # no mention of the contact
+    "How will the new rules change sourcing?",      # "will" the verb, not a person named Will
+])
+def test_second_person_leaves_other_questions_alone(question: str) -> None:
+    name = "Will Ortega" if "will" in question else "Noor Al-Rashidi"
+    assert to_second_person(question, name) == question
