@@ -109,8 +109,12 @@ class KnowledgeBase:
     """Chunks of every note, with the owner (contact, field or me) in metadata."""
 
     def __init__(self, settings: Settings, embedding_function=None) -> None:
+        from .datadir import open_for_writing
         from .models import embedding_function as default_ef
 
+        # Before anything touches the files: one writing process per data dir (server mode is
+        # shared by design, so it takes no local lock), and a schema this code understands.
+        open_for_writing(settings.home, lock=not settings.chroma_url)
         self.settings = settings
         self.embed_fn = embedding_function or default_ef(settings)
         try:
@@ -163,7 +167,46 @@ class KnowledgeBase:
             ids = self.collection.get(where=where, include=[])["ids"]
             for start in range(0, len(ids), 500):
                 self.collection.delete(ids=ids[start:start + 500])
+            if ids:
+                self._scrub(ids)
         return len(ids)
+
+    def _scrub(self, ids: Sequence[str]) -> None:
+        """Make deleted text really gone from the embedded store's files.
+
+        Chroma's delete leaves the text behind in three places: its write-ahead
+        log (``embeddings_queue`` keeps every add until the vector index flushes,
+        which for a small base may be never), the full-text index's old segments,
+        and SQLite's free pages. "Forget" must mean gone, so: blank the document
+        and metadata of the logged adds of these ids (their vectors and the later
+        delete stay, so a replay still ends with them deleted), merge the FTS
+        index, and VACUUM. Server mode is the server's job.
+        """
+        if self.settings.chroma_url:
+            return
+        import sqlite3
+
+        path = self.settings.chroma_dir / "chroma.sqlite3"
+        if not path.exists():
+            return
+        try:
+            conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                for start in range(0, len(ids), 500):
+                    part = list(ids[start:start + 500])
+                    marks = ",".join("?" * len(part))
+                    conn.execute(f"UPDATE embeddings_queue SET metadata = '{{}}' WHERE operation != 3 AND id IN ({marks})",
+                                 part)
+                conn.execute("INSERT INTO embedding_fulltext_search(embedding_fulltext_search) VALUES('optimize')")
+                conn.execute("COMMIT")
+                conn.execute("VACUUM")
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                conn.close()
+        except sqlite3.Error as exc:
+            raise StoreError(f"The notes were deleted, but their text could not be wiped from {path}: {exc}",
+                             "Close other programs using the data dir and run `rapport forget` again.") from None
 
     def delete_owner(self, target: Target) -> int:
         return self.delete_where({"$and": [{"kind": target.kind}, {"owner_key": target.key}]})
