@@ -44,9 +44,10 @@ browser:
 test: models browser
 	$(PY) -m pytest
 
-## Benchmarks that print ratios against a baseline run side by side.
+## Benchmarks that print ratios against a baseline run side by side; rewrites docs/BENCHMARKS.md's results.
+## e.g. make bench BENCH_ARGS="--only L1,R1 --model default"
 bench: models
-	$(PY) -m bench.run
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 ## Brief quality over the evaluation set (see docs/QUALITY.md).
 eval: models

@@ -1,22 +1,31 @@
-"""`make bench`: speed measured as ratios against a baseline run side by side.
+"""`make bench`: every figure a ratio against a baseline measured side by side.
 
-    python -m bench.run [--model default|small|tiny] [--contact NAME] [--skip-event] [--event-limit N]
+    python -m bench.run [--only L1,L2,L3,P1,R1,R2,S1,B1] [--model tiny|small|default] [--reps N] [--no-docs]
 
-1. Brief: the sectioned pipeline with the KV prefix cache on vs off (same
-   model, same contact, same seed), time to the first model-written section
-   and to the whole brief, and the prefix reuse llama.cpp reported.
-2. Baseline: the naive one-prompt brief with the same model.
-3. Event prep (bench/event_bench.py): attendees with prefix reuse on vs off,
-   and in-process vs a llama.cpp server.
-Results are printed and written to bench/results/ (git-ignored); copy what
-you measured into docs/BENCHMARKS.md with the command line.
+Benchmarks (each also runs alone as ``python -m bench.<module>``):
+
+    L1 bench.l1_decode     Rapport's generator vs raw llama_cpp.Llama: tok/s; tok/s x bytes vs bandwidth
+    L2 bench.l2_grammar    JSON-schema grammar on vs off: ms/token
+    L3 bench.l3_settings   n_batch, n_threads, flash_attn vs Rapport's defaults
+    P1 bench.p1_prefix     shared prefix first vs task first: prompt tokens computed, wall time
+    R1 bench.r1_retrieval  Chroma search p50/p95 at 1k/10k(/100k) chunks; query embedding
+    R2 bench.r2_ingest     ingest chunks/s vs raw onnxruntime; fixed vs dynamic padding
+    S1 bench.s1_coldstart  process start to first brief section; peak RSS per model
+    B1 bench.event_bench   event prep, prefix reuse on vs off (and llama.cpp server modes)
+
+Machine facts (CPU, cores, memory, measured copy bandwidth, load) are printed
+first. Each figure prints one line (name, value, baseline, ratio). The run
+rewrites the results section of docs/BENCHMARKS.md between its markers: rows
+of the benchmarks that ran are replaced, rows of the others are kept as they
+were (so benchmarks can be run one at a time), and raw results go to
+bench/results/*.json (git-ignored).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import platform
+import sys
 import tempfile
 import time
 from dataclasses import replace
@@ -28,8 +37,8 @@ from assistant.demo import DEMO_MANIFEST, load_manifest
 from assistant.evaluate import naive_brief
 from assistant.llm import load_generator
 from assistant.store import KnowledgeBase
+from bench.common import RESULTS, Figure, print_facts
 
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def bench_ingest(settings: Settings) -> dict:
@@ -74,47 +83,130 @@ def bench_naive(settings: Settings, kb: KnowledgeBase, model: str, contact: str)
             "questions": len(d.get("questions", []))}
 
 
-def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", default="default")
-    ap.add_argument("--contact", default="Dana Whitfield")
-    ap.add_argument("--skip-event", action="store_true")
-    ap.add_argument("--event-limit", type=int, default=30)
-    args = ap.parse_args(argv)
-    results: dict = {"machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
-                     "cores": __import__("os").cpu_count(), "model": args.model, "contact": args.contact}
-    with tempfile.TemporaryDirectory(prefix="rapport-bench-") as tmp:
-        settings = Settings.from_env(home=Path(tmp)).ensure_dirs()
-        results["ingest"] = bench_ingest(settings)
-        print("ingest:", json.dumps(results["ingest"]), flush=True)
-        kb = KnowledgeBase(settings)
-        # Warm the model load once so neither run pays for it.
-        load_generator(settings, args.model, prefix_cache=True)
-        on = bench_brief(settings, kb, args.model, args.contact, True)
-        print("brief, prefix cache on: ", json.dumps(on), flush=True)
-        off = bench_brief(settings, kb, args.model, args.contact, False)
-        print("brief, prefix cache off:", json.dumps(off), flush=True)
-        naive = bench_naive(settings, kb, args.model, args.contact)
-        print("naive one-prompt brief: ", json.dumps(naive), flush=True)
-        results["brief"] = {"cache_on": on, "cache_off": off, "naive": naive,
-                            "speedup_cache_on_vs_off": round(off["total_s"] / on["total_s"], 2),
-                            "pipeline_vs_naive_time": round(on["total_s"] / naive["total_s"], 2)}
-        print(f"ratio: whole brief with prefix reuse is {results['brief']['speedup_cache_on_vs_off']}x faster than without; "
-              f"the sectioned pipeline takes {results['brief']['pipeline_vs_naive_time']}x the time of one naive prompt",
-              flush=True)
-    if not args.skip_event:
-        try:
+BENCHES: dict[str, str] = {"L1": "bench.l1_decode", "L2": "bench.l2_grammar", "L3": "bench.l3_settings",
+                           "P1": "bench.p1_prefix", "R1": "bench.r1_retrieval", "R2": "bench.r2_ingest",
+                           "S1": "bench.s1_coldstart", "B1": "bench.event_bench"}
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
+START, END = "<!-- bench:results:start -->", "<!-- bench:results:end -->"
+
+
+def _bench_argv(key: str, args: argparse.Namespace) -> list[str]:
+    """Options each benchmark understands, from the runner's."""
+    argv: list[str] = []
+    if key in ("L1", "L2", "L3", "P1"):
+        argv += ["--model", args.model]
+        if args.reps:
+            argv += ["--reps", str(args.reps)]
+    if key == "S1":
+        argv += ["--model", args.model]
+    if key in ("R2",) and args.reps:
+        argv += ["--reps", str(args.reps)]
+    if key == "R1" and args.sizes:
+        argv += ["--sizes", args.sizes]
+    return argv + (args.extra.get(key, []) if args.extra else [])
+
+
+def _event_figures(report: dict) -> list[Figure]:
+    """B1's report as figures: prefix reuse on vs off (wall and CPU)."""
+    modes = report.get("modes", {})
+    on, off = modes.get("prefix"), modes.get("noprefix")
+    if not on or not off:
+        return [Figure("B1", "event prep, prefix reuse on vs off", None, None, note="modes missing")]
+    n = on["attendees"]
+    return [Figure("B1", f"event prep s/attendee, prefix on vs off ({report['model']})", on["seconds_per_attendee"],
+                   off["seconds_per_attendee"], "s", "prefix reuse off", f"{n} attendees, reuse {on.get('prefix_reuse', 0):.0%}",
+                   higher_is_better=False),
+            Figure("B1", f"event prep CPU min, prefix on vs off ({report['model']})", on["cpu_minutes"], off["cpu_minutes"],
+                   "min", "prefix reuse off", "", higher_is_better=False)]
+
+
+def run_one(key: str, args: argparse.Namespace) -> list[Figure]:
+    """Run one benchmark; a failure becomes a 'not run' figure so the others still report."""
+    import importlib
+
+    argv = _bench_argv(key, args)
+    print(f"--- {key}: python -m {BENCHES[key]} {' '.join(argv)}", flush=True)
+    try:
+        if key == "B1":
             from bench import event_bench
 
-            results["event"] = event_bench.run(["--model", args.model, "--limit", str(args.event_limit)])
-        except Exception as exc:  # report, keep the brief numbers
-            results["event"] = {"error": f"{type(exc).__name__}: {exc}"}
-        print("event:", json.dumps(results["event"]), flush=True)
+            figs = _event_figures(event_bench.run(["--model", args.model, "--limit", str(args.event_limit),
+                                                   "--modes", "prefix,noprefix"]))
+            for f in figs:
+                print(f.line(), flush=True)
+            return figs
+        return importlib.import_module(BENCHES[key]).run(argv)
+    except Exception as exc:  # report, keep the other benchmarks' numbers
+        fig = Figure(key, "failed", None, None, note=f"{type(exc).__name__}: {str(exc)[:150]}")
+        print(fig.line(), flush=True)
+        return [fig]
+
+
+def _fmt(x: float | None) -> str:
+    return "not run" if x is None else f"{x:.4g}"
+
+
+def write_docs(figures: list[Figure], ran: list[str], facts: dict, command: str) -> None:
+    """Replace the rows of the benchmarks that ran in docs/BENCHMARKS.md's results table; keep the rest."""
+    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
+    old_rows: list[str] = []
+    if START in text and END in text:
+        before, rest = text.split(START, 1)
+        region, after = rest.split(END, 1)
+        old_rows = [line for line in region.splitlines() if line.startswith("| ") and line[2:4] in BENCHES
+                    and line[2:4] not in ran]
+    else:
+        before, after = text.rstrip() + "\n\n", "\n"
+    when = f"{facts['date_utc']}, load {facts['load_average_at_start'][0]}"
+    new_rows = [f"| {f.bench} | {f.name} | {_fmt(f.value)} {f.unit} | {_fmt(f.baseline)} {f.unit} ({f.baseline_label}) | "
+                f"{'-' if f.ratio is None else f'{f.ratio:.3f}'} | {f.note.replace('|', '/')} | {when} |" for f in figures]
+    for key in BENCHES:
+        if key not in ran and not any(r[2:4] == key for r in old_rows):
+            old_rows.append(f"| {key} | (not run yet) | not run | - | - | `python -m {BENCHES[key]}` | - |")
+    rows = sorted(old_rows + new_rows, key=lambda r: list(BENCHES).index(r[2:4]))
+    region = "\n".join([
+        "", "## Results (generated by `make bench`)", "",
+        f"Last run: {facts['date_utc']}; `{command}`.",
+        f"Machine: {facts['cpu']}, {facts['cores']} cores, {facts['memory_gib']} GiB RAM, "
+        f"copy bandwidth {facts['memory_bandwidth_gbs']} GB/s (numpy copy of 256 MB, read + write), "
+        f"load average {facts['load_average_at_start']} at the start (1, 5, 15 min).",
+        "Ratio = value / baseline, both measured in the same run with repetitions interleaved; rows of "
+        "benchmarks not in the last run keep the date they were measured.", "",
+        "| id | figure | value | baseline | ratio | note | measured |", "|---|---|---|---|---|---|---|", *rows, ""])
+    DOCS.write_text(before + START + region + END + after, encoding="utf-8")
+    print(f"docs updated: {DOCS}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> list[Figure]:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--only", default=",".join(BENCHES), help="Comma-separated subset of " + ",".join(BENCHES))
+    ap.add_argument("--model", default="tiny", help="Model for L1-L3, P1, S1, B1 (tiny keeps the run short).")
+    ap.add_argument("--reps", type=int, default=0, help="Interleaved repetitions (0: each benchmark's default).")
+    ap.add_argument("--sizes", default="", help="R1 chunk counts, e.g. 1000,10000,100000.")
+    ap.add_argument("--event-limit", type=int, default=2, help="B1: attendees per mode.")
+    ap.add_argument("--skip-event", action="store_true", help="Same as leaving B1 out of --only.")
+    ap.add_argument("--no-docs", action="store_true", help="Do not rewrite docs/BENCHMARKS.md.")
+    args = ap.parse_args(argv)
+    args.extra = {}
+    keys = [k.strip().upper() for k in args.only.split(",") if k.strip()]
+    unknown = set(keys) - set(BENCHES)
+    if unknown:
+        raise SystemExit(f"Unknown benchmark(s) {', '.join(sorted(unknown))}; choose from {', '.join(BENCHES)}")
+    if args.skip_event:
+        keys = [k for k in keys if k != "B1"]
+    facts = print_facts()
+    figures: list[Figure] = []
+    for key in keys:
+        figures += run_one(key, args)
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"bench-{args.model}-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps(results, indent=2))
-    print(f"written to {out}")
-    return results
+    out = RESULTS / f"bench-{'-'.join(keys)}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.write_text(json.dumps({"machine": facts, "argv": argv if argv is not None else sys.argv[1:],
+                               "figures": [f.to_dict() for f in figures]}, indent=2))
+    print(f"written to {out}", flush=True)
+    if not args.no_docs:
+        cmd = "python -m bench.run " + " ".join(argv if argv is not None else sys.argv[1:])
+        write_docs(figures, keys, facts, cmd.strip())
+    return figures
 
 
 if __name__ == "__main__":

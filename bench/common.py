@@ -1,0 +1,152 @@
+"""Shared plumbing for the benchmarks: machine facts, figures, interleaving.
+
+Every benchmark reports *figures*: a value next to a baseline measured side by
+side in the same run, and their ratio. Absolute numbers on a shared 2-core
+machine swing with whatever else runs; a ratio of two things measured in
+alternation does not (both see the same load), so the ratio is what to read.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+@dataclass
+class Figure:
+    """One printed line: ``name  value unit  (baseline: b unit)  ratio r``."""
+
+    bench: str
+    name: str
+    value: float | None
+    baseline: float | None
+    unit: str = ""
+    baseline_label: str = ""
+    note: str = ""
+    higher_is_better: bool = True
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float | None:
+        if self.value is None or not self.baseline:
+            return None
+        return self.value / self.baseline
+
+    def line(self) -> str:
+        val = "not run" if self.value is None else f"{self.value:.4g} {self.unit}".strip()
+        base = "-" if self.baseline is None else f"{self.baseline:.4g} {self.unit}".strip()
+        ratio = "-" if self.ratio is None else f"{self.ratio:.3f}"
+        label = f" [{self.baseline_label}]" if self.baseline_label else ""
+        note = f"  # {self.note}" if self.note else ""
+        return f"{self.bench:3} {self.name:44} value={val:16} baseline={base}{label}  ratio={ratio}{note}"
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["ratio"] = None if self.ratio is None else round(self.ratio, 4)
+        return d
+
+
+def emit(figures: list[Figure], fig: Figure) -> Figure:
+    """Print a figure as soon as it exists (a long run shows progress) and keep it."""
+    print(fig.line(), flush=True)
+    figures.append(fig)
+    return fig
+
+
+def interleave(fns: dict[str, Callable[[], float]], reps: int) -> dict[str, list[float]]:
+    """Run each measurement ``reps`` times in alternation (A B A B, order flipped every round).
+
+    Alternating, rather than all of A then all of B, is what makes a ratio
+    trustworthy on a loaded machine: a burst of load lands on both sides.
+    """
+    names = list(fns)
+    out: dict[str, list[float]] = {n: [] for n in names}
+    for r in range(reps):
+        for n in (names if r % 2 == 0 else names[::-1]):
+            out[n].append(fns[n]())
+    return out
+
+
+def median(xs: Sequence[float]) -> float:
+    return statistics.median(xs) if xs else float("nan")
+
+
+def percentile(xs: Sequence[float], q: float) -> float:
+    s = sorted(xs)
+    if not s:
+        return float("nan")
+    k = min(len(s) - 1, max(0, round(q / 100 * (len(s) - 1))))
+    return s[k]
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _mem_total_gib() -> float:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) / 1024 / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def memory_bandwidth_gbs(mb: int = 256, reps: int = 5) -> float:
+    """Best-of-N numpy copy of a ``mb`` MB array: bytes read + bytes written per second.
+
+    Decoding a token reads every weight once, so this copy rate is the
+    physical ceiling that tokens/s x model bytes is compared against (L1).
+    """
+    import numpy as np
+
+    src = np.ones(mb * 1024 * 1024 // 8, dtype=np.float64)
+    dst = np.empty_like(src)
+    best = float("inf")
+    for _ in range(reps):
+        t = time.perf_counter()
+        np.copyto(dst, src)
+        best = min(best, time.perf_counter() - t)
+    return 2 * src.nbytes / best / 1e9
+
+
+_facts: dict | None = None
+
+
+def machine_facts() -> dict:
+    """CPU model, cores, memory, measured copy bandwidth and the load while we ran (cached per process)."""
+    global _facts
+    if _facts is None:
+        _facts = {"cpu": _cpu_model(), "cores": os.cpu_count(), "memory_gib": round(_mem_total_gib(), 1),
+                  "memory_bandwidth_gbs": round(memory_bandwidth_gbs(), 2),
+                  "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+                  "python": platform.python_version(), "date_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    return _facts
+
+
+def print_facts() -> dict:
+    f = machine_facts()
+    print(f"machine: {f['cpu']}, {f['cores']} cores, {f['memory_gib']} GiB, copy bandwidth "
+          f"{f['memory_bandwidth_gbs']} GB/s, load {f['load_average_at_start']}", flush=True)
+    return f
+
+
+def bench_settings(home: Path, **overrides):
+    """Settings for a temp data dir that still finds the user's verified models."""
+    from assistant.config import Settings
+
+    return Settings.from_env(home=home, **overrides).ensure_dirs()

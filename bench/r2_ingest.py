@@ -1,0 +1,146 @@
+"""R2 ingestion: chunks/s through Rapport's store vs raw onnxruntime; fixed vs dynamic padding.
+
+    python -m bench.r2_ingest [--chunks 128] [--reps 3]
+
+1. Rapport: ``KnowledgeBase.upsert_note`` (split, hash ids, embed, write to
+   Chroma on disk) on synthetic notes, against raw onnxruntime embedding the
+   very same chunk texts with the same model files and the same padding as
+   Rapport's embedding function. The ratio is what Rapport's plumbing
+   (splitting, Chroma writes, HNSW insert) leaves of the embedder's speed.
+2. Padding: Chroma's stock ONNX MiniLM pads every input to 256 tokens; short
+   chunks (one or two sentences, the common case for pasted notes and logs)
+   then spend most of their compute on padding. Dynamic padding pads only
+   to the longest chunk in each batch of 32. The attention mask keeps padded
+   positions out of every real token and out of the mean pooling, so the
+   vectors are the same up to float rounding: the max abs difference is
+   reported and must stay below 1e-5.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import tempfile
+import time
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from bench.common import Figure, bench_settings, emit, interleave, median, print_facts
+
+WORDS = ("heat pump grid interconnection product data analytics hiring meetup coffee climate battery "
+         "storage utility startup roadmap customer interview dashboard pipeline forecast team lead "
+         "volunteer mentor conference panel follow up introduction sister marathon Lisbon").split()
+
+
+def synthetic_chunks(n: int, words: int, seed: int = 7) -> list[str]:
+    """Deterministic note-like texts of about ``words`` words (distinct, so none are deduplicated)."""
+    rng = random.Random(seed)
+    return [f"Note {i}: " + " ".join(rng.choice(WORDS) for _ in range(words)) + "." for i in range(n)]
+
+
+class RawMiniLM:
+    """onnxruntime + tokenizers on Rapport's verified MiniLM files, nothing else: the ceiling."""
+
+    def __init__(self, root: Path, dynamic: bool, threads: int = 0) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        so = ort.SessionOptions()
+        so.log_severity_level = 3
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if threads:
+            so.intra_op_num_threads = threads
+        self.session = ort.InferenceSession(str(root / "onnx" / "model.onnx"), sess_options=so,
+                                            providers=["CPUExecutionProvider"])
+        self.tok = Tokenizer.from_file(str(root / "onnx" / "tokenizer.json"))
+        self.tok.enable_truncation(max_length=256)
+        if dynamic:
+            self.tok.enable_padding(pad_id=0, pad_token="[PAD]")
+        else:
+            self.tok.enable_padding(pad_id=0, pad_token="[PAD]", length=256)
+
+    def __call__(self, texts: Sequence[str], batch: int = 32) -> np.ndarray:
+        out = []
+        for i in range(0, len(texts), batch):
+            enc = self.tok.encode_batch(list(texts[i:i + batch]))
+            ids = np.array([e.ids for e in enc], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
+            hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask,
+                                             "token_type_ids": np.zeros_like(ids)})[0]
+            m = mask[..., None].astype(np.float32)
+            v = (hidden * m).sum(1) / np.clip(m.sum(1), 1e-9, None)
+            out.append(v / np.clip(np.linalg.norm(v, axis=1, keepdims=True), 1e-12, None))
+        return np.concatenate(out).astype(np.float32)
+
+
+def run(argv: Sequence[str] | None = None) -> list[Figure]:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--chunks", type=int, default=128, help="Chunks per measurement.")
+    ap.add_argument("--reps", type=int, default=3)
+    args = ap.parse_args(argv)
+    from assistant.models import embedding_dir, embedding_function, verify_embeddings
+    from assistant.store import KnowledgeBase
+    from assistant.types import Note, Target
+
+    figures: list[Figure] = []
+    tmp = Path(tempfile.mkdtemp(prefix="rapport-bench-r2-"))
+    settings = bench_settings(tmp)
+    verify_embeddings(settings)
+    root = embedding_dir(settings)
+    rapport_fn = embedding_function(settings)
+    rapport_dynamic = getattr(rapport_fn.tokenizer, "padding", {}).get("length") is None
+    kb = KnowledgeBase(settings)
+    # Notes of ~100 words: one chunk each after split_text (CHUNK_SIZE 700 chars), like a short meeting note.
+    notes = synthetic_chunks(args.chunks * (args.reps + 1), 90)
+    raw_same = RawMiniLM(root, dynamic=rapport_dynamic)
+    counter = iter(range(10**9))
+
+    def rapport() -> float:
+        k = next(counter)
+        batch = notes[(k % (args.reps + 1)) * args.chunks:((k % (args.reps + 1)) + 1) * args.chunks]
+        t = time.perf_counter()
+        added = 0
+        for j, text in enumerate(batch):
+            added += kb.upsert_note(Note(Target.contact(f"Bench {k}"), text, f"bench-{k}-{j}.md", "bench")).added
+        return added / (time.perf_counter() - t)
+
+    def raw() -> float:
+        t = time.perf_counter()
+        raw_same(notes[:args.chunks])
+        return args.chunks / (time.perf_counter() - t)
+
+    raw_same(notes[:32]), rapport_fn(notes[:32])  # warm-up: sessions, allocator
+    cps = interleave({"rapport": rapport, "raw": raw}, args.reps)
+    emit(figures, Figure("R2", "ingest chunks/s, Rapport upsert vs raw onnxruntime", median(cps["rapport"]),
+                         median(cps["raw"]), "chunks/s", "raw ORT, same padding",
+                         f"{args.chunks} ~100-word chunks, padding {'dynamic' if rapport_dynamic else 'fixed 256'}; aim >= 0.8",
+                         extra=cps))
+
+    short = synthetic_chunks(args.chunks, 15, seed=11)
+    fixed, dynamic = RawMiniLM(root, dynamic=False), RawMiniLM(root, dynamic=True)
+    diff = float(np.abs(fixed(short) - dynamic(short)).max())
+    diff_long = float(np.abs(fixed(notes[:64]) - dynamic(notes[:64])).max())
+
+    def speed(fn):
+        def f() -> float:
+            t = time.perf_counter()
+            fn(short)
+            return len(short) / (time.perf_counter() - t)
+        return f
+
+    pad = interleave({"dynamic": speed(dynamic), "fixed": speed(fixed)}, args.reps)
+    emit(figures, Figure("R2", "short-chunk embed/s, dynamic vs fixed-256 padding", median(pad["dynamic"]),
+                         median(pad["fixed"]), "chunks/s", "Chroma's fixed 256",
+                         f"~20-token chunks; max |diff| {diff:.1e} (short), {diff_long:.1e} (100-word)",
+                         extra={**pad, "max_abs_diff_short": diff, "max_abs_diff_long": diff_long}))
+    stock_ok = np.abs(np.array(rapport_fn(short[:32])) - fixed(short[:32])).max()
+    emit(figures, Figure("R2", "Rapport's embedder vs stock fixed-256, max |diff|", float(stock_ok), 1e-5, "",
+                         "tolerance", "ratio < 1 = same vectors", higher_is_better=False))
+    return figures
+
+
+if __name__ == "__main__":
+    print_facts()
+    run()

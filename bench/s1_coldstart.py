@@ -1,0 +1,109 @@
+"""S1 cold start and memory: process start to first brief section; peak RSS per model.
+
+    python -m bench.s1_coldstart [--model tiny] [--rss-models tiny,small,default] [--reps 1]
+
+1. Cold start: a fresh ``rapport brief "Dana Whitfield" --model tiny``
+   subprocess on a temp data dir holding the demo knowledge base (loaded
+   once beforehand, not timed). Time from ``Popen`` to the first
+   "<section>: done|failed after" line and to exit. Baseline: the same
+   interpreter running ``rapport --help`` (Python + CLI import cost alone),
+   measured alternately.
+2. Peak RSS: a subprocess loads each bundled model with Rapport's settings,
+   runs one 4-token completion and reports ``ru_maxrss``; baseline is the
+   model file's size (llama.cpp mmaps the file, so RSS/file size near 1 plus
+   the KV cache is expected).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Sequence
+
+from bench.common import Figure, emit, median, print_facts
+
+RAPPORT = Path(sys.executable).with_name("rapport")
+
+RSS_SCRIPT = """
+import json, resource, sys
+from assistant.config import Settings
+from assistant.llm import LlamaCppGenerator
+from assistant.models import resolve_model
+s = Settings.from_env(home=sys.argv[2])
+m = resolve_model(sys.argv[1], s)
+g = LlamaCppGenerator(str(m.path), n_ctx=s.n_ctx, n_threads=s.n_threads, seed=s.seed, size=m.size)
+g.complete([{"role": "user", "content": "Say OK."}], max_tokens=4)
+print(json.dumps({"rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "size": m.size}))
+"""
+
+
+def _env(home: Path) -> dict:
+    env = dict(os.environ, RAPPORT_HOME=str(home))
+    env.setdefault("RAPPORT_MODELS_DIR", str(Path.home() / ".rapport" / "models"))
+    return env
+
+
+def cold_brief(home: Path, model: str, timeout: float = 900) -> tuple[float | None, float]:
+    """Seconds to the first finished section line, and to process exit."""
+    t = time.perf_counter()
+    proc = subprocess.Popen([str(RAPPORT), "brief", "Dana Whitfield", "--model", model, "--out", str(home / "b.md")],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_env(home))
+    first = None
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if first is None and (" done after " in line or " failed after " in line):
+            first = time.perf_counter() - t
+    proc.wait(timeout=timeout)
+    return first, time.perf_counter() - t
+
+
+def cli_start(home: Path) -> float:
+    t = time.perf_counter()
+    subprocess.run([str(RAPPORT), "--help"], capture_output=True, env=_env(home), check=True)
+    return time.perf_counter() - t
+
+
+def run(argv: Sequence[str] | None = None) -> list[Figure]:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--model", default="tiny")
+    ap.add_argument("--rss-models", default="tiny,small,default")
+    ap.add_argument("--reps", type=int, default=1)
+    ap.add_argument("--skip-brief", action="store_true")
+    args = ap.parse_args(argv)
+    figures: list[Figure] = []
+    home = Path(tempfile.mkdtemp(prefix="rapport-bench-s1-"))
+    if not args.skip_brief:
+        subprocess.run([str(RAPPORT), "load-demo"], capture_output=True, env=_env(home), check=True)
+        firsts, totals, bases = [], [], []
+        for _ in range(args.reps):
+            bases.append(cli_start(home))
+            f, total = cold_brief(home, args.model)
+            if f is not None:
+                firsts.append(f)
+            totals.append(total)
+            bases.append(cli_start(home))
+        base = median(bases)
+        emit(figures, Figure("S1", f"cold start to first brief section ({args.model})", median(firsts) if firsts else None,
+                             base, "s", "`rapport --help` start", f"{args.reps} reps; whole brief {median(totals):.1f}s",
+                             higher_is_better=False, extra={"first": firsts, "total": totals, "baseline": bases}))
+    for name in [m for m in args.rss_models.split(",") if m]:
+        out = subprocess.run([sys.executable, "-c", RSS_SCRIPT, name, str(home)], capture_output=True, text=True,
+                             env=_env(home))
+        if out.returncode != 0:
+            emit(figures, Figure("S1", f"peak RSS, model {name}", None, None, "MB", note=out.stderr.strip()[-160:]))
+            continue
+        d = json.loads(out.stdout.strip().splitlines()[-1])
+        emit(figures, Figure("S1", f"peak RSS, model {name}", d["rss_kb"] / 1024, d["size"] / 1024 / 1024, "MB",
+                             "model file size", "load + one 4-token completion, n_ctx 4096", higher_is_better=False))
+    return figures
+
+
+if __name__ == "__main__":
+    print_facts()
+    run()
