@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from . import db
 from .config import Settings
@@ -87,6 +88,7 @@ def forget_contact(kb: KnowledgeBase, settings: Settings, name: str) -> ForgetRe
     """Remove every trace: chunks, copied files, chats, briefs, log and loops."""
     contact = resolve_contact(kb, settings, name)
     target = Target.contact(contact.name)
+    words = _distinctive_words(kb, target)
     removed = {"note chunks": kb.delete_owner(target)}
     files = settings.files_dir / "contact" / target.key.replace("/", "_")
     removed["copied files"] = sum(1 for p in files.rglob("*") if p.is_file()) if files.exists() else 0
@@ -102,7 +104,64 @@ def forget_contact(kb: KnowledgeBase, settings: Settings, name: str) -> ForgetRe
                 count += 1
     removed["chat and brief files"] = count
     removed.update(db.delete_contact(settings, contact.name))
+    _wipe_sqlite(settings.db_path)
+    removed["log entries"] = _scrub_log(settings.log_path, {contact.name.casefold(), target.key} | words)
     return ForgetReport(contact.name, removed)
+
+
+_WORD = r"[^\W_]{6,}"
+
+
+def _distinctive_words(kb: KnowledgeBase, target: Target) -> set[str]:
+    """Words (6+ letters) only this contact's notes contain: what a log line quoting them would show."""
+    import re
+
+    mine = {c.id for c in kb.chunks_of(target)}
+    own: set[str] = set()
+    rest: set[str] = set()
+    everything = kb.collection.get(include=["documents"])
+    for id_, doc in zip(everything["ids"], everything["documents"]):
+        (own if id_ in mine else rest).update(w.casefold() for w in re.findall(_WORD, doc or ""))
+    return own - rest
+
+
+def _wipe_sqlite(path: Path) -> None:
+    """Deleted rows live on in SQLite's WAL and free pages until a checkpoint and VACUUM."""
+    import sqlite3
+
+    if not path.exists():
+        return
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("VACUUM")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+
+
+def _scrub_log(path: Path, needles: set[str]) -> int:
+    """Drop log entries (a timestamped line and its continuation lines) that mention the contact.
+
+    Rewritten in place rather than replaced, so a logging handler that has the
+    file open in append mode keeps writing to the same file.
+    """
+    import re
+
+    if not path.exists() or not needles:
+        return 0
+    text = path.read_text(encoding="utf-8", errors="replace")
+    # An entry starts with a timestamp (the CLI/UI format) or a bare "LEVEL:" (logging's default);
+    # indented and traceback lines belong to the entry above them.
+    entries = re.split(r"(?m)^(?=\d{4}-\d\d-\d\d[ T]\d|(?:DEBUG|INFO|WARNING|ERROR|CRITICAL):)", text)
+    keep = [e for e in entries if not any(n in e.casefold() for n in needles if n)]
+    dropped = len(entries) - len(keep)
+    if dropped:
+        with path.open("r+", encoding="utf-8") as fh:
+            fh.seek(0)
+            fh.write("".join(keep))
+            fh.truncate()
+    return dropped
 
 
 def slug(name: str) -> str:

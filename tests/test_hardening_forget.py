@@ -1,0 +1,94 @@
+"""Hardening: after ``forget``, no file under the data dir holds the contact's text.
+
+Chroma keeps deleted text in its own write-ahead log, its full-text index and
+SQLite free pages; SQLite keeps it in ``rapport.db``'s WAL; the log quotes
+rejected model answers. The test plants a marker in every place a contact's
+words go (pasted and file notes, a saved chat, a saved brief, an interaction,
+a log line), forgets, then byte-scans every file. The model is faked for speed.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from assistant import db
+from assistant.chat import ask
+from assistant.ingest import ingest_paths, ingest_text
+from assistant.llm import ScriptedGenerator
+from assistant.people import forget_contact, search_contact
+from assistant.types import Target
+
+MARK = "ZQXMARKERforget7781"
+
+
+def files_with(home: Path, needle: str) -> list[str]:
+    raw = needle.encode()
+    return sorted(str(p.relative_to(home)) for p in home.rglob("*")
+                  if p.is_file() and (raw in p.read_bytes() or needle.encode("utf-16-le") in p.read_bytes()))
+
+
+def test_forget_leaves_no_trace_in_any_file(kb, settings, tmp_path: Path) -> None:
+    dana, bob = Target.contact("Dana Whitfield"), Target.contact("Bob Keeper")
+    for i in range(3):
+        ingest_text(f"Dana mentioned {MARK} while talking about kayaks, attempt {i}. " * 20, dana, kb, settings)
+    note = tmp_path / "dana.md"
+    note.write_text(f"---\ntitle: Coffee\n---\nDana's codename is {MARK}.\n", encoding="utf-8")
+    assert not ingest_paths([note], dana, kb, settings).failed
+    ingest_text("Bob collects vintage chess clocks from Lisbon.", bob, kb, settings)
+    gen = ScriptedGenerator(default=f"She talked about {MARK} [N1].")
+    ask("Dana Whitfield", "What did she talk about?", kb, settings, gen)  # saved to chats/
+    (settings.briefs_dir / "dana-whitfield.json").write_text(f'{{"note": "{MARK}"}}', encoding="utf-8")
+    db.upsert_contact(settings, "Dana Whitfield")
+    handler = logging.FileHandler(settings.log_path)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))  # the CLI's format
+    log = logging.getLogger("rapport")
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    logging.getLogger("rapport.brief").info("fact dropped (unsupported: x): %r", f"The {MARK} fact")
+    logging.getLogger("rapport").info("an unrelated line about Bob")
+    assert files_with(settings.home, MARK), "the marker was never written: the test would prove nothing"
+
+    try:
+        report = forget_contact(kb, settings, "Dana Whitfield")
+        log.info("written after the forget, through the still-open handler")
+    finally:
+        log.removeHandler(handler)
+        handler.close()
+
+    assert report.removed["note chunks"] >= 4 and report.removed["log entries"] >= 1
+    assert files_with(settings.home, MARK) == []
+    assert files_with(settings.home, "Dana Whitfield") == []
+    # The rest still works: Bob is found, new notes go in, the log keeps other lines.
+    assert "chess clocks" in search_contact(kb, settings, "Bob Keeper", "chess", k=1)[0].text
+    ingest_text("Dana is back: she now runs a bakery.", dana, kb, settings)
+    assert "bakery" in search_contact(kb, settings, "Dana Whitfield", "bakery", k=1)[0].text
+    kept = settings.log_path.read_text()
+    assert "unrelated line about Bob" in kept and "after the forget" in kept
+
+
+def test_forget_wipes_a_store_reopened_in_a_fresh_process(kb, settings) -> None:
+    """The scrub must leave Chroma's log replayable: a new process sees the contact gone, the rest intact."""
+    import os
+    import subprocess
+    import sys
+
+    ingest_text(f"Dana said {MARK} twice.", Target.contact("Dana Whitfield"), kb, settings)
+    ingest_text("Bob collects vintage chess clocks.", Target.contact("Bob Keeper"), kb, settings)
+    forget_contact(kb, settings, "Dana Whitfield")
+    code = ("from assistant.config import Settings; from assistant.store import KnowledgeBase; "
+            "from assistant.types import Target; kb=KnowledgeBase(Settings.from_env()); "
+            "print(kb.count(), len(kb.chunks_of(Target.contact('Dana Whitfield'))))")
+    from assistant import datadir
+
+    # This process holds the write lock; hand the check to a child by releasing our hold for the test.
+    fd = datadir._held.pop(str(settings.home.resolve()))
+    os.close(fd)
+    try:
+        out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "RAPPORT_HOME": str(settings.home)},
+                             cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, timeout=120)
+    finally:
+        datadir.acquire_write_lock(settings.home)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["1", "0"]
+    assert files_with(settings.home, MARK) == []
