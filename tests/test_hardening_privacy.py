@@ -1,0 +1,116 @@
+"""Hardening: everything works with every outbound non-loopback connection refused.
+
+A socket guard (``socket.connect``/``connect_ex``/``sendto`` and name lookups)
+refuses anything that is not 127.0.0.1/::1/a Unix socket and records the try.
+Then ingest, brief, chat, an event run and the Streamlit app's first page run
+in process. The model is faked for speed (ScriptedGenerator); the embeddings
+are the real local ONNX model. We require the work to succeed AND that
+nothing even tried to get out (telemetry off, no model download).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from pathlib import Path
+
+import pytest
+
+LOCAL_NAMES = {"localhost", "127.0.0.1", "::1", "", None}
+
+
+def _is_local(address: object) -> bool:
+    if isinstance(address, (str, bytes)):  # AF_UNIX path
+        return True
+    host = address[0] if isinstance(address, tuple) and address else address
+    if host in LOCAL_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    tried: list[str] = []
+    real_connect, real_connect_ex, real_sendto = socket.socket.connect, socket.socket.connect_ex, socket.socket.sendto
+    real_getaddrinfo = socket.getaddrinfo
+
+    def connect(self, address):  # type: ignore[no-untyped-def]
+        if not _is_local(address):
+            tried.append(f"connect {address}")
+            raise ConnectionRefusedError(f"test guard: outbound connection to {address} refused")
+        return real_connect(self, address)
+
+    def connect_ex(self, address):  # type: ignore[no-untyped-def]
+        if not _is_local(address):
+            tried.append(f"connect_ex {address}")
+            return 111
+        return real_connect_ex(self, address)
+
+    def sendto(self, data, *args):  # type: ignore[no-untyped-def]
+        address = args[-1]
+        if not _is_local(address):
+            tried.append(f"sendto {address}")
+            raise ConnectionRefusedError("test guard: outbound datagram refused")
+        return real_sendto(self, data, *args)
+
+    def getaddrinfo(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not _is_local(host if not isinstance(host, bytes) else host.decode()) and host not in LOCAL_NAMES:
+            tried.append(f"lookup {host}")
+            raise socket.gaierror(f"test guard: lookup of {host} refused")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket.socket, "sendto", sendto)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return tried
+
+
+def test_the_guard_refuses_the_outside(no_network: list[str]) -> None:
+    with pytest.raises(OSError):
+        socket.create_connection(("10.255.255.1", 80), timeout=1)
+    assert no_network  # the guard is live: anything the app tries below would be recorded
+
+
+def test_everything_works_offline(no_network: list[str], settings, tmp_path: Path) -> None:
+    import jsonschema
+
+    from assistant.brief import build_brief
+    from assistant.chat import ask
+    from assistant.evaluate import CONTRACT
+    from assistant.event import import_event, run_event
+    from assistant.ingest import ingest_paths, ingest_text
+    from assistant.llm import ScriptedGenerator
+    from assistant.store import KnowledgeBase
+    from assistant.types import Target
+
+    kb = KnowledgeBase(settings)
+    note = tmp_path / "dana.md"
+    note.write_text("---\ntitle: Coffee\n---\nDana Whitfield leads product at Brightwater Heat. "
+                    "Installer onboarding is her main problem.\n", encoding="utf-8")
+    assert not ingest_paths([note], Target.contact("Dana Whitfield"), kb, settings).failed
+    ingest_text("I am a product manager moving into climate tech.", Target.me(), kb, settings)
+    gen = ScriptedGenerator(default="She leads product at Brightwater Heat [N1].")
+    jsonschema.validate(build_brief("Dana Whitfield", kb, settings, gen).to_dict(), CONTRACT)
+    assert ask("Dana Whitfield", "Where does she work?", kb, settings, gen).answer.strip()
+    csv = tmp_path / "night.csv"
+    csv.write_text("Name,Title,Company\nAmara Obi,Firmware lead,Hearwell\nLi Wei,PM,GridCo\n", encoding="utf-8")
+    job = import_event(csv, kb, settings, goal="meet firmware people", out_dir=tmp_path / "pack")
+    run_event(job, kb, settings, gen)
+    assert (tmp_path / "pack" / "index.html").exists()
+    assert no_network == [], no_network
+
+
+def test_ui_starts_offline(no_network: list[str], settings) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from assistant.llm import ScriptedGenerator
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "ui" / "app.py"), default_timeout=120)
+    at.session_state["generator"] = ScriptedGenerator()
+    at.run()
+    assert not at.exception, at.exception
+    assert no_network == [], no_network
