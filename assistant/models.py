@@ -370,6 +370,42 @@ def embedding_function(settings: Settings):
             class _LocalMiniLM(ONNXMiniLM_L6_V2):
                 DOWNLOAD_PATH = root
 
+                @property
+                def tokenizer(self):  # type: ignore[override]
+                    """Pad each batch to its longest input, not always to 256 tokens.
+
+                    Chroma's stock tokenizer pads every input to 256; short notes
+                    then spend most of their compute on padding (bench R2: dynamic
+                    padding embeds short chunks several times faster). The attention
+                    mask keeps padding out of every real token and out of the mean
+                    pooling, so vectors match the stock ones within float rounding
+                    (R2 checks max |diff| < 1e-5); truncation stays at 256.
+                    """
+                    tok = self.__dict__.get("_rapport_tokenizer")
+                    if tok is None:
+                        tok = self.Tokenizer.from_file(str(Path(self.DOWNLOAD_PATH) / self.EXTRACTED_FOLDER_NAME
+                                                           / "tokenizer.json"))
+                        tok.enable_truncation(max_length=256)
+                        tok.enable_padding(pad_id=0, pad_token="[PAD]")
+                        self.__dict__["_rapport_tokenizer"] = tok
+                    return tok
+
+                def _forward(self, documents: list[str], batch_size: int = 32):  # type: ignore[override]
+                    """Chroma's forward pass, but tokenizing a whole batch at once so padding is per batch."""
+                    import numpy as np
+
+                    out = []
+                    for i in range(0, len(documents), batch_size):
+                        enc = self.tokenizer.encode_batch(list(documents[i:i + batch_size]))
+                        ids = np.array([e.ids for e in enc], dtype=np.int64)
+                        mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
+                        hidden = self.model.run(None, {"input_ids": ids, "attention_mask": mask,
+                                                       "token_type_ids": np.zeros_like(ids)})[0]
+                        m = np.broadcast_to(np.expand_dims(mask, -1), hidden.shape)
+                        v = np.sum(hidden * m, 1) / np.clip(m.sum(1), a_min=1e-9, a_max=None)
+                        out.append(self._normalize(v).astype(np.float32))
+                    return np.concatenate(out)
+
             fn = _LocalMiniLM(preferred_providers=["CPUExecutionProvider"])
             _embedders[root] = fn
         return _embedders[root]

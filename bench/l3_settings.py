@@ -1,9 +1,9 @@
 """L3 llama.cpp settings: n_batch, n_threads, flash_attn, each against Rapport's default.
 
-    python -m bench.l3_settings [--model tiny|small|default] [--reps 3] [--tokens 32]
+    python -m bench.l3_settings [--model tiny|small|default] [--reps 2] [--tokens 16] [--oversubscribe]
 
 One task per measurement, shaped like a brief section: forget the KV cache,
-read a ~600-token prompt, write ``--tokens`` tokens. Each variant is its own
+read a ~350-token prompt, write ``--tokens`` tokens. Each variant is its own
 ``Llama`` instance differing from Rapport's default (n_batch=512 in llm.py,
 n_threads = all cores in config.py, flash_attn off) in one setting only, and
 variants take turns. Ratio = default's seconds / variant's seconds, so
@@ -21,12 +21,14 @@ from bench.common import Figure, emit, interleave, median, print_facts
 from bench.llm_common import model_args, resolve
 
 LONG_PROMPT = ("Notes from the meetup. " + " ".join(
-    f"Point {i}: Dana mentioned heat pump installs, grid interconnection queues and hiring data engineers." for i in range(40))
+    f"Point {i}: Dana mentioned heat pump installs, grid interconnection queues and hiring data engineers." for i in range(20))
     + "\nSummarise the notes in three lines.")
 
 
 def run(argv: Sequence[str] | None = None) -> list[Figure]:
-    args = model_args(argparse.ArgumentParser(description=__doc__), tokens=32).parse_args(argv)
+    ap = model_args(argparse.ArgumentParser(description=__doc__), reps=2, tokens=16)
+    ap.add_argument("--oversubscribe", action="store_true", help="Also try 2 x cores threads (very slow on a loaded machine).")
+    args = ap.parse_args(argv)
     from llama_cpp import Llama
 
     settings, model = resolve(args.model)
@@ -35,7 +37,8 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     variants: dict[str, dict] = {"default": default}
     for nb in (128, 256, 1024):
         variants[f"n_batch={nb}"] = {**default, "n_batch": nb}
-    for nt in sorted({1, max(1, (os.cpu_count() or 2) - 1), (os.cpu_count() or 2) * 2} - {threads}):
+    cores = os.cpu_count() or 2
+    for nt in sorted({1, max(1, cores - 1), *((cores * 2,) if args.oversubscribe else ())} - {threads}):
         variants[f"n_threads={nt}"] = {**default, "n_threads": nt}
     variants["flash_attn=True"] = {**default, "flash_attn": True}
     llms = {k: Llama(model_path=str(model.path), n_ctx=settings.n_ctx, seed=settings.seed, verbose=False, **v)

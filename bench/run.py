@@ -196,16 +196,18 @@ def main(argv: list[str] | None = None) -> list[Figure]:
         keys = [k for k in keys if k != "B1"]
     facts = print_facts()
     figures: list[Figure] = []
-    for key in keys:
-        figures += run_one(key, args)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"bench-{'-'.join(keys)}-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps({"machine": facts, "argv": argv if argv is not None else sys.argv[1:],
-                               "figures": [f.to_dict() for f in figures]}, indent=2))
+    cmd = ("python -m bench.run " + " ".join(argv if argv is not None else sys.argv[1:])).strip()
+    done: list[str] = []
+    for key in keys:
+        figures += run_one(key, args)
+        done.append(key)
+        # Save after every benchmark: a long run cut short still leaves what it measured.
+        out.write_text(json.dumps({"machine": facts, "command": cmd, "figures": [f.to_dict() for f in figures]}, indent=2))
+        if not args.no_docs:
+            write_docs(figures, done, facts, cmd)
     print(f"written to {out}", flush=True)
-    if not args.no_docs:
-        cmd = "python -m bench.run " + " ".join(argv if argv is not None else sys.argv[1:])
-        write_docs(figures, keys, facts, cmd.strip())
     return figures
 
 
