@@ -32,9 +32,13 @@ class Figure:
     note: str = ""
     higher_is_better: bool = True
     extra: dict = field(default_factory=dict)
+    paired_ratio: float | None = None  # median of per-round ratios, when the sides were interleaved
 
     @property
     def ratio(self) -> float | None:
+        """The per-round paired ratio when there is one (a burst of load spoils one round, not the median)."""
+        if self.paired_ratio is not None:
+            return self.paired_ratio
         if self.value is None or not self.baseline:
             return None
         return self.value / self.baseline
@@ -72,6 +76,12 @@ def interleave(fns: dict[str, Callable[[], float]], reps: int) -> dict[str, list
         for n in (names if r % 2 == 0 else names[::-1]):
             out[n].append(fns[n]())
     return out
+
+
+def paired(a: Sequence[float], b: Sequence[float]) -> float | None:
+    """Median of a[i] / b[i] over interleaved rounds: each round's two sides saw the same load."""
+    rs = [x / y for x, y in zip(a, b) if y]
+    return statistics.median(rs) if rs else None
 
 
 def median(xs: Sequence[float]) -> float:

@@ -16,7 +16,7 @@ import argparse
 import time
 from typing import Sequence
 
-from bench.common import Figure, emit, interleave, machine_facts, median, print_facts
+from bench.common import Figure, emit, interleave, machine_facts, median, paired, print_facts
 from bench.llm_common import PROMPT, model_args, resolve
 
 
@@ -55,7 +55,8 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     r, b = median(tps["rapport"]), median(tps["raw"])
     emit(figures, Figure("L1", f"decode tok/s, Rapport vs raw Llama ({model.name})", r, b, "tok/s", "raw llama_cpp",
                          f"{counts.get('rapport')} vs {counts.get('raw')} tokens, {args.reps} reps, {threads} threads; aim >= 0.95",
-                         extra={"rapport": tps["rapport"], "raw": tps["raw"]}))
+                         extra={"rapport": tps["rapport"], "raw": tps["raw"]},
+                         paired_ratio=paired(tps["rapport"], tps["raw"])))
     bw = facts["memory_bandwidth_gbs"]
     emit(figures, Figure("L1", f"tok/s x model bytes vs copy bandwidth ({model.name})", r * model.size / 1e9, bw,
                          "GB/s", "numpy copy", f"model {model.size / 1e6:.0f} MB"))

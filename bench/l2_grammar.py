@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 from typing import Sequence
 
-from bench.common import Figure, emit, interleave, median, print_facts
+from bench.common import Figure, emit, interleave, median, paired, print_facts
 from bench.llm_common import PROMPT, SCHEMA, model_args, resolve
 
 
@@ -41,7 +41,8 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     emit(figures, Figure("L2", f"ms/token with JSON-schema grammar ({model.name})", median(ms["grammar"]),
                          median(ms["free"]), "ms/tok", "no grammar",
                          f"{counts.get('grammar')} vs {counts.get('free')} tokens; ratio > 1 = grammar cost",
-                         higher_is_better=False, extra=ms))
+                         higher_is_better=False, extra=ms,
+                         paired_ratio=paired(ms["grammar"], ms["free"])))
     return figures
 
 

@@ -27,7 +27,7 @@ from typing import Sequence
 
 import numpy as np
 
-from bench.common import Figure, bench_settings, emit, interleave, median, print_facts
+from bench.common import Figure, bench_settings, emit, interleave, median, paired, print_facts
 
 WORDS = ("heat pump grid interconnection product data analytics hiring meetup coffee climate battery "
          "storage utility startup roadmap customer interview dashboard pipeline forecast team lead "
@@ -116,7 +116,7 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     emit(figures, Figure("R2", "ingest chunks/s, Rapport upsert vs raw onnxruntime", median(cps["rapport"]),
                          median(cps["raw"]), "chunks/s", "raw ORT, same padding",
                          f"{args.chunks} ~100-word chunks, padding {'dynamic' if rapport_dynamic else 'fixed 256'}; aim >= 0.8",
-                         extra=cps))
+                         extra=cps, paired_ratio=paired(cps["rapport"], cps["raw"])))
 
     short = synthetic_chunks(args.chunks, 15, seed=11)
     fixed, dynamic = RawMiniLM(root, dynamic=False), RawMiniLM(root, dynamic=True)
@@ -134,7 +134,8 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     emit(figures, Figure("R2", "short-chunk embed/s, dynamic vs fixed-256 padding", median(pad["dynamic"]),
                          median(pad["fixed"]), "chunks/s", "Chroma's fixed 256",
                          f"~20-token chunks; max |diff| {diff:.1e} (short), {diff_long:.1e} (100-word)",
-                         extra={**pad, "max_abs_diff_short": diff, "max_abs_diff_long": diff_long}))
+                         extra={**pad, "max_abs_diff_short": diff, "max_abs_diff_long": diff_long},
+                         paired_ratio=paired(pad["dynamic"], pad["fixed"])))
     stock_ok = np.abs(np.array(rapport_fn(short[:32])) - fixed(short[:32])).max()
     emit(figures, Figure("R2", "Rapport's embedder vs stock fixed-256, max |diff|", float(stock_ok), 1e-5, "",
                          "tolerance", "ratio < 1 = same vectors", higher_is_better=False))

@@ -170,7 +170,7 @@ def write_docs(figures: list[Figure], ran: list[str], facts: dict, command: str)
         f"Machine: {facts['cpu']}, {facts['cores']} cores, {facts['memory_gib']} GiB RAM, "
         f"copy bandwidth {facts['memory_bandwidth_gbs']} GB/s (numpy copy of 256 MB, read + write), "
         f"load average {facts['load_average_at_start']} at the start (1, 5, 15 min).",
-        "Ratio = value / baseline, both measured in the same run with repetitions interleaved; rows of "
+        "Ratio = value / baseline (for interleaved repetitions: the median of the per-round ratios), both measured in the same run; rows of "
         "benchmarks not in the last run keep the date they were measured.", "",
         "| id | figure | value | baseline | ratio | note | measured |", "|---|---|---|---|---|---|---|", *rows, ""])
     DOCS.write_text(before + START + region + END + after, encoding="utf-8")
