@@ -5,12 +5,13 @@ model shared by 4 threads for chat answers (its lock must serialise them
 without a crash or a mixed-up answer), and 4 threads building full briefs and
 answers through one ScriptedGenerator (faked for speed: the model is not the
 point there, the store, retrieval, checks and file writes around it are), over
-one KnowledgeBase, counting how many model calls really overlapped.
+one KnowledgeBase; each fake call takes 20 ms so the threads' calls really overlap.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import jsonschema
@@ -45,6 +46,7 @@ class CountingGenerator(ScriptedGenerator):
             self.active += 1
             self.peak = max(self.peak, self.active)
         try:
+            time.sleep(0.02)  # long enough for the other threads' calls to land inside this one
             return super()._reply(messages)
         finally:
             with self._guard:
@@ -63,6 +65,7 @@ def test_four_threads_briefs_and_answers_on_one_store(kb, settings) -> None:
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(work, PEOPLE))
     print(f"\n[concurrency] peak overlapping model calls: {gen.peak}")
+    assert gen.peak >= 2, "the threads never overlapped: the test proved nothing"
     for name, (brief, answer) in zip(PEOPLE, results):
         jsonschema.validate(brief, CONTRACT)
         assert brief["contact"] == name and answer.strip()
