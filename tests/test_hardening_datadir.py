@@ -107,3 +107,25 @@ def test_server_mode_takes_no_local_lock(tmp_path: Path) -> None:
     home = tmp_path / "srv-client"
     assert datadir.open_for_writing(home, lock=False) == datadir.SCHEMA_VERSION
     assert not datadir.holds_lock(home)
+
+
+def test_the_page_says_so_when_a_cli_command_holds_the_data_dir(data_home: Path) -> None:
+    """The Streamlit app and a CLI command on one data dir conflict: the page must say why, not crash."""
+    from streamlit.testing.v1 import AppTest
+
+    from assistant.llm import ScriptedGenerator
+
+    code = ("import sys,time; from assistant.datadir import acquire_write_lock as a; a(sys.argv[1]); "
+            "print('held', flush=True); time.sleep(120)")
+    holder = subprocess.Popen([sys.executable, "-c", code, str(data_home)], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        at = AppTest.from_file(str(REPO / "ui" / "app.py"), default_timeout=120)
+        at.session_state["generator"] = ScriptedGenerator()
+        at.run()
+        assert not at.exception, at.exception
+        shown = " ".join(str(e.value) for e in at.error)
+        assert "already open in another Rapport process" in shown and "rapport ui" in shown, shown
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
