@@ -186,8 +186,10 @@ def main(argv: list[str] | None = None) -> list[Figure]:
     ap.add_argument("--event-limit", type=int, default=2, help="B1: attendees per mode.")
     ap.add_argument("--skip-event", action="store_true", help="Same as leaving B1 out of --only.")
     ap.add_argument("--no-docs", action="store_true", help="Do not rewrite docs/BENCHMARKS.md.")
+    ap.add_argument("--extra", action="append", default=[], metavar="KEY=ARGS",
+                    help='More options for one benchmark, e.g. --extra "S1=--skip-brief".')
     args = ap.parse_args(argv)
-    args.extra = {}
+    args.extra = {k.strip().upper(): v.split() for k, v in (e.split("=", 1) for e in args.extra if "=" in e)}
     keys = [k.strip().upper() for k in args.only.split(",") if k.strip()]
     unknown = set(keys) - set(BENCHES)
     if unknown:

@@ -9,7 +9,7 @@
    interpreter running ``rapport --help`` (Python + CLI import cost alone),
    measured alternately.
 2. Peak RSS: a subprocess loads each bundled model with Rapport's settings,
-   runs one 4-token completion and reports ``ru_maxrss``; baseline is the
+   runs one 4-token completion and reports its peak RSS (VmHWM); baseline is the
    model file's size (llama.cpp mmaps the file, so RSS/file size near 1 plus
    the KV cache is expected).
 """
@@ -31,7 +31,7 @@ from bench.common import Figure, emit, median, print_facts
 RAPPORT = Path(sys.executable).with_name("rapport")
 
 RSS_SCRIPT = """
-import json, resource, sys
+import json, sys
 from assistant.config import Settings
 from assistant.llm import LlamaCppGenerator
 from assistant.models import resolve_model
@@ -39,12 +39,15 @@ s = Settings.from_env(home=sys.argv[2])
 m = resolve_model(sys.argv[1], s)
 g = LlamaCppGenerator(str(m.path), n_ctx=s.n_ctx, n_threads=s.n_threads, seed=s.seed, size=m.size)
 g.complete([{"role": "user", "content": "Say OK."}], max_tokens=4)
-print(json.dumps({"rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "size": m.size}))
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across fork+exec, so a child of a
+# big benchmark process would report the parent's peak.
+hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+print(json.dumps({"rss_kb": hwm, "size": m.size}))
 """
 
 
 def _env(home: Path) -> dict:
-    env = dict(os.environ, RAPPORT_HOME=str(home))
+    env = dict(os.environ, RAPPORT_HOME=str(home), PYTHONUNBUFFERED="1")  # section lines must arrive as printed
     env.setdefault("RAPPORT_MODELS_DIR", str(Path.home() / ".rapport" / "models"))
     return env
 
