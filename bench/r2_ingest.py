@@ -133,11 +133,11 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     pad = interleave({"dynamic": speed(dynamic), "fixed": speed(fixed)}, args.reps)
     emit(figures, Figure("R2", "short-chunk embed/s, dynamic vs fixed-256 padding", median(pad["dynamic"]),
                          median(pad["fixed"]), "chunks/s", "Chroma's fixed 256",
-                         f"~20-token chunks; max |diff| {diff:.1e} (short), {diff_long:.1e} (100-word)",
+                         f"~20-token chunks; max abs diff {diff:.1e} (short), {diff_long:.1e} (100-word)",
                          extra={**pad, "max_abs_diff_short": diff, "max_abs_diff_long": diff_long},
                          paired_ratio=paired(pad["dynamic"], pad["fixed"])))
     stock_ok = np.abs(np.array(rapport_fn(short[:32])) - fixed(short[:32])).max()
-    emit(figures, Figure("R2", "Rapport's embedder vs stock fixed-256, max |diff|", float(stock_ok), 1e-5, "",
+    emit(figures, Figure("R2", "Rapport's embedder vs stock fixed-256, max abs diff", float(stock_ok), 1e-5, "",
                          "tolerance", "ratio < 1 = same vectors", higher_is_better=False))
     return figures
 
