@@ -23,6 +23,7 @@ import numpy as np
 from . import checks, db, prompts
 from .config import Settings
 from .errors import NotFoundError
+from .guard import neutralize
 from .llm import Generator
 from .people import ContactSummary, resolve_contact
 from .store import KnowledgeBase
@@ -469,7 +470,7 @@ class BriefBuilder:
         b = self.brief
         b.give_back, b.give_back_note = [], ""
         offers = self.offers()
-        needs = [(s, c.id) for c in self.notes for s in _sentences(c.text) if not _INJECTION.search(s)]
+        needs = [(s, c.id) for c in self.notes for s in _sentences(neutralize(c.text)) if not _INJECTION.search(s)]
         first = _first_name(self.name)
         honest = (f"Nothing in your profile clearly matches what your notes say {first} needs or cares about. "
                   f"Find out in the meeting: ask \"What are you working on where an extra pair of hands, "

@@ -11,10 +11,13 @@ failing case can become a unit test.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Iterable, Sequence
 
 from . import checks
+
+log = logging.getLogger("rapport.guard")
 
 INJECTION = re.compile(
     r"ignore (?:all |any |the |your )?(?:previous|prior|above|earlier|preceding|other) "
@@ -53,6 +56,62 @@ def strip_injections(text: str) -> str:
     """The text without its instruction-like sentences (for quoting notes back)."""
     kept = [s for s in sentences(text) if not INJECTION.search(s)]
     return " ".join(kept)
+
+
+_INVISIBLE = re.compile(r"[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_URL = re.compile(r"\b(?:https?|ftp)://[^\s<>\]\)\"']+|\bwww\.[^\s<>\]\)\"']+", re.I)
+# A paragraph holding a chat-template role marker or a tag that closes our own quoting is a
+# forged conversation: everything in it (including a bare answer line) is dropped.
+_FORGED = re.compile(r"<\|[a-z_]+\|>|^\s*#{1,6}\s*(?:assistant|user|system)\b|^\s*(?:system|assistant|user)\s*:"
+                     r"|</?\s*(?:notes?|context|system|instructions?|prompt)\s*>|\]\]>", re.I | re.M)
+# Sentence-level signs that text addresses a model rather than records a fact about a person.
+_ADDRESSES_MODEL = re.compile(
+    r"\bnew instructions?\b|\byour (?:real |actual |true )?(?:task|job|instructions?) (?:is|:)|\bnothing else\b"
+    r"|\bdebug mode\b|\bfor (?:the )?(?:assistants?|ai|models?|llms?|chatbots?)\b|\b(?:reply|respond|answer) only\b"
+    r"|\b(?:in|to|into) (?:your|every|each|all) (?:answers?|repl(?:y|ies)|responses?|outputs?|fields?|sentences?|"
+    r"questions?|facts?)\b|\b(?:every|each) (?:answer|reply|response|output|field|sentence|question|fact)\b"
+    r"|\bas the (?:first|main|only) (?:fact|question|source|answer|line)\b|\bin the (?:narrative|brief|summary)\b"
+    r"|\bcite this\b|\bdecode (?:and|then) (?:follow|run|obey)\b|\brepeat (?:the )?(?:previous|above) line\b"
+    r"|\bsummari[sz]e these notes\b|\bdisregard\b|\bignor(?:e|iere|ez|a|ar)\b.{0,40}\b(?:instructions?|anweisungen|"
+    r"consignes|instrucciones|istruzioni|rules?|prompts?)\b|\bvorherigen anweisungen\b|instructions précédentes"
+    r"|忽略|指令|javascript:|!\[|^\s*\[[^\]]+\]:\s*\S|<\s*/?\s*[a-z][a-z0-9-]*(?:\s[^>]*)?>|\bon[a-z]+\s*=",
+    re.I | re.M)
+_BLOB = re.compile(r"[A-Za-z0-9+/]{24,}={0,2}")
+_SPLIT = re.compile(r"((?<=[.!?\u3002])\s+|\n)")
+
+
+def looks_like_instructions(sentence: str) -> bool:
+    """A sentence written to a model (or smuggling data out) rather than about a person."""
+    return bool(INJECTION.search(sentence) or _ADDRESSES_MODEL.search(sentence) or _BLOB.search(sentence))
+
+
+def neutralize(text: str) -> str:
+    """The note as the model gets to read it: facts kept, anything addressed to a model removed.
+
+    Why: quoting notes as data (``prompts.quote_notes``) and telling the model
+    not to obey them is not enough for a 1.5B model, and checking the output
+    afterwards cannot catch everything (a marker it was told to copy, a
+    link with data in its query). What the model never reads cannot steer
+    it. Invisible characters that hide an instruction from a reader are
+    removed first; URLs become "[link]" (a brief needs no addresses, and a
+    query string is where exfiltrated data rides); forged role/quoting
+    paragraphs and instruction-like sentences are dropped and logged.
+    """
+    text = _INVISIBLE.sub("", text)
+    kept_paragraphs: list[str] = []
+    for para in re.split(r"\n\s*\n", text):
+        if _FORGED.search(para):
+            log.info("note paragraph dropped as a forged prompt: %r", para[:120])
+            continue
+        pieces = _SPLIT.split(para)  # [sentence, separator, sentence, ...]: the layout is kept
+        kept = ""
+        for piece, sep in zip(pieces[::2], [*pieces[1::2], ""]):
+            if looks_like_instructions(piece):
+                log.info("note sentence dropped as instructions to a model: %r", piece[:120])
+                continue
+            kept += _URL.sub("[link]", piece) + sep
+        kept_paragraphs.append(kept.strip())
+    return "\n\n".join(p for p in kept_paragraphs if p.strip())
 
 
 def _ngrams(text: str, n: int = NGRAM) -> set[tuple[str, ...]]:

@@ -73,11 +73,14 @@ def quote_notes(labelled: list[tuple[str, str, str]]) -> str:
     """Notes as quoted data: ``<notes><note id=.. from=..>text</note></notes>``.
 
     Angle brackets inside a note are neutralised so a note cannot close the
-    block and pose as instructions.
+    block and pose as instructions, and sentences addressed to a model are
+    removed (``guard.neutralize``).
     """
+    from .guard import neutralize
+
     parts = ["<notes>"]
     for label, origin, text in labelled:
-        clean = text.replace("<", "‹").replace(">", "›")
+        clean = neutralize(text).replace("<", "‹").replace(">", "›")
         parts.append(f'<note id="{label}" from="{origin}">\n{clean}\n</note>')
     parts.append("</notes>")
     return "\n".join(parts)
