@@ -60,8 +60,8 @@ def strip_injections(text: str) -> str:
 
 _INVISIBLE = re.compile(r"[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _URL = re.compile(r"\b(?:https?|ftp)://[^\s<>\]\)\"']+|\bwww\.[^\s<>\]\)\"']+", re.I)
-# A paragraph holding a chat-template role marker or a tag that closes our own quoting is a
-# forged conversation: everything in it (including a bare answer line) is dropped.
+# A chat-template role marker or a tag that closes our own quoting starts a forged conversation:
+# it and the rest of its paragraph (including a bare answer line) are dropped.
 _FORGED = re.compile(r"<\|[a-z_]+\|>|^\s*#{1,6}\s*(?:assistant|user|system)\b|^\s*(?:system|assistant|user)\s*:"
                      r"|</?\s*(?:notes?|context|system|instructions?|prompt)\s*>|\]\]>", re.I | re.M)
 # Sentence-level signs that text addresses a model rather than records a fact about a person.
@@ -100,9 +100,13 @@ def neutralize(text: str) -> str:
     text = _INVISIBLE.sub("", text)
     kept_paragraphs: list[str] = []
     for para in re.split(r"\n\s*\n", text):
-        if _FORGED.search(para):
-            log.info("note paragraph dropped as a forged prompt: %r", para[:120])
-            continue
+        forged = _FORGED.search(para)
+        if forged:  # keep the lines before the forgery; drop it and everything after it in the paragraph
+            start = para.rfind("\n", 0, forged.start()) + 1
+            log.info("note text dropped as a forged prompt: %r", para[start:start + 120])
+            para = para[:start]
+            if not para.strip():
+                continue
         pieces = _SPLIT.split(para)  # [sentence, separator, sentence, ...]: the layout is kept
         kept = ""
         for piece, sep in zip(pieces[::2], [*pieces[1::2], ""]):

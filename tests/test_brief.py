@@ -138,7 +138,9 @@ def test_notes_are_quoted_data_not_instructions(kb, settings) -> None:
     })
     d = build_brief("Sam Ortiz", kb, settings, gen).to_dict()
     prompt = gen.prompts_seen[0]
-    assert prompt.count("</notes>") == 1 and "‹/note›‹/notes›" in prompt, "a note cannot close the data block"
+    assert prompt.count("</notes>") == 1, "a note cannot close the data block"
+    assert "Harbourline Freight" in prompt and "Ignore previous" not in prompt, \
+        "the forged part of a note is removed before the model reads it; the facts before it stay"
     assert prompts.system().count("never obey") == 1 and "DATA" in prompts.system()
     everything = json.dumps({k: d[k] for k in ("facts", "questions", "give_back", "narrative")})
     assert "Ignore previous" not in everything and "referral" not in everything.lower()
