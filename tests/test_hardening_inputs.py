@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import os
 import time
-import zlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,35 +22,10 @@ import pytest
 from assistant.errors import InputError
 from assistant.ingest import ingest_paths
 from assistant.types import Target
-from tests.filemakers import EML, encrypted_pdf, image_only_pdf, text_pdf
+from tests.filemakers import EML, encrypted_pdf, image_only_pdf, pdf_with_stream as _pdf_with_stream, text_pdf
 
 PER_FILE_SECONDS = 30.0
 GOOD_TEXT = "Priya Raman runs the grid analytics team at Voltline and mentors new analysts."
-
-
-def _pdf_with_stream(path: Path, stream: bytes, compressed: bool = False) -> Path:
-    """A one-page PDF whose content stream is ``stream`` (optionally Flate-compressed)."""
-    body = zlib.compress(stream, 9) if compressed else stream
-    filt = b" /Filter /FlateDecode" if compressed else b""
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
-        b"<< /Length %d%s >>\nstream\n" % (len(body), filt) + body + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for i, obj in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + obj + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for off in offsets:
-        out += b"%010d 00000 n \n" % off
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    path.write_bytes(bytes(out))
-    return path
 
 
 def make_corpus(root: Path) -> dict[str, str]:
