@@ -391,12 +391,19 @@ def embedding_function(settings: Settings):
                     return tok
 
                 def _forward(self, documents: list[str], batch_size: int = 32):  # type: ignore[override]
-                    """Chroma's forward pass, but tokenizing a whole batch at once so padding is per batch."""
+                    """Chroma's forward pass, tokenizing a whole batch at once so padding is per batch.
+
+                    Inputs are embedded shortest first (and put back in order) so each
+                    batch holds similar lengths: one long chunk no longer pads 31 short
+                    ones up to its length.
+                    """
                     import numpy as np
 
+                    order = sorted(range(len(documents)), key=lambda k: len(documents[k]))
+                    ordered = [documents[k] for k in order]
                     out = []
-                    for i in range(0, len(documents), batch_size):
-                        enc = self.tokenizer.encode_batch(list(documents[i:i + batch_size]))
+                    for i in range(0, len(ordered), batch_size):
+                        enc = self.tokenizer.encode_batch(list(ordered[i:i + batch_size]))
                         ids = np.array([e.ids for e in enc], dtype=np.int64)
                         mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
                         hidden = self.model.run(None, {"input_ids": ids, "attention_mask": mask,
@@ -404,7 +411,10 @@ def embedding_function(settings: Settings):
                         m = np.broadcast_to(np.expand_dims(mask, -1), hidden.shape)
                         v = np.sum(hidden * m, 1) / np.clip(m.sum(1), a_min=1e-9, a_max=None)
                         out.append(self._normalize(v).astype(np.float32))
-                    return np.concatenate(out)
+                    vectors = np.concatenate(out)
+                    restored = np.empty_like(vectors)
+                    restored[order] = vectors
+                    return restored
 
             fn = _LocalMiniLM(preferred_providers=["CPUExecutionProvider"])
             _embedders[root] = fn

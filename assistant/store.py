@@ -20,7 +20,7 @@ from .types import Chunk, Note, Target, name_key
 
 CHUNK_SIZE = 700
 CHUNK_OVERLAP = 100
-_BATCH = 64
+_BATCH = 256  # chunks per Chroma write; embedding batches are the embedder's 32
 
 
 def source_key(target: Target, source: str) -> str:
@@ -135,32 +135,77 @@ class KnowledgeBase:
 
     def upsert_note(self, note: Note) -> UpsertResult:
         """Store a note's chunks; drop chunks a previous version of it had."""
-        skey = source_key(note.target, note.source)
-        pieces = split_text(note.text)
-        ids = [chunk_id(skey, p) for p in pieces]
-        # Same text twice in one note would collide; keep the first.
-        seen: dict[str, str] = {}
-        for i, p in zip(ids, pieces):
-            seen.setdefault(i, p)
+        return self.upsert_notes([note])[0]
+
+    def upsert_notes(self, notes: Sequence[Note]) -> list[UpsertResult]:
+        """Store many notes with one lookup, one embedding pass and few writes.
+
+        Why batch: a folder of short notes stored one by one embeds one chunk
+        at a time and pays Chroma's per-call cost per note (bench R2: 0.65x
+        raw onnxruntime). Batching across notes lets the embedder fill its
+        batches of 32. Semantics stay those of one ``upsert_note`` per note in
+        order: a source seen twice in ``notes`` is stored in a second round so
+        the later version replaces the earlier one.
+        """
+        results: list[UpsertResult] = []
+        rounds: list[list[Note]] = [[]]
+        seen_keys: set[str] = set()
+        for note in notes:
+            skey = source_key(note.target, note.source)
+            if skey in seen_keys:
+                rounds.append([])
+                seen_keys = set()
+            seen_keys.add(skey)
+            rounds[-1].append(note)
+        for group in rounds:
+            if group:
+                results.extend(self._upsert_round(group))
+        return results
+
+    def _upsert_round(self, notes: Sequence[Note]) -> list[UpsertResult]:
+        """Notes with distinct source keys: diff against what is stored, write the difference."""
+        planned = []  # (note, skey, {id: text}) in input order
+        for note in notes:
+            skey = source_key(note.target, note.source)
+            chunks: dict[str, str] = {}
+            for p in split_text(note.text):
+                chunks.setdefault(chunk_id(skey, p), p)  # same text twice in one note would collide
+            planned.append((note, skey, chunks))
         with self._write_lock:
-            old = set(self.collection.get(where={"source_key": skey}, include=[])["ids"])
-            new_ids = [i for i in seen if i not in old]
-            stale = sorted(old - set(seen))
-            if stale:
-                self.collection.delete(ids=stale)
-            metas = []
-            for n, i in enumerate(new_ids):
-                metas.append({
-                    "kind": note.target.kind, "owner": note.target.name, "owner_key": note.target.key,
-                    "source": note.source, "source_key": skey, "title": note.title or "",
-                    "date": note.date or "", "position": list(seen).index(i),
-                })
-            for start in range(0, len(new_ids), _BATCH):
-                batch = new_ids[start:start + _BATCH]
-                self.collection.upsert(
-                    ids=batch, documents=[seen[i] for i in batch], metadatas=metas[start:start + _BATCH],
-                )
-        return UpsertResult(added=len(new_ids), removed=len(stale), unchanged=len(seen) - len(new_ids))
+            stored: dict[str, set[str]] = {skey: set() for _, skey, _ in planned}
+            keys = list(stored)
+            for start in range(0, len(keys), 100):
+                part = keys[start:start + 100]
+                where = {"source_key": part[0]} if len(part) == 1 else {"source_key": {"$in": part}}
+                got = self.collection.get(where=where, include=["metadatas"])
+                for id_, meta in zip(got["ids"], got["metadatas"] or []):
+                    stored.setdefault((meta or {}).get("source_key", ""), set()).add(id_)
+            results, stale, ids, docs, metas = [], [], [], [], []
+            for note, skey, chunks in planned:
+                old = stored.get(skey, set())
+                new_ids = [i for i in chunks if i not in old]
+                gone = sorted(old - set(chunks))
+                stale.extend(gone)
+                order = list(chunks)
+                for i in new_ids:
+                    ids.append(i)
+                    docs.append(chunks[i])
+                    metas.append({
+                        "kind": note.target.kind, "owner": note.target.name, "owner_key": note.target.key,
+                        "source": note.source, "source_key": skey, "title": note.title or "",
+                        "date": note.date or "", "position": order.index(i),
+                    })
+                results.append(UpsertResult(added=len(new_ids), removed=len(gone),
+                                            unchanged=len(chunks) - len(new_ids)))
+            for start in range(0, len(stale), 500):
+                self.collection.delete(ids=stale[start:start + 500])
+            if docs:
+                vectors = self.embed_fn(docs)  # one pass: batches of 32 across notes
+                for start in range(0, len(ids), _BATCH):
+                    end = start + _BATCH
+                    self.collection.upsert(ids=ids[start:end], documents=docs[start:end],
+                                           metadatas=metas[start:end], embeddings=list(vectors[start:end]))
+        return results
 
     def delete_where(self, where: dict) -> int:
         with self._write_lock:

@@ -223,3 +223,59 @@ def test_cli_exit_code_reports_partial_failure(tmp_path: Path) -> None:
     missing_target = subprocess.run([sys.executable, "-m", "assistant", "ingest", str(tmp_path)],
                                     capture_output=True, text=True, cwd=REPO)
     assert missing_target.returncode == 2 and "--contact" in missing_target.stderr
+
+
+def test_batched_ingest_matches_one_note_at_a_time(tmp_path: Path, kb, settings) -> None:
+    """Batching across files (for speed, bench R2) must store exactly what per-note upserts store."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    texts = [f"Note {i}: met at the {w} meetup; works on {w} forecasting." + (" Long tail." * (i * 12))
+             for i, w in enumerate(["grid", "tidal", "solar", "kelp", "battery", "heat", "wind", "soil"] * 6)]
+    for i, text in enumerate(texts):
+        (folder / f"n{i:03d}.md").write_text(text, encoding="utf-8")
+    report = ingest_paths([folder], Target.contact("Batch Person"), kb, settings)
+    assert not report.failed and len(report.results) == len(texts)
+    assert [Path(r.path).name for r in report.results] == [f"n{i:03d}.md" for i in range(len(texts))]
+    batched = {c.id: (c.text, c.source) for c in kb.chunks_of(Target.contact("Batch Person"))}
+    assert report.added == len(batched) > len(texts)  # long notes split into several chunks
+
+    from assistant.types import Note
+    for i, text in enumerate(texts):
+        kb.upsert_note(Note(Target.contact("One Person"), text, str(folder / f"n{i:03d}.md"), f"n{i:03d}"))
+    one = kb.chunks_of(Target.contact("One Person"))
+    assert sorted(t for t, _ in batched.values()) == sorted(c.text for c in one)
+    # Vectors do not depend on batching or on the length-sorted order.
+    sample = [c.text for c in one][:40]
+    together = kb.embed(sample)
+    alone = [kb.embed([t])[0] for t in sample[:6]]
+    for a, b in zip(together[:6], alone):
+        assert max(abs(x - y) for x, y in zip(a, b)) < 1e-5
+
+
+def test_same_source_twice_in_one_batch_keeps_the_later_version(kb, settings) -> None:
+    from assistant.types import Note
+    target = Target.contact("Twice Person")
+    results = kb.upsert_notes([Note(target, "First version about kelp farming.", "same.md", "s"),
+                               Note(target, "Second version about tidal energy.", "same.md", "s")])
+    assert [r.added for r in results] == [1, 1] and results[1].removed == 1
+    assert [c.text for c in kb.chunks_of(target)] == ["Second version about tidal energy."]
+
+
+def test_a_store_failure_fails_only_that_file(tmp_path: Path, kb, settings, monkeypatch) -> None:
+    """If a batched write fails, files are retried one by one and only the culprit is reported."""
+    folder = tmp_path / "f"
+    folder.mkdir()
+    for i in range(5):
+        (folder / f"n{i}.md").write_text(f"Note {i} about {'poison' if i == 2 else 'kelp'}.", encoding="utf-8")
+    real = kb.upsert_notes
+
+    def flaky(notes):
+        if any("poison" in n.text for n in notes):
+            raise RuntimeError("disk hiccup")
+        return real(notes)
+
+    monkeypatch.setattr(kb, "upsert_notes", flaky)
+    report = ingest_paths([folder], Target.contact("Flaky Person"), kb, settings)
+    assert [r.ok for r in report.results] == [True, True, False, True, True]
+    assert "n2.md" in report.failed[0].message and "disk hiccup" in report.failed[0].message
+    assert len(kb.chunks_of(Target.contact("Flaky Person"))) == 4
