@@ -36,7 +36,7 @@ from .config import Settings
 from .errors import InputError, RapportError
 from .event_output import brief_filename, export_zip, write_aggregates, write_all, write_brief_file
 from .event_store import EventItem, EventJob
-from .ingest import store_note
+from .ingest import store_note, store_notes
 from .llm import Generator, LlamaCppGenerator
 from .ranking import RankedAttendee, rank_attendees
 from .store import KnowledgeBase
@@ -118,11 +118,12 @@ def import_event(csv_path: Path | str | bytes, kb: KnowledgeBase, settings: Sett
     event_name = (name or "").strip() or Path(source_name).stem
     ranked = _rank(imported.attendees, profile_text(kb), goal, embed or kb.embed)
     if ingest:
-        total = len(imported.attendees)
-        for n, attendee in enumerate(imported.attendees, 1):
+        total, step = len(imported.attendees), 64  # one embedding pass per 64 attendees
+        for start in range(0, total, step):
+            batch = imported.attendees[start:start + step]
             if progress:
-                progress(n - 1, total, attendee.name)
-            store_note(kb, settings, _note(attendee, event_name, source_name))
+                progress(start, total, batch[0].name)
+            store_notes(kb, settings, [_note(a, event_name, source_name) for a in batch])
         if progress:
             progress(total, total, "")
     items = [EventItem(0, r.attendee.key, r.attendee.name, rank, r.score, r.reason, asdict(r.attendee))

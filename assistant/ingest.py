@@ -88,6 +88,14 @@ def store_note(kb: KnowledgeBase, settings: Settings, note: Note, fields: Sequen
     return kb.upsert_note(note)
 
 
+def store_notes(kb: KnowledgeBase, settings: Settings, notes: Sequence[Note],
+                fields: Sequence[str] = ()) -> list[UpsertResult]:
+    """Many notes in one write: embeds across notes (an attendee list is hundreds of short notes)."""
+    for note in notes:
+        _register(settings, note, fields)
+    return kb.upsert_notes(notes)
+
+
 _FLUSH_CHUNKS = 128
 """Pending chunks that trigger a write: enough to fill the embedder's batches of 32,
 few enough that a crash loses little work (ids are content hashes, so a rerun
