@@ -254,6 +254,27 @@ def delete_event(settings: Settings, event_id: int) -> None:
         conn.execute("DELETE FROM events WHERE id=?", (event_id,))
 
 
+def forget_contact(settings: Settings, contact_key: str, name: str) -> list[int]:
+    """Drop a person from every event: their row, their brief, and duplicate/skip notes naming them.
+
+    Returns the events that changed, so the caller can rewrite their files.
+    """
+    needle = name.casefold()
+    with connect(settings) as conn:
+        ids = [r[0] for r in conn.execute("SELECT DISTINCT event_id FROM event_items WHERE contact_key=?",
+                                          (contact_key,))]
+        conn.execute("DELETE FROM event_items WHERE contact_key=?", (contact_key,))
+        for row in conn.execute("SELECT id, skipped, merged FROM events").fetchall():
+            lists = {col: json.loads(row[col] or "[]") for col in ("skipped", "merged")}
+            kept = {col: [e for e in entries if needle not in json.dumps(e, ensure_ascii=False).casefold()]
+                    for col, entries in lists.items()}
+            if kept != lists:
+                conn.execute("UPDATE events SET skipped=?, merged=? WHERE id=?",
+                             (json.dumps(kept["skipped"]), json.dumps(kept["merged"]), row["id"]))
+                ids.append(row["id"])
+    return sorted(set(ids))
+
+
 # ------------------------------------------------------------------ reading --
 def get_event(settings: Settings, event_id: int) -> EventJob:
     with connect(settings) as conn:

@@ -104,9 +104,35 @@ def forget_contact(kb: KnowledgeBase, settings: Settings, name: str) -> ForgetRe
                 count += 1
     removed["chat and brief files"] = count
     removed.update(db.delete_contact(settings, contact.name))
+    removed["event entries"] = _forget_in_events(settings, contact.name)
     _wipe_sqlite(settings.db_path)
     removed["log entries"] = _scrub_log(settings.log_path, {contact.name.casefold(), target.key} | words)
     return ForgetReport(contact.name, removed)
+
+
+def _forget_in_events(settings: Settings, name: str) -> int:
+    """Remove the person from every event and rewrite those events' packs without them.
+
+    Pack folders can live outside the data dir (``--out``); they are the
+    user's printouts of our data, so they are rewritten too.
+    """
+    from . import event_store
+    from .errors import InputError
+    from .event_output import write_all
+
+    changed = event_store.forget_contact(settings, name_key(name), name)
+    for event_id in changed:
+        job = event_store.get_event(settings, event_id)
+        folder = Path(job.out_dir)
+        if not folder.is_dir():
+            continue
+        for path in folder.glob(f"*-{slug(name)}.md"):
+            path.unlink(missing_ok=True)
+        try:
+            write_all(job)
+        except (InputError, OSError):
+            pass  # the rows are gone; a folder we cannot write to keeps what the user already has
+    return len(changed)
 
 
 _WORD = r"[^\W_]{6,}"

@@ -9,6 +9,7 @@ a log line), forgets, then byte-scans every file. The model is faked for speed.
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -92,3 +93,32 @@ def test_forget_wipes_a_store_reopened_in_a_fresh_process(kb, settings) -> None:
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["1", "0"]
     assert files_with(settings.home, MARK) == []
+
+
+def test_forget_removes_the_person_from_event_packs(kb, settings, tmp_path: Path) -> None:
+    """An event keeps rows, briefs and pack files (possibly outside the data dir); forget clears all of them."""
+    from assistant.event import import_event, run_event
+    from assistant.event_store import get_event
+
+    csv_path = tmp_path / "attendees.csv"
+    csv_path.write_text("name,title,company,bio\n"
+                        f"Dana Whitfield,Head of Product,Brightwater,Builds {MARK} heat pumps.\n"
+                        "Bob Keeper,Engineer,Clockworks,Restores vintage chess clocks.\n"
+                        "dana  whitfield,,,Duplicate row.\n", encoding="utf-8")
+    pack = tmp_path / "pack"  # outside the data dir, like --out
+    job = import_event(csv_path, kb, settings, goal="meet hardware people", out_dir=pack)
+    assert job.merged, "the duplicate row should be recorded as merged"
+    fact = json.dumps({"facts": [{"text": f"Dana builds {MARK} heat pumps.", "sources": ["N1"]}]})
+    run_event(job, kb, settings, ScriptedGenerator({"facts about Dana Whitfield": fact}))
+    assert files_with(pack, MARK) and files_with(pack, "Dana Whitfield"), "nothing to forget: the test would prove nothing"
+    assert any(p.name.endswith("dana-whitfield.md") for p in pack.iterdir())
+
+    report = forget_contact(kb, settings, "Dana Whitfield")
+
+    assert report.removed["event entries"] == 1
+    for root in (settings.home, pack):
+        assert files_with(root, MARK) == [] and files_with(root, "Dana Whitfield") == [], root
+    assert not any("dana" in p.name for p in pack.iterdir())
+    job = get_event(settings, job.id)
+    assert [i.name for i in job.items()] == ["Bob Keeper"] and job.merged == []
+    assert "Bob Keeper" in (pack / "ranking.csv").read_text(encoding="utf-8")
