@@ -90,6 +90,11 @@ def forget_preview(kb: KnowledgeBase, settings: Settings, name: str) -> dict[str
             "SELECT COUNT(*) FROM interactions WHERE contact_key=?", (contact.key,)).fetchone()[0]
         counts["open loops"] = conn.execute(
             "SELECT COUNT(*) FROM loops WHERE contact_key=? AND done_at IS NULL", (contact.key,)).fetchone()[0]
+    from . import event_store
+
+    with event_store.connect(settings) as conn:
+        counts["event entries"] = conn.execute(
+            "SELECT COUNT(DISTINCT event_id) FROM event_items WHERE contact_key=?", (contact.key,)).fetchone()[0]
     return counts
 
 

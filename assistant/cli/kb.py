@@ -104,7 +104,7 @@ def search(name: str, query: str, k: int = typer.Option(8, "-k", help="How many 
 
 @app.command()
 def forget(name: str, yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")) -> None:
-    """Remove a contact: notes, copied files, chats, briefs, log."""
+    """Remove a contact: notes, copied files, chats, briefs, log, and their rows in event packs."""
     from ..people import forget_contact, resolve_contact
 
     s = settings()
