@@ -76,6 +76,8 @@ class LlamaCppGenerator:
                  seed: int = 42, prefix_cache: bool = True, size: int = 0) -> None:
         try:
             from llama_cpp import Llama
+
+            from .sampling import fast_grammar_llama
         except ImportError as exc:  # pragma: no cover - install problem
             raise ModelError("llama-cpp-python is not installed.", "Run `make run` or `pip install -e .`.") from exc
         self.name = name or model_path
@@ -86,8 +88,9 @@ class LlamaCppGenerator:
         self.stats = GeneratorStats()
         self.lock = threading.Lock()
         try:
-            self.llm = Llama(model_path=model_path, n_ctx=n_ctx, n_threads=n_threads, n_batch=512,
-                             seed=seed, verbose=False)
+            # Greedy schema calls check the grammar on the chosen token only (assistant/sampling.py, bench L2).
+            self.llm = fast_grammar_llama(Llama)(model_path=model_path, n_ctx=n_ctx, n_threads=n_threads,
+                                                 n_batch=512, seed=seed, verbose=False)
         except Exception as exc:
             raise ModelError(f"llama.cpp could not load {model_path}: {exc}", "Is it a valid GGUF file?") from None
 
