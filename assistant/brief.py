@@ -167,6 +167,9 @@ def _sentences(text: str) -> list[str]:
     return [p.strip(" -•*#\t") for p in parts if len(p.split()) >= 4]
 
 
+_REPEATED = "That repeated an earlier question."
+
+
 class BriefBuilder:
     """Holds one contact's retrieved context so each section can be (re)built alone."""
 
@@ -286,6 +289,10 @@ class BriefBuilder:
     def _keep_fact(self, text: str, ids: list[str], kept: list[tuple[str, list[str]]], dropped: list[str]) -> None:
         if not text or not ids or _INJECTION.search(text) or foreign_script(text, self._texts(ids)):
             return
+        if checks.speaks_as_user(text):
+            dropped.append("a first-person sentence (the user's own story, not theirs)")
+            log.info("fact dropped (first person: the user's story, not theirs): %r", text)
+            return
         missing = checks.unsupported_terms(text, [*self._texts(ids), self.name])
         if missing:
             dropped.append(f"unsupported: {', '.join(missing)}")
@@ -314,7 +321,7 @@ class BriefBuilder:
         if accepted:
             pairs = checks.near_duplicates([*accepted, text], self.kb.embed, threshold=0.85)
             if any(j == len(accepted) for _, j, _ in pairs):
-                return "That repeated an earlier question."
+                return _REPEATED
         return ""
 
     def questions(self, attempt_seed: int = 0) -> None:
@@ -326,17 +333,24 @@ class BriefBuilder:
         schema = prompts.schema("question")
         want_max, want_min = self.size["q_max"], self.size["q_min"]
         rounds = 2 if len(b.facts) < want_min else 1
+        # Each call is ~6 s with the default model on 2 cores: bound the section's cost, whatever the checks say.
+        budget = want_max + 2
         for rnd in range(rounds):
             for fact in b.facts:
-                if len(b.questions) >= want_max:
+                if len(b.questions) >= want_max or budget <= 0:
                     break
-                avoid = ""
+                rejected = ""
                 for attempt in range(self.settings.retries + 1):
+                    if budget <= 0:
+                        break
+                    budget -= 1
                     accepted = [q.text for q in b.questions]
-                    if rnd or avoid:
-                        avoid_lines = "\n".join(f"- {q}" for q in accepted[-4:])
-                        avoid = (f"\n{avoid}\nAsk from a different angle than these questions:\n{avoid_lines}"
-                                 if accepted else f"\n{avoid}")
+                    # Showing the accepted questions up front costs ~20 prompt tokens each; a repeat
+                    # caught after the fact costs a whole ~6 s generation (default model, 2 cores).
+                    avoid = f"\n{rejected}" if rejected else ""
+                    if accepted:
+                        avoid += "\nAlready asked, so ask about something else:\n" + "\n".join(
+                            f"- {q}" for q in accepted[-4:])
                     starter = _STARTERS[(len(b.questions) + attempt + rnd) % len(_STARTERS)]
                     user = prompts.render("question", notes=self.notes_block, name=self.name, fact=fact.text,
                                           avoid=avoid, starter=starter)
@@ -351,7 +365,9 @@ class BriefBuilder:
                         "Write in English only." if foreign_script(why, [c.text for c in self.notes]) else "")
                     if reason:
                         log.info("question rejected (%s): %r", reason, text)
-                        avoid = f"Your previous answer was rejected: {reason}"
+                        rejected = f"Your previous answer was rejected: {reason}"
+                        if reason == _REPEATED:
+                            break  # a small model asked again repeats itself: try the next fact instead
                         continue
                     b.questions.append(Cited(text, list(fact.sources), why))
                     break
@@ -396,7 +412,7 @@ class BriefBuilder:
                                      "`rapport ingest FILE --me` or on the Me page.")
             return
         me_text, used = [], 0
-        for c in self.me_chunks:
+        for c in self._me_by_relevance():
             used += self.gen.count_tokens(c.text)
             if used > 900 and me_text:
                 break
@@ -424,14 +440,35 @@ class BriefBuilder:
             claimed = self._claimed_from_contact(text, me_text)
             return f"it told the contact's story as the user's own ({', '.join(claimed)})" if claimed else ""
 
-        got = generate_json(self.gen, prompts.render("narrative", me_notes="\n\n".join(me_text), name=self.name,
-                                                     interests=interests, min_words=45, max_words=80),
-                            prompts.schema("narrative"), max_tokens=220, seed=self.seed + attempt_seed,
-                            retries=self.settings.retries, accept=accept)
+        # First with the contact's facts to tailor to; a small model sometimes retells them as the
+        # user's own, so the fallback leaves them out and relies on the profile being ordered by
+        # relevance to the contact (the most relevant parts of the user's story come first).
+        variants = [
+            (f"Make it relevant to what {self.name} cares about. These facts are about {self.name}, NOT about "
+             f"the user, so never present them as the user's own: {interests}.", max(0, self.settings.retries - 1)),
+            ("Lead with the parts of the user's story that come first in the notes.", 1),
+        ]
+        got = None
+        for n, (tailoring, retries) in enumerate(variants):
+            got = generate_json(self.gen, prompts.render("narrative", me_notes="\n\n".join(me_text), name=self.name,
+                                                         tailoring=tailoring, min_words=45, max_words=80),
+                                prompts.schema("narrative"), max_tokens=220, seed=self.seed + attempt_seed + n * 211,
+                                retries=retries, accept=accept)
+            if got.data is not None:
+                break
         if got.data is None:
             b.failed["narrative"] = f"The narrative did not pass the checks ({got.error})."
             return
         b.narrative = " ".join(got.data["narrative"].split())
+
+    def _me_by_relevance(self) -> list[Chunk]:
+        """The user's profile chunks, those closest to the contact's facts first (profile order on ties)."""
+        if len(self.me_chunks) < 2 or not self.brief.facts:
+            return list(self.me_chunks)
+        vecs = self._embed([" ".join(f.text for f in self.brief.facts)] + [c.text for c in self.me_chunks])
+        scores = vecs[1:] @ vecs[0]
+        order = sorted(range(len(self.me_chunks)), key=lambda i: (-float(scores[i]), i))
+        return [self.me_chunks[i] for i in order]
 
     def _claimed_from_contact(self, narrative: str, me_text: Sequence[str]) -> list[str]:
         """Names in the user's "I ..." sentences that only the contact's notes contain.
@@ -443,9 +480,13 @@ class BriefBuilder:
         """
         first = re.escape(_first_name(self.name))
         claimed: list[str] = []
+        if re.search(rf"\b(I am|I'm|my name is|this is)\s+({re.escape(self.name)}|{first})\b", narrative, re.I):
+            claimed.append(f"introduced the user as {self.name}")
         for sent in re.split(r"(?<=[.!?])\s+", narrative):
             about_me = re.search(r"\b(I|I'm|I've|I'd|my|me)\b", sent)
-            about_them = re.search(rf"\b(you|your|{first})\b", sent, re.I)
+            # Only a sentence spoken to the contact ("I'd love to hear how you ...") may name their
+            # things; "Like Dana, I work at Brightwater" is still the user claiming Dana's employer.
+            about_them = re.search(r"\b(you|your|you're|you've)\b", sent, re.I)
             if about_me and not about_them:
                 claimed += checks.unsupported_terms(sent, list(me_text))
         return claimed

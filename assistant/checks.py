@@ -30,6 +30,7 @@ __all__ = [
     "is_open_question",
     "is_job_ask",
     "is_about_user",
+    "speaks_as_user",
     "near_duplicates",
     "dedupe",
     "valid_citations",
@@ -384,6 +385,24 @@ _ABOUT_USER_RE = re.compile(
         ]
     )
 )
+
+
+_SPEAKER_RE = re.compile(r"(?<![\w'])(I|I'm|I've|I'd|I'll|me|my|mine|myself)(?![\w'])")
+_QUOTED_RE = re.compile(r'"[^"]*"')
+
+
+def speaks_as_user(text: str) -> bool:
+    """True when a statement about the contact speaks in the first person outside quotation marks.
+
+    Why: the user's own notes are written as "I" ("she asked how I ran
+    onboarding; I interviewed a dozen customers"). A small model lifts such
+    sentences into "facts about Dana", and later sections then tell the
+    user's story as hers or hers as the user's. A fact about the contact is in
+    the third person; "I" inside a quotation ("she said "I hate dashboards"")
+    is hers and is kept.
+    """
+    outside = _QUOTED_RE.sub(" ", _normalize_quotes(text))
+    return bool(_SPEAKER_RE.search(outside))
 
 
 def is_about_user(text: str, user_names: Sequence[str] = ()) -> bool:

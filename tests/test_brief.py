@@ -96,7 +96,11 @@ def test_checks_reject_bad_items_and_regenerate(priya, kb, settings) -> None:
             json.dumps({"question": "Tell me about how your team of six splits the growth work?", "why": "Her team."}),
         ],
         "follow up": [json.dumps({"thank_you": "Thank you for the kelp pricing chat.", "follow_up": ["Send the demand spreadsheet."]})],
-        "30-second introduction": [json.dumps({"narrative": "I lead growth at Tidewater Kelp in Lunenburg and I am "
+        "30-second introduction": [json.dumps({"narrative": "I am Priya Raman, Head of Growth at Tidewater Kelp, and I "
+                                               "am rebuilding wholesale pricing this quarter."}),
+                                   json.dumps({"narrative": "Like Priya, I lead growth at Tidewater Kelp in Lunenburg, "
+                                               "so I know wholesale pricing well."}),
+                                   json.dumps({"narrative": "I lead growth at Tidewater Kelp in Lunenburg and I am "
                                                "rebuilding our wholesale pricing this quarter, which is why I wanted to talk."}),
                                    json.dumps({"narrative": "I spent seven years as a restaurant supply buyer and I am now "
                                                "moving into food-tech analytics, so demand for kelp is close to what I know."})],
@@ -117,7 +121,10 @@ def test_checks_reject_bad_items_and_regenerate(priya, kb, settings) -> None:
     rejected_then_retried = [p for p in gen.prompts_seen if "Your previous answer was rejected" in p]
     assert rejected_then_retried, "a rejected question is regenerated with the reason"
     assert "Tidewater" not in d["narrative"] and d["narrative"].startswith("I spent seven years"), \
-        "a narrative that tells the contact's story as the user's own is regenerated"
+        "a narrative that tells the contact's story as the user's own, or introduces the user as them, is regenerated"
+    narrative_prompts = [p for p in gen.prompts_seen if "30-second introduction" in p]
+    assert len(narrative_prompts) == 4 and "facts are about Priya Raman" in narrative_prompts[0]
+    assert "Tidewater" not in narrative_prompts[-1], "the fallback prompt leaves the contact's facts out"
     assert d["give_back"] and len(d["give_back"][0]["sources"]) == 2
     me_ids = {c.id for c in kb.chunks_of(Target.me())}
     assert set(d["give_back"][0]["sources"]) & me_ids, "a give-back cites the user's offer"

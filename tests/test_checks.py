@@ -573,3 +573,17 @@ def test_third_person_questions_are_turned_to_the_contact(question: str, expecte
 def test_second_person_leaves_other_questions_alone(question: str) -> None:
     name = "Will Ortega" if "will" in question else "Noor Al-Rashidi"
     assert to_second_person(question, name) == question
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Dana asked how I ran onboarding for B2B SaaS clients.", True),
+    ("She was surprised we segmented by company size; my team did that.", True),
+    ("I'm told she leads product.", True),
+    ('Dana said "I think installers are the real customers."', False),
+    ("Dana leads product at Brightwater Heat, a Halifax startup.", False),
+    ("Priya runs the Series I fund at Tidewater.", True),  # accepted false positive: a fact is dropped, never invented
+])
+def test_speaks_as_user(text: str, expected: bool) -> None:
+    from assistant.checks import speaks_as_user
+
+    assert speaks_as_user(text) is expected
