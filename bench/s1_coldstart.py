@@ -1,6 +1,6 @@
 """S1 cold start and memory: process start to first brief section; peak RSS per model.
 
-    python -m bench.s1_coldstart [--model tiny] [--rss-models tiny,small,default] [--reps 1]
+    python -m bench.s1_coldstart [--model tiny] [--rss-models tiny,small,default] [--reps 1] [--skip-app]
 
 1. Cold start: a fresh ``rapport brief "Dana Whitfield" --model tiny``
    subprocess on a temp data dir holding the demo knowledge base (loaded
@@ -8,7 +8,12 @@
    model-written "<section>: done|failed after" line (and to exit with --whole). Baseline: the same
    interpreter running ``rapport --help`` (Python + CLI import cost alone),
    measured alternately.
-2. Peak RSS: a subprocess loads each bundled model with Rapport's settings,
+2. App start to first paint: ``streamlit run ui/app.py`` (headless, 127.0.0.1)
+   until Chromium (Debian's, driven by Playwright) shows the People heading,
+   against a one-line Streamlit app started and painted the same way: the
+   ratio is what Rapport's own imports and first render add to Streamlit's.
+   Skipped with a note when /usr/bin/chromium or Playwright is missing.
+3. Peak RSS: a subprocess loads each bundled model with Rapport's settings,
    runs one 4-token completion and reports its peak RSS (VmHWM); baseline is the
    model file's size (llama.cpp mmaps the file, so RSS/file size near 1 plus
    the KV cache is expected).
@@ -80,6 +85,77 @@ def cold_brief(home: Path, model: str, whole: bool = False, timeout: float = 900
     return first, (time.perf_counter() - t) if whole else None
 
 
+CHROMIUM = "/usr/bin/chromium"
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def first_paint(app: Path, text: str, home: Path, browser) -> float:
+    """Seconds from starting ``streamlit run APP`` to ``text`` visible in the browser."""
+    import urllib.request
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    t = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
+                             "--server.headless", "true", "--server.address", "127.0.0.1",
+                             "--browser.gatherUsageStats", "false"], cwd=REPO, env=_env(home),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if proc.poll() is not None or time.perf_counter() - t > 120:
+                    raise RuntimeError("streamlit did not start") from None
+                time.sleep(0.05)
+        page = browser.new_page()
+        page.goto(url)
+        page.get_by_role("heading", name=text).first.wait_for(timeout=120_000)
+        seconds = time.perf_counter() - t
+        page.close()
+        return seconds
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def app_paint(home: Path, reps: int) -> Figure:
+    if not Path(CHROMIUM).is_file():
+        return Figure("S1", "app start to first paint", None, None, "s", note=f"{CHROMIUM} missing (`make browser`)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return Figure("S1", "app start to first paint", None, None, "s", note="playwright not installed")
+    hello = home / "hello_app.py"
+    hello.write_text('import streamlit as st\nst.header("Hello")\n', encoding="utf-8")
+    from bench.common import interleave, paired
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            first_paint(hello, "Hello", home, browser)  # warm the OS file cache for both sides
+            times = interleave({"rapport": lambda: first_paint(REPO / "ui" / "app.py", "People", home, browser),
+                                "hello": lambda: first_paint(hello, "Hello", home, browser)}, reps)
+        finally:
+            browser.close()
+    return Figure("S1", "app start to first paint (People page)", median(times["rapport"]), median(times["hello"]), "s",
+                  "one-line Streamlit app", f"{reps} reps, Chromium via Playwright, demo KB loaded",
+                  higher_is_better=False, extra=times, paired_ratio=paired(times["rapport"], times["hello"]))
+
+
 def cli_start(home: Path) -> float:
     t = time.perf_counter()
     subprocess.run([str(RAPPORT), "--help"], capture_output=True, env=_env(home), check=True)
@@ -92,6 +168,7 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     ap.add_argument("--rss-models", default="tiny,small,default")
     ap.add_argument("--reps", type=int, default=1)
     ap.add_argument("--skip-brief", action="store_true")
+    ap.add_argument("--skip-app", action="store_true", help="Skip the browser first-paint figure.")
     ap.add_argument("--whole", action="store_true", help="Also wait for the whole brief (minutes on a loaded machine).")
     args = ap.parse_args(argv)
     figures: list[Figure] = []
@@ -112,6 +189,8 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
                              base, "s", "`rapport --help` start", f"{args.reps} reps; first model-written section; whole brief "
                              + (f"{median(totals):.1f}s" if totals else "not waited for (--whole)"),
                              higher_is_better=False, extra={"first": firsts, "total": totals, "baseline": bases}))
+    if not args.skip_app:
+        emit(figures, app_paint(home, max(2, args.reps)))
     for name in [m for m in args.rss_models.split(",") if m]:
         out = subprocess.run([sys.executable, "-c", RSS_SCRIPT, name, str(home)], capture_output=True, text=True,
                              env=_env(home))
