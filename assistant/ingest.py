@@ -171,12 +171,12 @@ def ingest_paths(paths: Sequence[str | Path], target: Target, kb: KnowledgeBase,
             pending.append((result, path, notes))
             pending_index.append(len(slots) - 1)
             pending_chunks += sum(max(1, len(note.text) // CHUNK_SIZE) for note in notes)
-            if pending_chunks >= _FLUSH_CHUNKS:
-                flush()
         except InputError as exc:
             slots.append(FileResult(str(path), False, str(exc)))
         except Exception as exc:  # a loader bug must not lose the other 49 files
             slots.append(FileResult(str(path), False, f"{path.name}: could not be imported ({type(exc).__name__}: {exc})."))
+        if pending_chunks >= _FLUSH_CHUNKS:
+            flush()
     flush()
     if progress:
         progress(len(files), len(files), "")

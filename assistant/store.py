@@ -186,14 +186,14 @@ class KnowledgeBase:
                 new_ids = [i for i in chunks if i not in old]
                 gone = sorted(old - set(chunks))
                 stale.extend(gone)
-                order = list(chunks)
+                position = {id_: k for k, id_ in enumerate(chunks)}
                 for i in new_ids:
                     ids.append(i)
                     docs.append(chunks[i])
                     metas.append({
                         "kind": note.target.kind, "owner": note.target.name, "owner_key": note.target.key,
                         "source": note.source, "source_key": skey, "title": note.title or "",
-                        "date": note.date or "", "position": order.index(i),
+                        "date": note.date or "", "position": position[i],
                     })
                 results.append(UpsertResult(added=len(new_ids), removed=len(gone),
                                             unchanged=len(chunks) - len(new_ids)))
