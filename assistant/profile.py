@@ -186,8 +186,8 @@ def suggest_narrative(kb: KnowledgeBase, settings: Settings, generator: Generato
         missing = checks.unsupported_terms(text, me_text)
         return f"unsupported: {', '.join(missing)}" if missing else ""
 
-    values = {"me_notes": "\n\n".join(me_text), "name": audience, "interests": interests,
-              "min_words": 45, "max_words": 80}
+    values = {"me_notes": "\n\n".join(me_text), "name": audience, "min_words": 45, "max_words": 80,
+              "tailoring": f"Make it relevant to what {audience} cares about: {interests}."}
     needed = prompts.variables("narrative")
     got = generate_json(generator, prompts.render("narrative", **{k: v for k, v in values.items() if k in needed}),
                         prompts.schema("narrative"), max_tokens=220, seed=settings.seed,
