@@ -147,6 +147,23 @@ class Brief:
 OnSection = Callable[[str, Brief], None]
 
 
+_PARROTED = re.compile(r"yes[ /-]*(or[ -]+)?no|not answerable|referral|favou?r\b|introduction|\bjob\b|"
+                       r"not a question|own work, choices|in the third person", re.I)
+
+
+def _plain_why(why: str, fact: str) -> str:
+    """One short reason; a "why" that recites the prompt's rules back is replaced by the fact it grows from.
+
+    Why: small models answer "why ask this?" with "because it is not answerable
+    with yes or no and does not ask for a job", which tells the user nothing.
+    """
+    first = re.split(r"(?<=[.!?])\s+", " ".join(why.split()))[0] if why.strip() else ""
+    first = re.sub(r"^this question is worth asking because\s+(it\s+)?", "", first, flags=re.I)
+    if not first or _PARROTED.search(first) or len(first.split()) > 25:
+        return complete_sentence(f"It grows from your notes: {fact}", 220)
+    return complete_sentence(first[0].upper() + first[1:], 220)
+
+
 def _whole_sentences(text: str, max_words: int) -> str:
     """The longest run of whole sentences within ``max_words`` (a long but good story is cut, not rejected)."""
     if len(text.split()) <= max_words:
@@ -371,7 +388,7 @@ class BriefBuilder:
                     if got.data is None:
                         continue
                     text = checks.to_second_person(complete_sentence(got.data["question"], 260), self.name)
-                    why = complete_sentence(got.data["why"], 220)
+                    why = _plain_why(got.data["why"], fact.text)
                     self._fact_sources[fact.text] = fact.sources
                     reason = self._question_ok(text, accepted, fact.text) or (
                         "Write in English only." if foreign_script(why, [c.text for c in self.notes]) else "")

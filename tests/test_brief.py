@@ -90,7 +90,8 @@ def test_checks_reject_bad_items_and_regenerate(priya, kb, settings) -> None:
             json.dumps({"question": "Are you hiring at Tidewater Kelp?", "why": "closed and a job ask"}),
             json.dumps({"question": "Could you refer me to someone on your team?", "why": "a referral ask"}),
             json.dumps({"question": "What made you rebuild wholesale pricing this quarter?", "why": "Her current project."}),
-            json.dumps({"question": "How do you read restaurant demand for kelp today?", "why": "Her stated struggle."}),
+            json.dumps({"question": "How do you read restaurant demand for kelp today?",
+                        "why": "This question is worth asking because it is not answerable with yes or no and asks for no job."}),
             json.dumps({"question": "How did your burnout at Stripe change how you work?", "why": "sensitive"}),
             json.dumps({"question": "What does Priya think about kelp wholesale prices?", "why": "third person"}),
             json.dumps({"question": "Tell me about how your team of six splits the growth work?", "why": "Her team."}),
@@ -118,6 +119,10 @@ def test_checks_reject_bad_items_and_regenerate(priya, kb, settings) -> None:
     assert not any("Priya think" in q for q in qs), "third-person questions are turned to the contact"
     assert "What do you think about kelp wholesale prices?" in qs
     assert not any("burnout" in q for q in qs), "a sensitive personal topic is not a question to open with"
+    whys = {q["text"]: q["why"] for q in d["questions"]}
+    assert whys["How do you read restaurant demand for kelp today?"].startswith("It grows from your notes: "), \
+        "a 'why' that recites the prompt's rules is replaced by the fact the question grows from"
+    assert whys["What made you rebuild wholesale pricing this quarter?"] == "Her current project."
     rejected_then_retried = [p for p in gen.prompts_seen if "Your previous answer was rejected" in p]
     assert rejected_then_retried, "a rejected question is regenerated with the reason"
     assert "Tidewater" not in d["narrative"] and d["narrative"].startswith("I spent seven years"), \
