@@ -488,7 +488,7 @@ class BriefBuilder:
         if got.data is None:
             b.failed["narrative"] = f"The narrative did not pass the checks ({got.error})."
             return
-        b.narrative = " ".join(got.data["narrative"].split())
+        b.narrative = got.data["narrative"]  # accept() normalised and trimmed it
 
     def _me_by_relevance(self) -> list[Chunk]:
         """The user's profile chunks, those closest to the contact's facts first (profile order on ties)."""

@@ -21,6 +21,7 @@ from typing import Iterator, Sequence
 from . import db
 from .config import Settings
 from .errors import InputError, NotFoundError
+from .types import name_key
 
 STATES = ("queued", "running", "done", "failed")
 
@@ -254,12 +255,12 @@ def delete_event(settings: Settings, event_id: int) -> None:
         conn.execute("DELETE FROM events WHERE id=?", (event_id,))
 
 
-def forget_contact(settings: Settings, contact_key: str, name: str) -> list[int]:
+def forget_contact(settings: Settings, name: str) -> list[int]:
     """Drop a person from every event: their row, their brief, and duplicate/skip notes naming them.
 
     Returns the events that changed, so the caller can rewrite their files.
     """
-    needle = name.casefold()
+    needle, contact_key = name.casefold(), name_key(name)
     with connect(settings) as conn:
         ids = [r[0] for r in conn.execute("SELECT DISTINCT event_id FROM event_items WHERE contact_key=?",
                                           (contact_key,))]

@@ -120,7 +120,7 @@ def _forget_in_events(settings: Settings, name: str) -> int:
     from .errors import InputError
     from .event_output import write_all
 
-    changed = event_store.forget_contact(settings, name_key(name), name)
+    changed = event_store.forget_contact(settings, name)
     for event_id in changed:
         job = event_store.get_event(settings, event_id)
         folder = Path(job.out_dir)

@@ -175,9 +175,8 @@ class KnowledgeBase:
             stored: dict[str, set[str]] = {skey: set() for _, skey, _ in planned}
             keys = list(stored)
             for start in range(0, len(keys), 100):
-                part = keys[start:start + 100]
-                where = {"source_key": part[0]} if len(part) == 1 else {"source_key": {"$in": part}}
-                got = self.collection.get(where=where, include=["metadatas"])
+                got = self.collection.get(where={"source_key": {"$in": keys[start:start + 100]}},
+                                          include=["metadatas"])
                 for id_, meta in zip(got["ids"], got["metadatas"] or []):
                     stored.setdefault((meta or {}).get("source_key", ""), set()).add(id_)
             results, stale, ids, docs, metas = [], [], [], [], []

@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 from typing import Sequence
 
-from . import db
+from . import db, event_store
 from .config import Settings
 from .ingest import IngestReport, Progress, ingest_paths
 from .people import resolve_contact, slug
@@ -85,14 +85,11 @@ def forget_preview(kb: KnowledgeBase, settings: Settings, name: str) -> dict[str
         if settings.chats_dir.exists() else 0
     counts["saved briefs"] = sum(1 for p in settings.briefs_dir.iterdir() if p.name.split(".")[0] == own) \
         if settings.briefs_dir.exists() else 0
-    with db.connect(settings) as conn:
+    with event_store.connect(settings) as conn:  # the app's database, event tables included
         counts["logged interactions"] = conn.execute(
             "SELECT COUNT(*) FROM interactions WHERE contact_key=?", (contact.key,)).fetchone()[0]
         counts["open loops"] = conn.execute(
             "SELECT COUNT(*) FROM loops WHERE contact_key=? AND done_at IS NULL", (contact.key,)).fetchone()[0]
-    from . import event_store
-
-    with event_store.connect(settings) as conn:
         counts["event entries"] = conn.execute(
             "SELECT COUNT(DISTINCT event_id) FROM event_items WHERE contact_key=?", (contact.key,)).fetchone()[0]
     return counts
