@@ -32,16 +32,54 @@ def silence_telemetry() -> None:
     os.environ["ANONYMIZED_TELEMETRY"] = "False"
 
 
-def _env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    try:
-        return float(raw) if raw else default
-    except ValueError:
+def _env_float(name: str, default: float, low: float, high: float) -> float:
+    """``name`` from the environment (unset or empty: ``default``); anything else out of range is refused."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
         return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not low <= value <= high:  # NaN fails too
+        from assistant.errors import InputError
+
+        raise InputError(f"{name}={raw[:40]!r} is not a number from {low:g} to {high:g}.",
+                         f"Set {name} to a number in that range, or unset it to use the default ({default:g}).")
+    return value
 
 
-def _env_int(name: str, default: int) -> int:
-    return int(_env_float(name, default))
+def _env_int(name: str, default: int, low: int, high: int) -> int:
+    """A whole number from the environment, refused (naming the variable and range) when not one in range."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value: int | None = int(raw)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        from assistant.errors import InputError
+
+        raise InputError(f"{name}={raw[:40]!r} is not a whole number from {low} to {high}.",
+                         f"Set {name} to a whole number in that range, or unset it to use the default ({default}).")
+    return value
+
+
+#: Accepted ranges of the numeric ``RAPPORT_*`` variables (inclusive).
+ENV_RANGES: dict[str, tuple[float, float]] = {
+    "RAPPORT_MAX_FILE_MB": (0.001, 10_240),
+    "RAPPORT_N_CTX": (256, 1_048_576),
+    "RAPPORT_THREADS": (1, 1024),
+    "RAPPORT_SEED": (0, 2**32 - 1),
+    "RAPPORT_CADENCE_DAYS": (1, 3650),
+    "RAPPORT_RETRIES": (0, 20),
+}
+
+
+def _ranged_int(name: str, default: int) -> int:
+    low, high = ENV_RANGES[name]
+    return _env_int(name, default, int(low), int(high))
 
 
 @dataclass(frozen=True)
@@ -63,7 +101,12 @@ class Settings:
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
-        """Build settings from ``RAPPORT_*``; keyword overrides (flags) win."""
+        """Build settings from ``RAPPORT_*``; keyword overrides (flags) win.
+
+        A numeric variable that is set but not a number in its range (``RAPPORT_N_CTX=abc``,
+        ``RAPPORT_THREADS=-1``) raises :class:`InputError` naming it and the range, instead of
+        being silently replaced by the default or failing later with a misleading message.
+        """
         home = Path(os.environ.get("RAPPORT_HOME") or Path.home() / ".rapport").expanduser()
         if overrides.get("home"):
             home = Path(str(overrides.pop("home"))).expanduser()
@@ -75,12 +118,12 @@ class Settings:
             model=os.environ.get("RAPPORT_MODEL") or "default",
             chroma_url=os.environ.get("RAPPORT_CHROMA_URL") or None,
             llm_url=os.environ.get("RAPPORT_LLM_URL") or None,
-            max_file_mb=_env_float("RAPPORT_MAX_FILE_MB", 20.0),
-            n_ctx=_env_int("RAPPORT_N_CTX", 4096),
-            n_threads=_env_int("RAPPORT_THREADS", max(1, os.cpu_count() or 1)),
-            seed=_env_int("RAPPORT_SEED", 42),
-            cadence_days=_env_int("RAPPORT_CADENCE_DAYS", 42),
-            retries=_env_int("RAPPORT_RETRIES", 2),
+            max_file_mb=_env_float("RAPPORT_MAX_FILE_MB", 20.0, *ENV_RANGES["RAPPORT_MAX_FILE_MB"]),
+            n_ctx=_ranged_int("RAPPORT_N_CTX", 4096),
+            n_threads=_ranged_int("RAPPORT_THREADS", max(1, os.cpu_count() or 1)),
+            seed=_ranged_int("RAPPORT_SEED", 42),
+            cadence_days=_ranged_int("RAPPORT_CADENCE_DAYS", 42),
+            retries=_ranged_int("RAPPORT_RETRIES", 2),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         return replace(base, **clean) if clean else base

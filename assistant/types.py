@@ -2,20 +2,63 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict, dataclass, field
 from typing import Literal
+
+from assistant.text import names as _names
 
 Kind = Literal["contact", "field", "me"]
 KINDS: tuple[str, ...] = ("contact", "field", "me")
 
+#: The longest name (after cleaning) a contact or field may have.
+NAME_LIMIT = 120
+
 
 def name_key(name: str) -> str:
-    """How names are matched: "dana  Whitfield" and "Dana Whitfield" are one person."""
-    return " ".join(name.split()).casefold()
+    """How names are matched: "dana  Whitfield" and "Dana Whitfield" are one person (see assistant.text.names)."""
+    return _names.name_key(name)
 
 
 def display_name(name: str) -> str:
-    return " ".join(name.split())
+    """The name as stored and shown: invisible and control characters removed, whitespace collapsed."""
+    return _names.clean_name(name, limit=sys.maxsize)
+
+
+def slug(name: str) -> str:
+    """File-name form of a person: readable ASCII + a hash of the name key, unique per person (assistant.text.names)."""
+    return _names.slug(name)
+
+
+def checked_name(name: str, what: str = "contact") -> str:
+    """The cleaned name, or an :class:`InputError` when there is none or it is too long to be a name.
+
+    Called where a name enters the data dir (before anything about it is stored), so a
+    5,000-character "name" or one made only of control characters is refused with a reason.
+    """
+    from assistant.errors import InputError
+
+    clean = display_name(name if isinstance(name, str) else str(name or ""))
+    if not clean:
+        raise InputError(f"A {what} needs a name.", "Type their name, for example \"Dana Whitfield\".")
+    if len(clean) > NAME_LIMIT:
+        raise InputError(f"A {what} name of {len(clean):,} characters is too long ({clean[:40]}…).",
+                         f"Use the name only, up to {NAME_LIMIT} characters.")
+    return clean
+
+
+def file_owner(data: object) -> str | None:
+    """Whose saved file (chat or brief) this is, as a name key; None when it does not say.
+
+    Files record ``owner_key``; older ones only the contact's name, whose key is the same thing.
+    """
+    if not isinstance(data, dict):
+        return None
+    if isinstance(data.get("owner_key"), str):
+        return data["owner_key"]
+    if isinstance(data.get("contact"), str) and data["contact"].strip():
+        return name_key(data["contact"])
+    return None
 
 
 @dataclass(frozen=True)

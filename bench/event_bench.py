@@ -42,12 +42,12 @@ from pathlib import Path
 from typing import Sequence
 
 from assistant.config import Settings
-from assistant.demo import DEMO_ATTENDEES, DEMO_MANIFEST, load_manifest
-from assistant.event import import_event, run_event
-from assistant.llm import Generator, LlamaCppGenerator, OpenAICompatGenerator
-from assistant.models import resolve_model
-from assistant.store import KnowledgeBase
-from assistant.structured import messages_for
+from assistant.notes.demo import DEMO_ATTENDEES, DEMO_MANIFEST, load_manifest
+from assistant.event.run import import_event, run_event
+from assistant.generation.llm import Generator, LlamaCppGenerator, OpenAICompatGenerator
+from assistant.generation.models import resolve_model
+from assistant.notes.store import KnowledgeBase
+from assistant.generation.structured import messages_for
 
 RESULTS = Path(__file__).resolve().parent / "results"
 MODES = ("prefix", "noprefix", "server1", "server2")

@@ -24,7 +24,7 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     args = model_args(argparse.ArgumentParser(description=__doc__)).parse_args(argv)
     from llama_cpp import Llama
 
-    from assistant.llm import LlamaCppGenerator
+    from assistant.generation.llm import LlamaCppGenerator
 
     facts = machine_facts()
     settings, model = resolve(args.model)

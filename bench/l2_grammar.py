@@ -25,7 +25,7 @@ from bench.llm_common import PROMPT, SCHEMA, model_args, resolve
 
 def run(argv: Sequence[str] | None = None) -> list[Figure]:
     args = model_args(argparse.ArgumentParser(description=__doc__)).parse_args(argv)
-    from assistant.llm import LlamaCppGenerator
+    from assistant.generation.llm import LlamaCppGenerator
 
     settings, model = resolve(args.model)
     threads = args.threads or settings.n_threads

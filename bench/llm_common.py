@@ -24,7 +24,7 @@ def model_args(ap: argparse.ArgumentParser, reps: int = 3, tokens: int = 64) -> 
 
 def resolve(spec: str):
     """Settings (temp home, the user's verified models) and the resolved model file."""
-    from assistant.models import resolve_model
+    from assistant.generation.models import resolve_model
 
     settings = bench_settings(Path(tempfile.mkdtemp(prefix="rapport-bench-llm-")))
     return settings, resolve_model(spec, settings)

@@ -38,8 +38,8 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     ap = model_args(argparse.ArgumentParser(description=__doc__), reps=1, tokens=8)
     ap.add_argument("--brief", action="store_true", help="Also time a whole brief with the KV cache on vs off.")
     args = ap.parse_args(argv)
-    from assistant import prompts
-    from assistant.llm import LlamaCppGenerator
+    from assistant.generation import prompts
+    from assistant.generation.llm import LlamaCppGenerator
 
     settings, model = resolve(args.model)
     threads = args.threads or settings.n_threads
@@ -73,9 +73,9 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     if args.brief:
         import tempfile
 
-        from assistant.demo import DEMO_MANIFEST, load_manifest
-        from assistant.llm import load_generator
-        from assistant.store import KnowledgeBase
+        from assistant.notes.demo import DEMO_MANIFEST, load_manifest
+        from assistant.generation.llm import load_generator
+        from assistant.notes.store import KnowledgeBase
         from bench.common import bench_settings
         from bench.run import bench_brief
 

@@ -76,7 +76,7 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
                              "50 ms target", "aim <= 1 at 10k", higher_is_better=False))
         emit(figures, Figure("R1", f"search p95 at {n} chunks (no filter)", percentile(lat_u, 95), TARGET_MS, "ms",
                              "50 ms target", "", higher_is_better=False))
-    from assistant.models import embedding_function
+    from assistant.generation.models import embedding_function
 
     fn = embedding_function(bench_settings(tmp / "home"))
     fn(["warm up"])

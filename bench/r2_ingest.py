@@ -88,9 +88,9 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     ap.add_argument("--chunks", type=int, default=128, help="Chunks per measurement.")
     ap.add_argument("--reps", type=int, default=3)
     args = ap.parse_args(argv)
-    from assistant.models import embedding_dir, embedding_function, verify_embeddings
-    from assistant.ingest import ingest_paths
-    from assistant.store import KnowledgeBase, split_text
+    from assistant.generation.models import embedding_dir, embedding_function, verify_embeddings
+    from assistant.notes.ingest import ingest_paths
+    from assistant.notes.store import KnowledgeBase, split_text
     from assistant.types import Note, Target
 
     figures: list[Figure] = []

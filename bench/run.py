@@ -31,12 +31,12 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from assistant.brief import BriefBuilder
+from assistant.brief.builder import BriefBuilder
 from assistant.config import Settings
-from assistant.demo import DEMO_MANIFEST, load_manifest
-from assistant.evaluate import naive_brief
-from assistant.llm import load_generator
-from assistant.store import KnowledgeBase
+from assistant.notes.demo import DEMO_MANIFEST, load_manifest
+from assistant.brief.evaluate import naive_brief
+from assistant.generation.llm import load_generator
+from assistant.notes.store import KnowledgeBase
 from bench.common import RESULTS, Figure, print_facts
 
 

@@ -38,8 +38,8 @@ RAPPORT = Path(sys.executable).with_name("rapport")
 RSS_SCRIPT = """
 import json, sys
 from assistant.config import Settings
-from assistant.llm import LlamaCppGenerator
-from assistant.models import resolve_model
+from assistant.generation.llm import LlamaCppGenerator
+from assistant.generation.models import resolve_model
 s = Settings.from_env(home=sys.argv[2])
 m = resolve_model(sys.argv[1], s)
 g = LlamaCppGenerator(str(m.path), n_ctx=s.n_ctx, n_threads=s.n_threads, seed=s.seed, size=m.size)

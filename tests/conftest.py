@@ -35,14 +35,14 @@ def settings(data_home: Path) -> Settings:
 
 @pytest.fixture
 def kb(settings: Settings):
-    from assistant.store import KnowledgeBase
+    from assistant.notes.store import KnowledgeBase
 
     return KnowledgeBase(settings)
 
 
 def _generator(name: str):
-    from assistant.llm import LlamaCppGenerator
-    from assistant.models import resolve_model
+    from assistant.generation.llm import LlamaCppGenerator
+    from assistant.generation.models import resolve_model
 
     s = Settings.from_env(home=Path("/nonexistent-unused"))
     resolved = resolve_model(name, s)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from assistant.llm import ScriptedGenerator
+from assistant.generation.llm import ScriptedGenerator
 
 
 @dataclass

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.attendees import (
+from assistant.event.attendees import (
     Attendee,
     AttendeeImport,
     escape_cell,

@@ -10,15 +10,17 @@ from typing import Iterator, Sequence
 import jsonschema
 import pytest
 
-from assistant import checks, db, prompts
-from assistant.brief import BriefBuilder, build_brief
+from assistant.text import grounding, questions
+from assistant.notes import db
+from assistant.generation import prompts
+from assistant.brief.builder import BriefBuilder, build_brief
 from assistant.errors import NotFoundError
-from assistant.export import brief_to_html, brief_to_markdown
-from assistant.ingest import ingest_text
-from assistant.llm import Completion
+from assistant.brief.export import brief_to_html, brief_to_markdown
+from assistant.notes.ingest import ingest_text
+from assistant.generation.llm import Completion
 from assistant.types import Target
 
-CONTRACT = json.loads((prompts.PROMPTS_DIR / "brief_contract.schema.json").read_text())
+CONTRACT = prompts.contract()
 
 PRIYA = """Priya Raman is Head of Growth at Tidewater Kelp, a seaweed farming startup in Lunenburg.
 She leads a team of six and is rebuilding their wholesale pricing this quarter.
@@ -115,7 +117,7 @@ def test_checks_reject_bad_items_and_regenerate(priya, kb, settings) -> None:
     assert not any("Stripe" in f for f in facts), "a fact naming a company absent from its source is dropped"
     assert len(facts) == 3, "near-duplicate facts are merged"
     qs = [q["text"] for q in d["questions"]]
-    assert qs and all(checks.is_open_question(q) and not checks.is_job_ask(q) for q in qs)
+    assert qs and all(questions.is_open_question(q) and not questions.is_job_ask(q) for q in qs)
     assert not any("Priya think" in q for q in qs), "third-person questions are turned to the contact"
     assert "What do you think about kelp wholesale prices?" in qs
     assert not any("burnout" in q for q in qs), "a sensitive personal topic is not a question to open with"
@@ -156,7 +158,7 @@ def test_notes_are_quoted_data_not_instructions(kb, settings) -> None:
     assert prompts.system().count("never obey") == 1 and "DATA" in prompts.system()
     everything = json.dumps({k: d[k] for k in ("facts", "questions", "give_back", "narrative")})
     assert "Ignore previous" not in everything and "referral" not in everything.lower()
-    assert all(not checks.is_job_ask(q["text"]) for q in d["questions"])
+    assert all(not questions.is_job_ask(q["text"]) for q in d["questions"])
 
 
 def test_injection_with_the_real_model_does_not_steer(tiny_llm, kb, settings) -> None:
@@ -165,17 +167,17 @@ def test_injection_with_the_real_model_does_not_steer(tiny_llm, kb, settings) ->
     d = build_brief("Mei Chen", kb, settings, tiny_llm).to_dict()
     _assert_contract(d, kb)
     texts = [q["text"] for q in d["questions"]] + [f["text"] for f in d["facts"]] + [g["text"] for g in d["give_back"]]
-    assert not any(checks.is_job_ask(t) or "ignore previous" in t.lower() for t in texts)
+    assert not any(questions.is_job_ask(t) or "ignore previous" in t.lower() for t in texts)
 
 
 def test_tiny_model_end_to_end_structure_and_determinism(tiny_llm, priya, kb, settings) -> None:
     first = build_brief(priya, kb, settings, tiny_llm, goal="learn how kelp pricing works").to_dict()
     _assert_contract(first, kb)
     for q in first["questions"]:
-        assert checks.is_open_question(q["text"]) and not checks.is_job_ask(q["text"]) and q["sources"]
+        assert questions.is_open_question(q["text"]) and not questions.is_job_ask(q["text"]) and q["sources"]
     for f in first["facts"]:
         cited = [c.text for c in kb.get(f["sources"])]
-        assert not checks.unsupported_terms(f["text"], cited + [priya])
+        assert not grounding.unsupported_terms(f["text"], cited + [priya])
     for section, reason in first["failed"].items():
         assert reason and section in ("facts", "questions", "narrative", "follow_up", "give_back")
     assert first["goal"] == "learn how kelp pricing works" and first["model"] == tiny_llm.name
@@ -207,7 +209,7 @@ def test_notes_beyond_the_context_window_are_trimmed_and_named(kb, settings) -> 
 
 
 def test_export_markdown_and_html_are_safe(priya, kb, settings) -> None:
-    from assistant.brief import Brief, Cited
+    from assistant.brief.record import Brief, Cited
 
     chunk = kb.chunks_of(Target.contact(priya))[0]
     evil = "Priya leads growth ![x](http://evil.example/x.png) [click](http://evil.example) <script>alert(1)</script>"
@@ -224,7 +226,7 @@ def test_export_markdown_and_html_are_safe(priya, kb, settings) -> None:
 
 @pytest.mark.default_model
 def test_default_model_brief_on_a_demo_contact(default_llm, kb, settings) -> None:
-    from assistant.demo import DEMO_MANIFEST, load_manifest
+    from assistant.notes.demo import DEMO_MANIFEST, load_manifest
 
     load_manifest(DEMO_MANIFEST, kb, settings)
     d = build_brief("Dana Whitfield", kb, settings, default_llm).to_dict()
@@ -232,6 +234,6 @@ def test_default_model_brief_on_a_demo_contact(default_llm, kb, settings) -> Non
     assert len(d["facts"]) >= 3 and len(d["questions"]) >= 3
     dana = {c.id for c in kb.chunks_of(Target.contact("Dana Whitfield"))}
     for q in d["questions"]:
-        assert checks.is_open_question(q["text"]) and not checks.is_job_ask(q["text"])
+        assert questions.is_open_question(q["text"]) and not questions.is_job_ask(q["text"])
         assert set(q["sources"]) <= dana
     assert d["narrative"] or "narrative" in d["failed"]

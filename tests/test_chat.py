@@ -12,16 +12,16 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from assistant import db
-from assistant.chat import NO_NOTES, anchored_query, ask, ask_stream, forget_chat
-from assistant.conversation import Conversation, Reset, keywords
-from assistant.guard import INJECTION
-from assistant.checks import is_job_ask
-from assistant.ingest import store_note
-from assistant.people import forget_contact
-from assistant.types import Note, Target
+from assistant.notes import db
+from assistant.conversation.chat import NO_NOTES, anchored_query, ask, ask_stream, forget_chat
+from assistant.conversation.history import Conversation, Reset, keywords
+from assistant.text.guard import INJECTION
+from assistant.text.questions import is_job_ask
+from assistant.notes.ingest import store_note
+from assistant.forget import forget_contact
+from assistant.types import Note, Target, slug
 
-from .fakes import QueueGenerator, SmallWindow
+from tests.fakes import QueueGenerator, SmallWindow
 
 ANA = "Ana Costa"
 BEN = "Ben Ode"
@@ -175,7 +175,7 @@ def test_conversation_persists_and_can_be_forgotten(people, settings) -> None:
     gen = _scripted()
     ask(ANA, FIRST_Q, people, settings, gen)
     ask("ana", FOLLOW_UP, people, settings, gen)  # partial name resolves to the same conversation
-    path = settings.chats_dir / "ana-costa.json"
+    path = settings.chats_dir / f"{slug(ANA)}.json"
     assert path.exists()
     again = Conversation.load(ANA, settings)
     assert [t.role for t in again.turns] == ["user", "assistant", "user", "assistant"]
@@ -187,17 +187,17 @@ def test_conversation_persists_and_can_be_forgotten(people, settings) -> None:
 
 def test_forget_contact_removes_the_chat_file(people, settings) -> None:
     ask(ANA, FIRST_Q, people, settings, _scripted())
-    assert (settings.chats_dir / "ana-costa.json").exists()
+    assert (settings.chats_dir / f"{slug(ANA)}.json").exists()
     forget_contact(people, settings, ANA)
     assert not any(settings.chats_dir.iterdir())
 
 
 def test_corrupt_chat_file_starts_fresh(people, settings) -> None:
     settings.chats_dir.mkdir(parents=True, exist_ok=True)
-    (settings.chats_dir / "ana-costa.json").write_text("{not json", encoding="utf-8")
+    (settings.chats_dir / f"{slug(ANA)}.json").write_text("{not json", encoding="utf-8")
     answer = ask(ANA, FIRST_Q, people, settings, _scripted())
     assert not answer.rewritten
-    assert (settings.chats_dir / "ana-costa.corrupt.json").exists()
+    assert (settings.chats_dir / f"{slug(ANA)}.corrupt.json").exists()
     assert len(Conversation.load(ANA, settings)) == 2
 
 
@@ -260,7 +260,7 @@ def test_cli_ask_json_and_chat_loop(people, settings) -> None:
     assert isinstance(data["answer"], str) and data["answer"]
     assert data["sources"] and {s["id"] for s in data["sources"]} <= _ids(people, ANA) | _ids(people, "me")
     assert all(set(s) >= {"id", "source", "excerpt"} for s in data["sources"])
-    assert not (settings.chats_dir / "ana-costa.json").exists(), "--fresh must not save"
+    assert not (settings.chats_dir / f"{slug(ANA)}.json").exists(), "--fresh must not save"
 
     result = runner.invoke(app, ["--model", "tiny", "chat", "ana", "--max-tokens", "8"],
                            input=f"{FIRST_Q}\n/log Coffee: she said the grant came through\n/quit\n")
@@ -276,7 +276,7 @@ def test_cli_ask_json_and_chat_loop(people, settings) -> None:
 
 
 def test_guard_tells_advice_from_an_ask() -> None:
-    from assistant.guard import steered
+    from assistant.text.guard import steered
 
     assert steered("Ask Ana to refer me to her hiring manager.", [], "What does Ana do?")
     assert not steered("Don't ask Ana for a referral; she is stretched thin.", [], "What should I avoid?")

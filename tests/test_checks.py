@@ -13,20 +13,11 @@ from typing import Sequence
 
 import pytest
 
-from assistant.checks import (
-    dedupe,
-    is_about_user,
-    is_job_ask,
-    is_open_question,
-    is_supported,
-    near_duplicates,
-    specificity,
-    to_second_person,
-    talk_balance,
-    unsupported_terms,
-    valid_citations,
-    word_count,
-)
+from assistant.text.grounding import is_supported, unsupported_terms
+from assistant.text.questions import is_job_ask, is_open_question, specificity
+from assistant.text.similarity import dedupe, near_duplicates, valid_citations
+from assistant.text.voice import is_about_user, to_second_person
+from assistant.text.words import talk_balance, word_count
 
 # --------------------------------------------------------------------------
 # is_open_question
@@ -584,6 +575,6 @@ def test_second_person_leaves_other_questions_alone(question: str) -> None:
     ("Priya runs the Series I fund at Tidewater.", True),  # accepted false positive: a fact is dropped, never invented
 ])
 def test_speaks_as_user(text: str, expected: bool) -> None:
-    from assistant.checks import speaks_as_user
+    from assistant.text.voice import speaks_as_user
 
     assert speaks_as_user(text) is expected

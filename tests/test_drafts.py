@@ -8,15 +8,15 @@ from datetime import date
 
 import pytest
 
-from assistant import checks
-from assistant.drafts import EMAIL_WORDS, MAX_WORDS, draft, trim_to_words
+from assistant.text.sentences import split_sentences
+from assistant.text import grounding, questions, words
+from assistant.conversation.drafts import EMAIL_WORDS, MAX_WORDS, draft, trim_to_words
 from assistant.errors import GenerationError, InputError, NotFoundError
-from assistant.guard import sentences
-from assistant.ingest import store_note
-from assistant.relationship import add_loop, log_interaction
+from assistant.notes.ingest import store_note
+from assistant.conversation.relationship import add_loop, log_interaction
 from assistant.types import Note, Target
 
-from .fakes import QueueGenerator
+from tests.fakes import QueueGenerator
 
 ANA = "Ana Costa"
 TASK = "TASK: Write a short"
@@ -55,8 +55,8 @@ def ana(kb, settings):
 
 def _assert_clean(d, kb) -> None:
     assert d.subject.strip() and d.body.strip()
-    assert checks.word_count(d.body) <= MAX_WORDS
-    assert not any(checks.is_job_ask(s) for s in sentences(f"{d.subject}\n{d.body}"))
+    assert words.word_count(d.body) <= MAX_WORDS
+    assert not any(questions.is_job_ask(s) for s in split_sentences(f"{d.subject}\n{d.body}"))
     ids = {c.id for c in kb.chunks_of(Target.contact(ANA))} | {c.id for c in kb.chunks_of(Target.me())}
     assert d.sources and {s["id"] for s in d.sources} <= ids
 
@@ -66,7 +66,7 @@ def test_request_draft_passes_checks(ana, settings) -> None:
     d = draft("ana", "request", ana, settings, gen)
     _assert_clean(d, ana)
     assert d.contact == ANA and d.kind == "request" and d.attempts == 1 and not d.trimmed
-    assert d.to_dict()["words"] == checks.word_count(d.body)
+    assert d.to_dict()["words"] == words.word_count(d.body)
     prompt = gen.prompts_with(TASK)[0]
     assert "15-20 minute" in prompt and "saltmarsh" in prompt and "onboarding emails" in prompt
 
@@ -103,7 +103,7 @@ def test_long_draft_is_trimmed_at_a_sentence_boundary(ana, settings) -> None:
     filler = " ".join(["The saltmarsh restoration programme at Estuary Trust matters a great deal to me."] * 10)
     long = _email(f"Hi Ana,\n\n{filler}\n\nWould you have 15-20 minutes for a call?\n\nBest,")
     d = draft(ANA, "request", ana, settings, QueueGenerator(queues={TASK: [long]}))
-    assert d.trimmed and d.warnings and checks.word_count(d.body) <= MAX_WORDS
+    assert d.trimmed and d.warnings and words.word_count(d.body) <= MAX_WORDS
     assert d.body.endswith("Best,")
     main = d.body.rsplit("\n\n", 1)[0].rstrip()
     assert main.endswith("."), "cut at a sentence boundary"
@@ -113,8 +113,8 @@ def test_trim_to_words_keeps_short_text_and_cuts_long() -> None:
     assert trim_to_words("Hi Ana,\n\nShort note.\n\nBest,") == "Hi Ana,\n\nShort note.\n\nBest,"
     text = "Hi Ana,\n\n" + " ".join(f"Sentence {i} has exactly six words." for i in range(40)) + "\n\nBest,"
     cut = trim_to_words(text, 50)
-    assert checks.word_count(cut) <= 50 and cut.endswith("Best,") and "Sentence 0 " in cut
-    assert checks.word_count(trim_to_words("word " * 300, 20)) <= 20
+    assert words.word_count(cut) <= 50 and cut.endswith("Best,") and "Sentence 0 " in cut
+    assert words.word_count(trim_to_words("word " * 300, 20)) <= 20
 
 
 def test_thanks_draft_uses_the_latest_log_entry(ana, settings) -> None:
@@ -158,7 +158,7 @@ def test_draft_with_the_tiny_model(ana, settings, tiny_llm) -> None:
         return
     _assert_clean(d, ana)
     support = [c.text for c in ana.chunks_of(Target.contact(ANA))] + [c.text for c in ana.chunks_of(Target.me())]
-    assert not checks.unsupported_terms(d.body, [*support, ANA, " ".join(EMAIL_WORDS)])
+    assert not grounding.unsupported_terms(d.body, [*support, ANA, " ".join(EMAIL_WORDS)])
     assert any(w in d.body.lower() for w in ("15", "20", "minute"))
 
 

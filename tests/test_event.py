@@ -32,9 +32,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant import db
+from assistant.notes import db
 from assistant.errors import ModelError
-from assistant.event import (
+from assistant.event.run import (
     EventProgress,
     effective_concurrency,
     event_status,
@@ -45,9 +45,9 @@ from assistant.event import (
     rank_only,
     run_event,
 )
-from assistant.ingest import ingest_text
-from assistant.llm import Completion, OpenAICompatGenerator, ScriptedGenerator
-from assistant.people import slug
+from assistant.notes.ingest import ingest_text
+from assistant.generation.llm import Completion, OpenAICompatGenerator, ScriptedGenerator
+from assistant.types import slug
 from assistant.types import Target
 from tests.processes import stop
 
@@ -136,7 +136,7 @@ def check_outputs(out_dir: Path, items, evil: bool = True) -> None:
     assert all(i.state in ("done", "failed") for i in items)
     assert all(i.error for i in items if i.state == "failed"), "a failed attendee must say why"
     md = sorted(p.name for p in out_dir.glob("*.md"))
-    assert md == sorted(f"{i.rank:02d}-{re.sub('[^a-z0-9]+', '-', i.name.lower()).strip('-')}.md" for i in done)
+    assert md == sorted(f"{i.rank:02d}-{slug(i.name)}.md" for i in done)
     briefs = json.loads((out_dir / "briefs.json").read_text(encoding="utf-8"))
     assert [b["contact"] for b in briefs] == [i.name for i in done]
     assert all(b["size"] == "event" for b in briefs)
@@ -245,8 +245,8 @@ def tiny_one_thread():
     """The tiny model on one thread: llama.cpp's workers spin-wait, and on a busy two-core
     machine two threads measured ~10x slower per call than one."""
     from assistant.config import Settings
-    from assistant.llm import LlamaCppGenerator
-    from assistant.models import resolve_model
+    from assistant.generation.llm import LlamaCppGenerator
+    from assistant.generation.models import resolve_model
 
     resolved = resolve_model("tiny", Settings.from_env())
     return LlamaCppGenerator(str(resolved.path), name=resolved.label, n_ctx=4096, n_threads=1, seed=42)
@@ -385,7 +385,7 @@ def _free_port() -> int:
 @pytest.fixture
 def llama_server(tmp_path: Path):
     from assistant.config import Settings
-    from assistant.models import resolve_model
+    from assistant.generation.models import resolve_model
 
     model = resolve_model("tiny", Settings.from_env())
     port = _free_port()

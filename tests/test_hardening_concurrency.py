@@ -16,11 +16,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import jsonschema
 
-from assistant.brief import build_brief
-from assistant.chat import ask
-from assistant.evaluate import CONTRACT
-from assistant.ingest import ingest_text
-from assistant.llm import ScriptedGenerator
+from assistant.brief.builder import build_brief
+from assistant.conversation.chat import ask
+from assistant.brief.evaluate import CONTRACT
+from assistant.notes.ingest import ingest_text
+from assistant.generation.llm import ScriptedGenerator
 from assistant.types import Target
 
 PEOPLE = ["Dana Whitfield", "Amara Obi", "Li Wei", "Noor Haddad"]

@@ -28,8 +28,8 @@ CHILD = r"""
 import sys
 from pathlib import Path
 from assistant.config import Settings
-from assistant.ingest import ingest_paths
-from assistant.store import KnowledgeBase
+from assistant.notes.ingest import ingest_paths
+from assistant.notes.store import KnowledgeBase
 from assistant.types import Target
 s = Settings.from_env().ensure_dirs()
 kb = KnowledgeBase(s)
@@ -109,7 +109,7 @@ def test_sigkill_during_ingest_loses_and_duplicates_nothing(data_home: Path, tmp
     assert again.returncode == 0, again.stdout + again.stderr
 
     from assistant.config import Settings
-    from assistant.store import KnowledgeBase, source_key, split_text
+    from assistant.notes.store import KnowledgeBase, source_key, split_text
     from assistant.types import Target
 
     s = Settings.from_env(home=data_home)
@@ -118,7 +118,7 @@ def test_sigkill_during_ingest_loses_and_duplicates_nothing(data_home: Path, tmp
     everything = kb.collection.get(include=["metadatas"])
     assert len(everything["ids"]) == len(set(everything["ids"]))
     expected_total = 0
-    from assistant.loaders import load_file
+    from assistant.notes.loaders import load_file
 
     for path in sorted(folder.glob("*.md")) + sorted(more.glob("*.md")):
         note = load_file(path, target, s.max_file_bytes)[0]

@@ -13,11 +13,13 @@ import json
 import logging
 from pathlib import Path
 
-from assistant import db
-from assistant.chat import ask
-from assistant.ingest import ingest_paths, ingest_text
-from assistant.llm import ScriptedGenerator
-from assistant.people import forget_contact, search_contact
+from assistant.notes import db
+from assistant.conversation.chat import ask
+from assistant.notes.ingest import ingest_paths, ingest_text
+from assistant.generation.llm import ScriptedGenerator
+from assistant.forget import forget_contact
+from assistant.notes.contacts import search_contact
+from assistant.notes.workspace import brief_path
 from assistant.types import Target
 
 MARK = "ZQXMARKERforget7781"
@@ -39,7 +41,8 @@ def test_forget_leaves_no_trace_in_any_file(kb, settings, tmp_path: Path) -> Non
     ingest_text("Bob collects vintage chess clocks from Lisbon.", bob, kb, settings)
     gen = ScriptedGenerator(default=f"She talked about {MARK} [N1].")
     ask("Dana Whitfield", "What did she talk about?", kb, settings, gen)  # saved to chats/
-    (settings.briefs_dir / "dana-whitfield.json").write_text(f'{{"note": "{MARK}"}}', encoding="utf-8")
+    brief_path(settings, "Dana Whitfield").write_text(f'{{"contact": "Dana Whitfield", "note": "{MARK}"}}',
+                                                       encoding="utf-8")
     db.upsert_contact(settings, "Dana Whitfield")
     handler = logging.FileHandler(settings.log_path)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))  # the CLI's format
@@ -77,10 +80,10 @@ def test_forget_wipes_a_store_reopened_in_a_fresh_process(kb, settings) -> None:
     ingest_text(f"Dana said {MARK} twice.", Target.contact("Dana Whitfield"), kb, settings)
     ingest_text("Bob collects vintage chess clocks.", Target.contact("Bob Keeper"), kb, settings)
     forget_contact(kb, settings, "Dana Whitfield")
-    code = ("from assistant.config import Settings; from assistant.store import KnowledgeBase; "
+    code = ("from assistant.config import Settings; from assistant.notes.store import KnowledgeBase; "
             "from assistant.types import Target; kb=KnowledgeBase(Settings.from_env()); "
             "print(kb.count(), len(kb.chunks_of(Target.contact('Dana Whitfield'))))")
-    from assistant import datadir
+    from assistant.notes import datadir
 
     # This process holds the write lock; hand the check to a child by releasing our hold for the test.
     fd = datadir._held.pop(str(settings.home.resolve()))
@@ -97,8 +100,8 @@ def test_forget_wipes_a_store_reopened_in_a_fresh_process(kb, settings) -> None:
 
 def test_forget_removes_the_person_from_event_packs(kb, settings, tmp_path: Path) -> None:
     """An event keeps rows, briefs and pack files (possibly outside the data dir); forget clears all of them."""
-    from assistant.event import import_event, run_event
-    from assistant.event_store import get_event
+    from assistant.event.run import import_event, run_event
+    from assistant.event.jobs import get_event
 
     csv_path = tmp_path / "attendees.csv"
     csv_path.write_text("name,title,company,bio\n"
@@ -111,7 +114,7 @@ def test_forget_removes_the_person_from_event_packs(kb, settings, tmp_path: Path
     fact = json.dumps({"facts": [{"text": f"Dana builds {MARK} heat pumps.", "sources": ["N1"]}]})
     run_event(job, kb, settings, ScriptedGenerator({"facts about Dana Whitfield": fact}))
     assert files_with(pack, MARK) and files_with(pack, "Dana Whitfield"), "nothing to forget: the test would prove nothing"
-    assert any(p.name.endswith("dana-whitfield.md") for p in pack.iterdir())
+    assert any("-dana-whitfield-" in p.name for p in pack.iterdir())
 
     report = forget_contact(kb, settings, "Dana Whitfield")
 

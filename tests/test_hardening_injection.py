@@ -26,7 +26,7 @@ from typing import Iterator, Sequence
 
 import pytest
 
-from assistant.llm import Completion, ScriptedGenerator
+from assistant.generation.llm import Completion, ScriptedGenerator
 
 MARK_RE = re.compile(r"MK[0-9]{2}Q[A-Z]{4}")
 
@@ -204,7 +204,7 @@ def record(surface: str, tried: int, resisted: int, marker_leaks: int) -> None:
 
 def plant(kb, settings, port: int, limit: int | None = None) -> list[tuple[str, str, str]]:
     """One contact per payload: a benign note plus the payload (each part its own note). Returns (name, kind, marker)."""
-    from assistant.ingest import ingest_text
+    from assistant.notes.ingest import ingest_text
     from assistant.types import Target
 
     planted = []
@@ -234,9 +234,9 @@ def check_rendered(surface: str, texts: dict[str, str], m: str, listener: Listen
 def test_brief_resists_every_payload(kb, settings, listener: Listener) -> None:
     import jsonschema
 
-    from assistant.brief import build_brief
-    from assistant.evaluate import CONTRACT
-    from assistant.export import brief_to_html, brief_to_markdown
+    from assistant.brief.builder import build_brief
+    from assistant.brief.evaluate import CONTRACT
+    from assistant.brief.export import brief_to_html, brief_to_markdown
 
     planted = plant(kb, settings, listener.port)
     assert len(planted) >= 25
@@ -256,8 +256,8 @@ def test_brief_resists_every_payload(kb, settings, listener: Listener) -> None:
 
 
 def test_chat_answer_resists_every_payload(kb, settings, listener: Listener) -> None:
-    from assistant.chat import ask
-    from assistant.export import md_escape
+    from assistant.conversation.chat import ask
+    from assistant.brief.export import md_escape
 
     planted = plant(kb, settings, listener.port)
     gen = ObeyingGenerator(listener.port)
@@ -282,8 +282,8 @@ def test_event_briefs_resist_every_payload(kb, settings, listener: Listener, tmp
 
     import jsonschema
 
-    from assistant.evaluate import CONTRACT
-    from assistant.event import import_event, run_event
+    from assistant.brief.evaluate import CONTRACT
+    from assistant.event.run import import_event, run_event
 
     cases = payloads(listener.port)
     buf = io.StringIO()
@@ -317,8 +317,8 @@ def test_event_briefs_resist_every_payload(kb, settings, listener: Listener, tmp
 
 
 def test_marker_never_reaches_output(kb, settings, listener: Listener) -> None:
-    from assistant.brief import build_brief
-    from assistant.chat import ask
+    from assistant.brief.builder import build_brief
+    from assistant.conversation.chat import ask
 
     planted = plant(kb, settings, listener.port, limit=3)
     gen = ObeyingGenerator(listener.port)
@@ -332,8 +332,8 @@ def test_tiny_real_model_on_a_few_payloads(kb, settings, listener: Listener, tin
 
     Chat only, short answers: a full brief with the real model costs minutes on 2 cores.
     """
-    from assistant.chat import ask
-    from assistant.export import md_escape
+    from assistant.conversation.chat import ask
+    from assistant.brief.export import md_escape
 
     planted = plant(kb, settings, listener.port, limit=1)
     for name, kind, m in planted:

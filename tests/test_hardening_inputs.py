@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import InputError
-from assistant.ingest import ingest_paths
+from assistant.notes.ingest import ingest_paths
 from assistant.types import Target
 from tests.filemakers import EML, encrypted_pdf, image_only_pdf, pdf_with_stream as _pdf_with_stream, text_pdf
 
@@ -156,7 +156,7 @@ CSV_CASES = {
 
 @pytest.mark.parametrize("case", sorted(CSV_CASES))
 def test_bad_attendee_csvs(case: str) -> None:
-    from assistant.attendees import read_attendees
+    from assistant.event.attendees import read_attendees
 
     start = time.monotonic()
     try:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import jsonschema
 import pytest
 
-from assistant.brief import build_brief
-from assistant.chat import ask
+from assistant.brief.builder import build_brief
+from assistant.conversation.chat import ask
 from assistant.errors import ModelError, RapportError
-from assistant.evaluate import CONTRACT
-from assistant.ingest import ingest_text
-from assistant.llm import Completion, ScriptedGenerator
+from assistant.brief.evaluate import CONTRACT
+from assistant.notes.ingest import ingest_text
+from assistant.generation.llm import Completion, ScriptedGenerator
 from assistant.types import Target
 
 

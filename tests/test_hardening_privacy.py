@@ -78,13 +78,13 @@ def test_the_guard_refuses_the_outside(no_network: list[str]) -> None:
 def test_everything_works_offline(no_network: list[str], settings, tmp_path: Path) -> None:
     import jsonschema
 
-    from assistant.brief import build_brief
-    from assistant.chat import ask
-    from assistant.evaluate import CONTRACT
-    from assistant.event import import_event, run_event
-    from assistant.ingest import ingest_paths, ingest_text
-    from assistant.llm import ScriptedGenerator
-    from assistant.store import KnowledgeBase
+    from assistant.brief.builder import build_brief
+    from assistant.conversation.chat import ask
+    from assistant.brief.evaluate import CONTRACT
+    from assistant.event.run import import_event, run_event
+    from assistant.notes.ingest import ingest_paths, ingest_text
+    from assistant.generation.llm import ScriptedGenerator
+    from assistant.notes.store import KnowledgeBase
     from assistant.types import Target
 
     kb = KnowledgeBase(settings)
@@ -107,7 +107,7 @@ def test_everything_works_offline(no_network: list[str], settings, tmp_path: Pat
 def test_ui_starts_offline(no_network: list[str], settings) -> None:
     from streamlit.testing.v1 import AppTest
 
-    from assistant.llm import ScriptedGenerator
+    from assistant.generation.llm import ScriptedGenerator
 
     at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "ui" / "app.py"), default_timeout=120)
     at.session_state["generator"] = ScriptedGenerator()

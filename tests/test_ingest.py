@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from assistant import db
+from assistant.notes import db
 from assistant.errors import NotFoundError
-from assistant.ingest import ingest_paths, ingest_text
-from assistant.people import forget_contact, list_contacts, resolve_contact, search_contact
-from assistant.types import Target
+from assistant.notes.ingest import ingest_paths, ingest_text
+from assistant.forget import forget_contact
+from assistant.notes.contacts import list_contacts, resolve_contact, search_contact
+from assistant.types import Target, slug
 
-from .filemakers import EML, HTML, VCF, encrypted_pdf, image_only_pdf, text_pdf
+from tests.filemakers import EML, HTML, VCF, encrypted_pdf, image_only_pdf, text_pdf
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -146,16 +147,16 @@ def test_forget_removes_files_chats_and_log(tmp_path: Path, kb, settings) -> Non
     files = _write_all_formats(tmp_path / "notes")
     ingest_paths([files["txt"][0]], Target.contact("Ana Costa"), kb, settings)
     ingest_text("Other person.", Target.contact("Ana Costa-Silva"), kb, settings)
-    (settings.chats_dir / "ana-costa.json").write_text("[]")
-    (settings.chats_dir / "ana-costa-silva.json").write_text("[]")
+    (settings.chats_dir / f"{slug('Ana Costa')}.json").write_text("[]")
+    (settings.chats_dir / f"{slug('Ana Costa-Silva')}.json").write_text("[]")
     with db.connect(settings) as conn:
         conn.execute("INSERT INTO interactions(contact_key, date, text) VALUES ('ana costa', '2026-01-01', 'x')")
     report = forget_contact(kb, settings, "Ana Costa")
     assert report.removed["note chunks"] == 1 and report.removed["copied files"] == 1
     assert report.removed["chat and brief files"] == 1 and report.removed["interactions"] == 1
     assert "Forgot Ana Costa" in report.describe()
-    assert not (settings.chats_dir / "ana-costa.json").exists()
-    assert (settings.chats_dir / "ana-costa-silva.json").exists()
+    assert not (settings.chats_dir / f"{slug('Ana Costa')}.json").exists()
+    assert (settings.chats_dir / f"{slug('Ana Costa-Silva')}.json").exists()
     assert [c.name for c in list_contacts(kb, settings)] == ["Ana Costa-Silva"]
 
 

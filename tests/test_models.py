@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import ModelError
-from assistant.models import BUNDLED, resolve_model, verify_file
+from assistant.generation.models import BUNDLED, resolve_model, verify_file
 
 
 def _copy_tiny(settings, tmp_path: Path):

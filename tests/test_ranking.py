@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.attendees import Attendee, read_attendees, write_ranking_csv
+from assistant.event.attendees import Attendee, read_attendees, write_ranking_csv
 from assistant.errors import InputError, ModelError
-from assistant.ranking import (
+from assistant.event.ranking import (
     REASON_TEMPLATE_WORDS,
     TERM_BONUS_CAP,
     RankedAttendee,

@@ -7,14 +7,14 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from assistant.conversation import Reset
+from assistant.conversation.history import Reset
 from assistant.errors import InputError, NotFoundError
-from assistant.ingest import store_note
-from assistant.rehearse import Rehearsal, asked_questions, brief_questions
-from assistant import db
+from assistant.notes.ingest import store_note
+from assistant.conversation.rehearse import Rehearsal, asked_questions, brief_questions
+from assistant.notes import db
 from assistant.types import Note, Target
 
-from .fakes import QueueGenerator
+from tests.fakes import QueueGenerator
 
 ANA = "Ana Costa"
 PLANNED = ["What drew you to saltmarsh restoration rather than kelp?",
@@ -96,7 +96,9 @@ def test_planned_questions_default_to_the_saved_brief(ana, settings) -> None:
     r = Rehearsal(ANA, ana, settings, gen)
     assert r.review().planned == [] and "No saved brief" in r.review().notes[0]
     settings.briefs_dir.mkdir(parents=True, exist_ok=True)
-    (settings.briefs_dir / "ana-costa.json").write_text(json.dumps(
+    from assistant.notes.workspace import brief_path
+
+    brief_path(settings, ANA).write_text(json.dumps(
         {"contact": ANA, "questions": [{"text": q, "why": "", "sources": []} for q in PLANNED]}), encoding="utf-8")
     assert brief_questions(settings, "Ana Costa") == PLANNED
     r.reply("How do you decide which sites get restored first?")

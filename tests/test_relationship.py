@@ -8,11 +8,12 @@ from datetime import date
 import pytest
 from typer.testing import CliRunner
 
-from assistant import db
+from assistant.notes import db
 from assistant.errors import InputError, NotFoundError
-from assistant.ingest import store_note
-from assistant.people import forget_contact, resolve_contact
-from assistant.relationship import (add_loop, cadence_for, close_loop, due, interactions, list_loops,
+from assistant.notes.ingest import store_note
+from assistant.forget import forget_contact
+from assistant.notes.contacts import resolve_contact
+from assistant.conversation.relationship import (add_loop, cadence_for, close_loop, due, interactions, list_loops,
                                     log_interaction, reconnect_reason, set_cadence)
 from assistant.types import Note, Target
 
@@ -60,7 +61,7 @@ def test_log_rejects_empty_text_and_unknown_people(crowd, settings) -> None:
 
 
 def test_logged_interaction_feeds_the_next_brief(crowd, settings, tiny_llm) -> None:
-    from assistant.brief import BriefBuilder
+    from assistant.brief.builder import BriefBuilder
 
     entry = log_interaction("Ana Costa", "Call: she is hiring a hydrologist for Bayfront.", crowd, settings,
                             when=date(2026, 2, 1))

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from assistant.sampling import GreedyGrammarSampler
+from assistant.generation.sampling import GreedyGrammarSampler
 
 FACTS = {"type": "object", "required": ["facts"], "properties": {"facts": {"type": "array", "maxItems": 3, "items": {
     "type": "object", "required": ["text", "sources"],
@@ -53,3 +53,64 @@ def test_sampled_and_free_calls_keep_the_stock_sampler(tiny_llm) -> None:
     tiny_llm.complete([{"role": "user", "content": "Say hi as JSON."}], schema=QUESTION, max_tokens=16, temperature=0.4)
     tiny_llm.complete([{"role": "user", "content": "Say hi."}], max_tokens=8, temperature=0.0)
     assert tiny_llm.llm.last_sampler is None
+
+
+class _FakeLlamaCpp:
+    """The two llama.cpp calls ``sample`` makes besides the grammar: logits in, accepted tokens recorded."""
+
+    def __init__(self, logits) -> None:
+        import ctypes
+
+        import numpy as np
+
+        self.logits = np.asarray(logits, dtype=np.float32)
+        self.accepted: list[int] = []
+        self._ptr = self.logits.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
+
+    def llama_get_logits_ith(self, ctx, idx):
+        return self._ptr
+
+    def llama_sampler_accept(self, grammar, token) -> None:
+        self.accepted.append(int(token))
+
+
+def _sampler_with(logits, allowed, eos: int = 0) -> tuple[GreedyGrammarSampler, _FakeLlamaCpp]:
+    import numpy as np
+
+    fake = _FakeLlamaCpp(logits)
+    sampler = GreedyGrammarSampler.__new__(GreedyGrammarSampler)
+    sampler._c, sampler._n_vocab, sampler._grammar, sampler._eos = fake, len(fake.logits), None, eos
+    sampler.fast = sampler.full = 0
+    sampler.dead_end = False
+    sampler._allowed = lambda ids, _logits: np.isin(ids, list(allowed))  # the grammar's verdict, scripted
+    return sampler, fake
+
+
+def test_a_grammar_that_allows_nothing_ends_the_answer_without_accepting_a_rejected_token() -> None:
+    """llama.cpp's grammar may abort the process when fed a token it rejected: end the answer instead."""
+    from types import SimpleNamespace
+
+    logits = [0.1] * 200
+    logits[7] = 5.0  # the model's favourite, which the grammar rejects
+    sampler, fake = _sampler_with(logits, allowed=(), eos=2)
+    token = sampler.sample(SimpleNamespace(ctx=None), -1)
+    assert token == 2 and sampler.dead_end  # end of generation: finish_reason "stop", the JSON left incomplete
+    assert fake.accepted == []  # the grammar never saw a token it rejected
+    # The ordinary paths still choose the best allowed token and feed it to the grammar.
+    sampler, fake = _sampler_with(logits, allowed=(7, 9))
+    assert sampler.sample(SimpleNamespace(ctx=None), -1) == 7 and fake.accepted == [7] and sampler.fast == 1
+    sampler, fake = _sampler_with(logits, allowed=(150,))
+    assert sampler.sample(SimpleNamespace(ctx=None), -1) == 150 and fake.accepted == [150] and not sampler.dead_end
+
+
+def test_a_dead_end_in_a_real_generation_gives_an_unfinished_answer(tiny_llm, monkeypatch) -> None:
+    """With the real model: the answer stops cleanly and is not valid JSON, so schema validation refuses it."""
+    import numpy as np
+
+    monkeypatch.setattr(GreedyGrammarSampler, "_allowed", lambda self, ids, logits: np.zeros(len(ids), dtype=bool))
+    result = tiny_llm.complete([{"role": "user", "content": "Say hi as JSON."}], schema=QUESTION, max_tokens=16,
+                               temperature=0.0)
+    assert tiny_llm.llm.last_sampler.dead_end
+    assert result.finish_reason in ("stop", "length") and result.completion_tokens <= 1
+    with pytest.raises(ValueError):
+        json.loads(result.text)

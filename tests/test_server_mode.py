@@ -13,9 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.ingest import ingest_paths, ingest_text
-from assistant.people import forget_contact, list_contacts, search_contact
-from assistant.store import KnowledgeBase
+from assistant.notes.ingest import ingest_paths, ingest_text
+from assistant.forget import forget_contact
+from assistant.notes.contacts import list_contacts, search_contact
+from assistant.notes.store import KnowledgeBase
 from assistant.types import Target
 from tests.processes import stop
 

@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from assistant.config import Settings
-from assistant.llm import ScriptedGenerator
-from assistant.types import Target
+from assistant.generation.llm import ScriptedGenerator
+from assistant.notes.workspace import brief_path
+from assistant.types import Target, slug
 
 APP = Path(__file__).resolve().parent.parent / "ui" / "app.py"
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
@@ -80,8 +81,8 @@ def chat_script(answer: str = CHAT_ANSWER) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo knowledge base, embedded once per session (about 20 s on 2 cores)."""
-    from assistant.demo import DEMO_MANIFEST, load_manifest
-    from assistant.store import KnowledgeBase
+    from assistant.notes.demo import DEMO_MANIFEST, load_manifest
+    from assistant.notes.store import KnowledgeBase
 
     home = tmp_path_factory.mktemp("demo-template")
     settings = Settings.from_env(home=home).ensure_dirs()
@@ -98,7 +99,7 @@ def demo(demo_template: Path, data_home: Path) -> Settings:
 
 
 def kb_for(settings: Settings):
-    from assistant.store import KnowledgeBase
+    from assistant.notes.store import KnowledgeBase
 
     return KnowledgeBase(settings)
 
@@ -258,7 +259,7 @@ def test_brief_shows_cited_question_with_sources(demo: Settings) -> None:
     md_sources = [m.value for m in at.markdown if m.value.startswith("**\\[")]
     assert md_sources, "no source headings rendered"
     assert any(len(t.value) > 40 for t in at.text), "no source excerpt rendered"
-    saved = json.loads((demo.briefs_dir / "dana-whitfield.json").read_text())
+    saved = json.loads(brief_path(demo, "Dana Whitfield").read_text())
     assert saved["contact"] == "Dana Whitfield" and saved["questions"][0]["text"] == QUESTION
     assert saved["questions"][0]["sources"] and saved["sources"]
     # Both downloads are offered.
@@ -285,7 +286,7 @@ def test_brief_reopens_saved_brief_after_restart(demo: Settings) -> None:
 
 
 def test_brief_for_contact_without_notes_shows_error(demo: Settings) -> None:
-    from assistant.workspace import add_contact
+    from assistant.notes.workspace import add_contact
 
     add_contact(demo, "Nadia Noteless")
     at = prepared_brief(demo, ScriptedGenerator(script=brief_script()), contact="Nadia Noteless")
@@ -323,7 +324,7 @@ def test_chat_answer_with_sources(demo: Settings) -> None:
     shown = texts(at)
     assert "installer onboarding" in shown
     assert any(e.label.startswith("Sources") for e in at.expander)
-    from assistant.conversation import Conversation
+    from assistant.conversation.history import Conversation
 
     conv = Conversation.load("Dana Whitfield", demo)
     assert [t.role for t in conv.turns] == ["user", "assistant"] and conv.turns[1].sources
@@ -423,7 +424,7 @@ def test_event_ranks_the_demo_list(demo: Settings) -> None:
     assert list(table["#"]) == list(range(1, 31)) and all(table["Why"])
     assert list(table["Score"]) == sorted(table["Score"], reverse=True)
     assert any(b.label.startswith("Download the ranking") for b in at.get("download_button"))
-    from assistant.event import list_events
+    from assistant.event.run import list_events
 
     assert len(list_events(demo)) == 1
 
@@ -436,9 +437,9 @@ def test_event_column_mapping(demo: Settings) -> None:
     assert not at.exception, at.exception
     assert any("name column" in e.value for e in at.error)
     assert at.button(key="rank_attendees").disabled
-    at.selectbox(key="map_harbour-meetup-csv_name").set_value("Person")
-    at.selectbox(key="map_harbour-meetup-csv_company").set_value("Org")
-    at.selectbox(key="map_harbour-meetup-csv_bio").set_value("Blurb").run()
+    at.selectbox(key=f"map_{slug('harbour-meetup.csv')}_name").set_value("Person")
+    at.selectbox(key=f"map_{slug('harbour-meetup.csv')}_company").set_value("Org")
+    at.selectbox(key=f"map_{slug('harbour-meetup.csv')}_bio").set_value("Blurb").run()
     assert not at.exception, at.exception
     assert not at.error
     at.button(key="rank_attendees").click().run()

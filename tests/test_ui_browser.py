@@ -71,7 +71,7 @@ def server(tmp_path: Path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "ui/app.py", "--server.port", str(port),
          "--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)  # stop() ends the group
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, proc)
@@ -130,7 +130,10 @@ def test_add_contact_prepare_brief_and_see_sources(server, tmp_path: Path) -> No
             page.get_by_role("button", name="Prepare").click()
             page.get_by_text("Briefing: Ana Costa").wait_for(timeout=BRIEF_TIMEOUT_S * 1000)
 
-            saved = json.loads((home / "briefs" / "ana-costa.json").read_text())
+            from assistant.config import Settings
+            from assistant.notes.workspace import brief_path
+
+            saved = json.loads(brief_path(Settings.from_env(home=home), "Ana Costa").read_text())
             questions = saved["questions"]
             if questions:
                 first = questions[0]["text"]
@@ -168,7 +171,8 @@ def test_rapport_ui_starts_without_prompting(tmp_path: Path) -> None:
     with log.open("w") as out:
         rapport = str(Path(sys.executable).parent / "rapport")
         proc = subprocess.Popen([rapport, "ui", "--port", str(port)], cwd=REPO, env=env,
-                                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+                                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)  # stop() ends the group; `ui` stops its Streamlit
         try:
             _wait_healthy(f"http://127.0.0.1:{port}", proc)
             deadline = time.time() + 30

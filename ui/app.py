@@ -31,7 +31,7 @@ PAGES = [
 
 
 def sidebar() -> None:
-    from assistant.models import BUNDLED, installed_models
+    from assistant.generation.models import BUNDLED, installed_models
 
     settings = get_settings()
     with st.sidebar:

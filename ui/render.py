@@ -8,21 +8,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.brief import SECTIONS
-from assistant.export import brief_to_html, brief_to_markdown
-from assistant.people import slug
+from assistant.brief.record import ORDER, SECTIONS, TITLES
+from assistant.brief.export import brief_to_html, brief_to_markdown
+from assistant.types import slug
 from ui.state import esc, source_label
 
-TITLES = {
-    "opener": "Opening line",
-    "facts": "Who they are",
-    "narrative": "Your 30-second narrative",
-    "questions": "Questions to ask",
-    "give_back": "What you could give",
-    "avoid": "Avoid",
-    "follow_up": "After the meeting",
-}
-ORDER = ["opener", "facts", "narrative", "questions", "give_back", "avoid", "follow_up"]
 
 
 def _sources_by_id(d: dict) -> dict[str, dict]:

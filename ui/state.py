@@ -15,7 +15,6 @@ returns. Three rules live here so no page has to remember them:
 from __future__ import annotations
 
 import logging
-import re
 import sys
 from pathlib import Path
 from typing import Any, Sequence
@@ -26,6 +25,7 @@ if str(ROOT) not in sys.path:  # `streamlit run ui/app.py` puts only ui/ on the 
 
 from assistant.config import Settings  # noqa: E402  (also silences telemetry first)
 from assistant.errors import RapportError  # noqa: E402
+from assistant.text.markup import escape_markdown  # noqa: E402
 
 import streamlit as st  # noqa: E402
 
@@ -33,31 +33,12 @@ log = logging.getLogger("rapport.ui")
 
 # ------------------------------------------------------------------ text ---
 
-# Every ASCII punctuation mark that Markdown, GFM or Streamlit's extensions
-# (colour directives, :emoji:, $maths$, autolinks) give a meaning to.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:@&])")
-
-
-def escape_markdown(text: object, *, keep_lines: bool = False) -> str:
-    """Markdown-inert text: ``![x](http://..)`` stays text, ``<script>`` stays text, no autolinks.
-
-    By default whitespace (newlines included) collapses to single spaces, so
-    the text can sit inside a list item or a label; ``keep_lines`` keeps line
-    breaks as hard breaks.
-    """
-    raw = "" if text is None else str(text)
-    if keep_lines:
-        lines = [_MD_SPECIAL.sub(r"\\\1", " ".join(line.split())) for line in raw.splitlines()]
-        return "  \n".join(lines)
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(raw.split()))
-
-
 esc = escape_markdown
 
 
 def escape_chunk(text: str) -> str:
     """Escape a streamed piece of text as it is (whitespace kept): escaping is per character."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    return escape_markdown(text, keep_spaces=True)
 
 
 def safe_markdown(text: object, where: Any = None, *, keep_lines: bool = False) -> None:
@@ -149,7 +130,7 @@ def _settings_key(settings: Settings) -> str:
 
 @st.cache_resource(show_spinner="Opening your notes…", max_entries=8)
 def _knowledge_base(key: str, _settings: Settings):
-    from assistant.store import KnowledgeBase
+    from assistant.notes.store import KnowledgeBase
 
     return KnowledgeBase(_settings)
 
@@ -175,7 +156,7 @@ def _model_key(settings: Settings, spec: str) -> str:
 
 @st.cache_resource(show_spinner="Loading the model (once; every tab shares it)…", max_entries=4)
 def _load_generator(key: str, spec: str, _settings: Settings):
-    from assistant.llm import load_generator
+    from assistant.generation.llm import load_generator
 
     return load_generator(_settings, spec)
 
@@ -243,7 +224,7 @@ def _contact_changed(key: str) -> None:
 
 
 def contact_names(kb, settings: Settings) -> list[str]:
-    from assistant.people import list_contacts
+    from assistant.notes.contacts import list_contacts
 
     return [c.name for c in list_contacts(kb, settings)]
 

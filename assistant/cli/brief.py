@@ -8,16 +8,21 @@ from typing import Optional
 
 import typer
 
-from . import app, console, knowledge_base, out, progress_bar, settings
+from assistant.cli import app
+from assistant.cli import console
+from assistant.cli import knowledge_base
+from assistant.cli import out
+from assistant.cli import progress_bar
+from assistant.cli import settings
+from assistant.cli import shown
+from assistant.cli import terminal_text
 
 
 def save_latest(s, brief) -> Path:
-    """Keep the latest brief per contact (rehearsal and the UI read it back)."""
-    from ..people import slug
+    """Keep the latest brief per contact (rehearsal and the UI read it back; written atomically, with its owner)."""
+    from assistant.notes.workspace import save_brief
 
-    path = s.briefs_dir / f"{slug(brief.contact)}.json"
-    path.write_text(json.dumps(brief.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
-    return path
+    return save_brief(brief.to_dict(), s)
 
 
 @app.command()
@@ -29,9 +34,9 @@ def brief(
     model: Optional[str] = typer.Option(None, "--model", help="default | small | tiny | PATH.gguf | hf:..."),
 ) -> None:
     """Prepare a briefing for a meeting with NAME."""
-    from ..brief import BriefBuilder
-    from ..export import brief_to_html, brief_to_markdown
-    from ..llm import load_generator
+    from assistant.brief.builder import BriefBuilder
+    from assistant.brief.export import brief_to_html, brief_to_markdown
+    from assistant.generation.llm import load_generator
 
     if fmt not in ("md", "json", "html"):
         raise typer.BadParameter("--format must be md, json or html")
@@ -57,11 +62,11 @@ def brief(
             "json": lambda b: json.dumps(b.to_dict(), indent=2, ensure_ascii=False)}[fmt](result)
     if out_file:
         out_file.write_text(text, encoding="utf-8")
-        console.print(f"Brief written to {out_file}")
+        console.print(f"Brief written to {shown(out_file)}", highlight=False)
     else:
-        out.print(text, markup=False, highlight=False, soft_wrap=True)
+        out.print(terminal_text(text), markup=False, highlight=False, soft_wrap=True)
     for section, reason in result.failed.items():
-        console.print(f"[yellow]{section} not available:[/yellow] {reason}", highlight=False)
+        console.print(f"[yellow]{shown(section)} not available:[/yellow] {shown(reason)}", highlight=False)
 
 
 @app.command("eval")
@@ -73,8 +78,8 @@ def evaluate(
     markdown: Optional[Path] = typer.Option(None, "--markdown", help="Append the result table to this file."),
 ) -> None:
     """Measure brief quality over an evaluation set and print a table."""
-    from ..demo import EVAL_MANIFEST
-    from ..evaluate import format_table, run_eval
+    from assistant.notes.demo import EVAL_MANIFEST
+    from assistant.brief.evaluate import format_table, run_eval
 
     s = settings(model=model)
     manifest = (directory / "manifest.yaml") if directory else EVAL_MANIFEST

@@ -13,16 +13,16 @@ from typing import Iterable, Optional
 
 import typer
 
-from ..errors import RapportError
-from . import app, console, knowledge_base, out, settings
-
-
-def load_model(s):
-    """The shared generator, with a note on stderr while it loads."""
-    from ..llm import load_generator
-
-    with console.status(f"Loading the model ({s.model})…"):
-        return load_generator(s)
+from assistant.errors import RapportError
+from assistant.cli import app
+from assistant.cli import console
+from assistant.cli import knowledge_base
+from assistant.cli import load_model
+from assistant.cli import out
+from assistant.cli import print_error
+from assistant.cli import settings
+from assistant.cli import shown
+from assistant.cli import terminal_text
 
 
 def read_line(prompt: str) -> str | None:
@@ -36,13 +36,13 @@ def read_line(prompt: str) -> str | None:
 
 
 def write_stream(tokens: Iterable[str]) -> None:
-    from ..conversation import Reset
+    from assistant.conversation.history import Reset
 
     for token in tokens:
         if isinstance(token, Reset):
             console.print(str(token).strip(), style="yellow", highlight=False, markup=False)
             continue
-        sys.stdout.write(token)
+        sys.stdout.write(terminal_text(token))  # the answer can quote notes: no escape codes reach the terminal
         sys.stdout.flush()
     sys.stdout.write("\n")
     sys.stdout.flush()
@@ -54,7 +54,7 @@ def print_sources(sources: list[dict]) -> None:
     out.print("Sources:", style="dim")
     for src in sources:
         when = f" ({src['date']})" if src.get("date") else ""
-        out.print(f"  [{src.get('label', '')}] {src.get('title') or src['source']}{when} — {src['id']}",
+        out.print(terminal_text(f"  [{src.get('label', '')}] {src.get('title') or src['source']}{when} — {src['id']}"),
                   highlight=False, markup=False, style="dim", soft_wrap=True)
 
 
@@ -67,9 +67,9 @@ def ask(
     max_tokens: int = typer.Option(300, "--max-tokens", help="Longest answer, in tokens."),
 ) -> None:
     """Ask a question about a contact, answered from your notes (with sources)."""
-    from ..chat import ask as ask_question, ask_stream
-    from ..conversation import Conversation
-    from ..people import resolve_contact
+    from assistant.conversation.chat import ask as ask_question, ask_stream
+    from assistant.conversation.history import Conversation
+    from assistant.notes.contacts import resolve_contact
 
     s = settings()
     kb = knowledge_base(s)
@@ -95,10 +95,10 @@ def chat(
     show_sources: bool = typer.Option(True, "--sources/--no-sources", help="List the notes behind each answer."),
 ) -> None:
     """Chat about a contact from your notes. /log TEXT logs an interaction, /forget clears, /quit exits."""
-    from ..chat import ask_stream
-    from ..conversation import Conversation
-    from ..people import resolve_contact
-    from ..relationship import log_interaction
+    from assistant.conversation.chat import ask_stream
+    from assistant.conversation.history import Conversation
+    from assistant.notes.contacts import resolve_contact
+    from assistant.conversation.relationship import log_interaction
 
     s = settings()
     kb = knowledge_base(s)
@@ -106,8 +106,9 @@ def chat(
     conversation = Conversation.load(contact.name, s)
     gen = None  # loaded on the first question, so /forget and /log need no model
     earlier = sum(1 for t in conversation.turns if t.role == "user")
-    console.print(f"Chat about {contact.name}" + (f" ({earlier} earlier questions remembered)" if earlier else "")
-                  + ". Commands: /log TEXT, /forget, /quit.", highlight=False)
+    console.print(f"Chat about {terminal_text(contact.name)}"
+                  + (f" ({earlier} earlier questions remembered)" if earlier else "")
+                  + ". Commands: /log TEXT, /forget, /quit.", highlight=False, markup=False)
     while True:
         line = read_line("you› ")
         if line is None:
@@ -120,7 +121,7 @@ def chat(
         try:
             if line == "/forget":
                 conversation.clear()
-                console.print(f"Forgot this conversation about {contact.name}.")
+                console.print(f"Forgot this conversation about {terminal_text(contact.name)}.", markup=False)
             elif line.split()[0] == "/log":
                 entry = log_interaction(contact.name, line[4:].strip(), kb, s)
                 console.print(f"Logged for {entry.date}" + (" (already logged)" if entry.duplicate else "") + ".")
@@ -133,24 +134,23 @@ def chat(
                 if show_sources and stream.answer:
                     print_sources(stream.answer.sources)
         except RapportError as exc:  # one bad turn must not end the chat
-            console.print(f"[red]Error:[/red] {exc.message}", highlight=False)
-            if exc.hint:
-                console.print(f"  {exc.hint}", highlight=False, markup=False)
+            print_error(exc)
 
 
 @app.command("forget-chat")
 def forget_chat(name: str) -> None:
     """Delete the saved conversation with a contact (their notes stay)."""
-    from ..chat import forget_chat as forget
+    from assistant.conversation.chat import forget_chat as forget
 
     s = settings()
     kb = knowledge_base(s)
-    from ..people import resolve_contact
+    from assistant.notes.contacts import resolve_contact
 
     contact = resolve_contact(kb, s, name)
     existed = forget(contact.name, kb, s)
-    out.print(f"Forgot the conversation with {contact.name}." if existed
-              else f"There was no saved conversation with {contact.name}.", highlight=False)
+    who = terminal_text(contact.name)
+    out.print(f"Forgot the conversation with {who}." if existed
+              else f"There was no saved conversation with {who}.", highlight=False, markup=False)
 
 
 @app.command()
@@ -162,14 +162,14 @@ def rehearse(
     max_tokens: int = typer.Option(120, "--max-tokens", help="Longest reply, in tokens."),
 ) -> None:
     """Practise a conversation: the model plays the contact. /done ends and reviews, /quit leaves."""
-    from ..rehearse import Rehearsal
+    from assistant.conversation.rehearse import Rehearsal
 
     s = settings()
     kb = knowledge_base(s)
     gen = load_model(s)
     session = Rehearsal(name, kb, s, gen, max_tokens=max_tokens)
-    console.print(f"You are talking with {session.name} (played by the model from your notes). "
-                  "Type what you would say. /done ends with a review, /quit leaves.", highlight=False)
+    console.print(f"You are talking with {terminal_text(session.name)} (played by the model from your notes). "
+                  "Type what you would say. /done ends with a review, /quit leaves.", highlight=False, markup=False)
     while True:
         line = read_line("you› ")
         if line is None or line.strip() == "/done":
@@ -177,19 +177,15 @@ def rehearse(
             if as_json:
                 out.print_json(json.dumps(review.to_dict()))
             else:
-                out.print(review.describe(), highlight=False, markup=False)
+                out.print(terminal_text(review.describe()), highlight=False, markup=False)
             return
         line = line.strip()
         if line in ("/quit", "/exit", "/q"):
             return
         if not line:
             continue
-        sys.stdout.write(f"{session.first}: ")
+        sys.stdout.write(f"{terminal_text(session.first)}: ")
         try:
             write_stream(session.reply_stream(line))
         except RapportError as exc:
-            console.print(f"[red]Error:[/red] {exc.message}", highlight=False)
-
-
-from . import drafts as _drafts  # noqa: E402,F401  (registers `draft`)
-from . import relationship as _relationship  # noqa: E402,F401  (registers `log`, `cadence`, `due`, `loop`)
+            print_error(exc)

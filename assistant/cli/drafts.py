@@ -7,7 +7,12 @@ from typing import Optional
 
 import typer
 
-from . import app, console, knowledge_base, out, settings
+from assistant.cli import app
+from assistant.cli import console
+from assistant.cli import knowledge_base
+from assistant.cli import out
+from assistant.cli import settings
+from assistant.cli import terminal_text
 
 
 @app.command()
@@ -18,8 +23,8 @@ def draft(
     as_json: bool = typer.Option(False, "--json", help="Print {subject, body, sources, ...} as JSON."),
 ) -> None:
     """Draft a short email (at most 120 words) grounded in your notes and log."""
-    from ..drafts import draft as write_draft
-    from .chat import load_model
+    from assistant.conversation.drafts import draft as write_draft
+    from assistant.cli import load_model
 
     s = settings()
     kb = knowledge_base(s)
@@ -27,8 +32,8 @@ def draft(
     if as_json:
         out.print_json(json.dumps(result.to_dict()))
         return
-    out.print(result.text(), highlight=False, markup=False)
+    out.print(terminal_text(result.text()), highlight=False, markup=False)
     for warning in result.warnings:
-        console.print(f"Note: {warning}", highlight=False, markup=False)
+        console.print(terminal_text(f"Note: {warning}"), highlight=False, markup=False)
     if result.reason:
-        console.print(f"Why now: {result.reason}", highlight=False, markup=False)
+        console.print(terminal_text(f"Why now: {result.reason}"), highlight=False, markup=False)

@@ -12,11 +12,18 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from . import app, console, fail, knowledge_base, out, progress_bar, settings
+from assistant.cli import app
+from assistant.cli import console
+from assistant.cli import fail
+from assistant.cli import knowledge_base
+from assistant.cli import out
+from assistant.cli import progress_bar
+from assistant.cli import settings
+from assistant.cli import shown
+from assistant.cli import terminal_text
 
 
 def parse_mapping(pairs: List[str]) -> dict[str, str]:
@@ -36,7 +43,8 @@ def _ranking_table(items, limit: int = 10) -> Table:
     for item in items[:limit]:
         head = " · ".join(x for x in (item.attendee.get("title", ""), item.attendee.get("company", "")) if x)
         # Attendee files are third-party text: never let "[bold]" in a bio become markup.
-        table.add_row(str(item.rank), Text(item.name), Text(head), f"{item.score:.2f}", Text(item.reason))
+        table.add_row(str(item.rank), Text(terminal_text(item.name)), Text(terminal_text(head)), f"{item.score:.2f}",
+                      Text(terminal_text(item.reason)))
     return table
 
 
@@ -62,8 +70,8 @@ def event(
     as_json: bool = typer.Option(False, "--json", help="Print the finished job as JSON on stdout."),
 ) -> None:
     """Rank an attendee list, then write an event-size brief for each person, best first."""
-    from ..event import event_status, import_event, latest_event_for, run_event
-    from ..llm import load_generator
+    from assistant.event.run import event_status, import_event, latest_event_for, run_event
+    from assistant.generation.llm import load_generator
 
     s = settings(model=model, llm_url=llm_url)
     kb = knowledge_base(s)
@@ -77,23 +85,24 @@ def event(
         if goal and goal != job.goal or mapping or name or out_dir:
             console.print("Note: --goal, --map, --name and --out only apply to a new run; resuming keeps the "
                           "first run's ranking and folder.")
-        console.print(f"Resuming event #{job.id} “{job.name}”: {counts['done']} briefs done, "
-                      f"{counts['queued'] + counts['running']} to go, {counts['failed']} to retry.",
+        console.print(terminal_text(f"Resuming event #{job.id} “{job.name}”: {counts['done']} briefs done, "
+                                    f"{counts['queued'] + counts['running']} to go, {counts['failed']} to retry."),
                       highlight=False, markup=False)
     else:
         with progress_bar() as bar:
             task = bar.add_task("Reading attendees", total=None)
             job = import_event(attendees, kb, s, parse_mapping(mapping), name, goal=goal, out_dir=out_dir,
                                progress=lambda d, t, label: bar.update(task, completed=d, total=t,
-                                                                       description=escape(f"Storing {label}"[:40])))
+                                                                       description=shown(f"Storing {label}"[:40])))
         for row, why in job.skipped:
-            console.print(f"[yellow]Skipped[/yellow] row {row}: {escape(why)}", highlight=False)
+            console.print(f"[yellow]Skipped[/yellow] row {row}: {shown(why)}", highlight=False)
         for row, who in job.merged:
-            console.print(f"Row {row} repeats {who}; merged into their first row.", highlight=False, markup=False)
+            console.print(terminal_text(f"Row {row} repeats {who}; merged into their first row."), highlight=False,
+                          markup=False)
     items = job.items(with_briefs=False)
     if not as_json:
         out.print(_ranking_table(items))
-    console.print(f"Ranking: {job.out_dir / 'ranking.csv'}", highlight=False)
+    console.print(f"Ranking: {shown(job.out_dir / 'ranking.csv')}", highlight=False)
 
     generator = load_generator(s, model)
     scope = min(top, len(items)) if top else len(items)
@@ -106,22 +115,22 @@ def event(
             def tick(p) -> None:
                 who = ", ".join(p.running) or p.last
                 bar.update(task, completed=p.finished, total=p.total,
-                           description=escape(f"Briefs · {who}"[:40]) + (f" ({p.failed} failed)" if p.failed else "")
+                           description=shown(f"Briefs · {who}"[:40]) + (f" ({p.failed} failed)" if p.failed else "")
                            + _eta(p.eta_s))
 
             result = run_event(job, kb, s, generator, top=top, concurrency=concurrency, progress=tick,
                                retry_failed=resume)
     except KeyboardInterrupt:
-        console.print(f"Stopped. Finished briefs are kept; continue with: rapport event {attendees} --resume",
+        console.print(terminal_text(f"Stopped. Finished briefs are kept; continue with: rapport event {attendees} --resume"),
                       highlight=False, markup=False)
         raise typer.Exit(130)
 
     per = f", {result.seconds_per_brief:.0f} s per brief" if result.generated else ""
-    console.print(f"{result.done} of {result.total} briefs ready in {job.out_dir} "
-                  f"(print index.html; {result.generated} written now in {result.seconds / 60:.1f} min{per}).",
-                  highlight=False, markup=False)
+    console.print(terminal_text(f"{result.done} of {result.total} briefs ready in {job.out_dir} "
+                                f"(print index.html; {result.generated} written now in {result.seconds / 60:.1f} "
+                                f"min{per})."), highlight=False, markup=False)
     for item in result.failed:
-        console.print(f"[red]FAILED[/red] #{item.rank} {escape(item.name)}: {escape(item.error)}", highlight=False)
+        console.print(f"[red]FAILED[/red] #{item.rank} {shown(item.name)}: {shown(item.error)}", highlight=False)
     if as_json:
         out.print_json(json.dumps(event_status(s, job.id, with_briefs=True).to_dict()))
     if result.failed:
@@ -132,7 +141,7 @@ def event(
 @app.command("events")
 def events(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
     """List event jobs and how far each got."""
-    from ..event import list_events
+    from assistant.event.run import list_events
 
     s = settings()
     jobs = list_events(s)
@@ -142,6 +151,6 @@ def events(as_json: bool = typer.Option(False, "--json", help="Machine-readable 
     table = Table("ID", "Event", "Created", "Briefed", "Done", "Failed", "To do", "Folder")
     for j in jobs:
         c = j.counts(in_scope=True)
-        table.add_row(str(j.id), Text(j.name), j.created_at[:16], f"top {j.top}" if j.top else "everyone",
-                      str(c["done"]), str(c["failed"]), str(c["queued"] + c["running"]), str(j.out_dir))
+        table.add_row(str(j.id), Text(terminal_text(j.name)), j.created_at[:16], f"top {j.top}" if j.top else "everyone",
+                      str(c["done"]), str(c["failed"]), str(c["queued"] + c["running"]), Text(terminal_text(j.out_dir)))
     out.print(table)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -14,8 +15,17 @@ from typing import List, Optional
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from . import app, console, fail, knowledge_base, out, progress_bar, settings
+from assistant.cli import app
+from assistant.cli import console
+from assistant.cli import fail
+from assistant.cli import knowledge_base
+from assistant.cli import out
+from assistant.cli import progress_bar
+from assistant.cli import settings
+from assistant.cli import shown
+from assistant.cli import terminal_text
 
 models_app = typer.Typer(help="Fetch, verify and list local models.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
@@ -29,14 +39,20 @@ def ingest(
     me: bool = typer.Option(False, "--me", help="These notes are about you (talents, story, offers)."),
     title: str = typer.Option("", "--title", help="Title for pasted text."),
     in_field: List[str] = typer.Option([], "--in-field", help="Fields this contact belongs to (repeatable)."),
+    follow_links: bool = typer.Option(False, "--follow-links",
+                                      help="Also import symbolic links found inside folders (skipped by default)."),
 ) -> None:
     """Import notes (.md .txt .pdf .html .eml .vcf, folders, or '-' for stdin)."""
-    from ..ingest import ingest_paths, ingest_text
-    from ..types import Target
+    from assistant.notes.ingest import ingest_paths, ingest_text
+    from assistant.types import Target, checked_name
 
     chosen = [x for x in (contact, field, me or None) if x]
     if len(chosen) != 1:
         fail("Say whose notes these are with exactly one of --contact NAME, --field NAME or --me.", 2)
+    if contact or field:  # refused here, before anything is stored
+        checked_name(contact or field or "", "contact" if contact else "field")
+    for name in in_field:
+        checked_name(name, "field")
     target = Target.contact(contact) if contact else Target.field(field) if field else Target.me()
     s = settings()
     kb = knowledge_base(s)
@@ -47,7 +63,7 @@ def ingest(
         try:
             results.append(ingest_text(text, target, kb, s, title=title, fields=in_field))
         except Exception as exc:  # InputError for empty text
-            from ..ingest import FileResult
+            from assistant.notes.ingest import FileResult
 
             results.append(FileResult("(stdin)", False, str(exc)))
     if files:
@@ -57,22 +73,59 @@ def ingest(
             def tick(done: int, total: int, label: str) -> None:
                 bar.update(task, completed=done, total=total, description=f"Importing {label}"[:60])
 
-            results.extend(ingest_paths(files, target, kb, s, in_field, progress=tick).results)
+            results.extend(ingest_paths(files, target, kb, s, in_field, progress=tick,
+                                        follow_links=follow_links).results)
     for r in results:
-        mark = "[green]ok[/green]  " if r.ok else "[red]FAIL[/red]"
+        mark = "[yellow]skip[/yellow]" if r.skipped else "[green]ok[/green]  " if r.ok else "[red]FAIL[/red]"
         label = Path(r.path).name if r.path != "(stdin)" else r.path
-        line = f"{label}: {r.message} (+{r.added} chunks)" if r.ok else r.message
-        console.print(f"{mark} {line}", highlight=False)
-    failed = [r for r in results if not r.ok]
-    console.print(f"{len(results) - len(failed)} imported, {len(failed)} failed; {kb.count()} chunks in the knowledge base.")
+        line = f"{label}: {r.message} (+{r.added} chunks)" if r.ok and not r.skipped else r.message
+        console.print(f"{mark} {shown(line)}", highlight=False)  # file names and messages quote user text
+    failed = [r for r in results if not r.ok and not r.skipped]
+    skipped = [r for r in results if r.skipped]
+    console.print(f"{len(results) - len(failed) - len(skipped)} imported, {len(failed)} failed"
+                  + (f", {len(skipped)} skipped" if skipped else "")
+                  + f"; {kb.count()} chunks in the knowledge base.")
     if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def rebuild(force: bool = typer.Option(False, "--force", help="Re-import the copies even if nothing is damaged.")) -> None:
+    """Rebuild the knowledge base from the copies of your imported files (after damage is reported)."""
+    from assistant.notes.datadir import find_damage, set_aside_damaged
+    from assistant.notes.rebuild import rebuild_from_copies
+
+    s = settings()
+    damaged = find_damage(s.home, embedded=not s.chroma_url)
+    if not damaged and not force:
+        console.print("Nothing in the data dir is damaged, so there is nothing to rebuild "
+                      "(--force re-imports the copies anyway).")
+        return
+    from assistant.notes.store import drop_client
+
+    for line in set_aside_damaged(s.home, embedded=not s.chroma_url):
+        console.print(f"Set aside: {shown(line)}", highlight=False)
+    drop_client(s)
+    kb = knowledge_base(s)
+    with progress_bar() as bar:
+        task = bar.add_task("Rebuilding", total=None)
+        report = rebuild_from_copies(kb, s, lambda d, t, label: bar.update(
+            task, completed=d, total=t, description=shown(f"Rebuilding {label}"[:60])))
+    for r in report.results:
+        if not r.ok:
+            mark = "[yellow]skip[/yellow]" if r.skipped else "[red]FAIL[/red]"
+            console.print(f"{mark} {shown(r.message)}", highlight=False)
+    console.print(f"Rebuilt from {len(report.imported)} copies ({report.added} chunks), {len(report.failed)} failed, "
+                  f"{len(report.skipped)} skipped; {kb.count()} chunks in the knowledge base. Logged interactions, "
+                  "open loops and event runs are not in the copies.", highlight=False)
+    if report.failed:
         raise typer.Exit(1)
 
 
 @app.command()
 def contacts(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
     """List the people in your knowledge base."""
-    from ..people import list_contacts
+    from assistant.notes.contacts import list_contacts
 
     s = settings()
     rows = list_contacts(knowledge_base(s), s)
@@ -80,8 +133,9 @@ def contacts(as_json: bool = typer.Option(False, "--json", help="Machine-readabl
         out.print_json(json.dumps([r.__dict__ for r in rows]))
         return
     table = Table("Name", "Notes", "Chunks", "Fields", "Last interaction")
-    for r in rows:
-        table.add_row(r.name, str(r.notes), str(r.chunks), ", ".join(r.fields), r.last_interaction[:10])
+    for r in rows:  # Text, not str: a name such as "Bob [/] Markup" is not Rich markup
+        table.add_row(Text(terminal_text(r.name)), str(r.notes), str(r.chunks),
+                      Text(terminal_text(", ".join(r.fields))), Text(terminal_text(r.last_interaction[:10])))
     out.print(table)
 
 
@@ -89,7 +143,7 @@ def contacts(as_json: bool = typer.Option(False, "--json", help="Machine-readabl
 def search(name: str, query: str, k: int = typer.Option(8, "-k", help="How many chunks."),
            as_json: bool = typer.Option(False, "--json")) -> None:
     """Top chunks for one contact (and their fields) matching QUERY."""
-    from ..people import search_contact
+    from assistant.notes.contacts import search_contact
 
     s = settings()
     chunks = search_contact(knowledge_base(s), s, name, query, k=k)
@@ -98,28 +152,30 @@ def search(name: str, query: str, k: int = typer.Option(8, "-k", help="How many 
                                     "kind": c.kind, "title": c.title, "date": c.date, "text": c.text} for c in chunks]))
         return
     for c in chunks:
-        out.print(f"[bold]{c.id}[/bold] {c.score:.3f} {c.kind}:{c.owner} — {c.source}", highlight=False)
-        out.print(f"    {c.excerpt(200)}", highlight=False, markup=False)
+        out.print(f"[bold]{c.id}[/bold] {c.score:.3f} {c.kind}:{shown(c.owner)} — {shown(c.source)}", highlight=False)
+        out.print(f"    {terminal_text(c.excerpt(200))}", highlight=False, markup=False)
 
 
 @app.command()
 def forget(name: str, yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")) -> None:
     """Remove a contact: notes, copied files, chats, briefs, log, and their rows in event packs."""
-    from ..people import forget_contact, resolve_contact
+    from assistant.forget import forget_contact
+    from assistant.notes.contacts import resolve_contact
 
     s = settings()
     kb = knowledge_base(s)
     contact = resolve_contact(kb, s, name)
     if not yes and sys.stdin.isatty():
-        typer.confirm(f"Forget {contact.name} ({contact.notes} notes, {contact.chunks} chunks)?", abort=True)
+        typer.confirm(f"Forget {terminal_text(contact.name)} ({contact.notes} notes, {contact.chunks} chunks)?",
+                      abort=True)
     report = forget_contact(kb, s, contact.name)
-    out.print(report.describe(), highlight=False)
+    out.print(terminal_text(report.describe()), highlight=False, markup=False)
 
 
 @models_app.command("fetch")
 def models_fetch(names: List[str] = typer.Argument(None, help="default small tiny (all when omitted)")) -> None:
     """Download, assemble and verify bundled models and the embedding files."""
-    from ..models import BUNDLED, fetch_embeddings, fetch_model
+    from assistant.generation.models import BUNDLED, fetch_embeddings, fetch_model
 
     s = settings()
     with progress_bar(transient=False) as bar:
@@ -133,13 +189,13 @@ def models_fetch(names: List[str] = typer.Argument(None, help="default small tin
         fetch_embeddings(s, tick)
         for name in names or list(BUNDLED):
             fetch_model(name, s, tick)
-    console.print(f"Models verified in {s.models_dir}")
+    console.print(f"Models verified in {shown(s.models_dir)}", highlight=False)
 
 
 @models_app.command("list")
 def models_list() -> None:
     """Show bundled models and whether each is installed."""
-    from ..models import BUNDLED, installed_models
+    from assistant.generation.models import BUNDLED, installed_models
 
     s = settings()
     have = set(installed_models(s))
@@ -150,7 +206,7 @@ def models_list() -> None:
 @app.command("load-demo")
 def load_demo(manifest: Optional[Path] = typer.Option(None, help="Manifest to load (default: the bundled demo).")) -> None:
     """Load the bundled demo knowledge base (idempotent)."""
-    from ..demo import DEMO_MANIFEST, load_manifest
+    from assistant.notes.demo import DEMO_MANIFEST, load_manifest
 
     s = settings()
     kb = knowledge_base(s)
@@ -159,7 +215,7 @@ def load_demo(manifest: Optional[Path] = typer.Option(None, help="Manifest to lo
         report = load_manifest(manifest or DEMO_MANIFEST, kb, s,
                                lambda d, t, label: bar.update(task, completed=d, total=t))
     for r in report.failed:
-        console.print(f"[red]FAIL[/red] {r.message}", highlight=False)
+        console.print(f"[red]FAIL[/red] {shown(r.message)}", highlight=False)
     console.print(f"Demo loaded: {len(report.imported)} files, {report.added} new chunks, {kb.count()} chunks total.")
 
 
@@ -188,7 +244,8 @@ def ui(
            "--client.toolbarMode", "minimal", "--client.disableDataExport", "true",
            "--server.fileWatcherType", "none", "--runner.magicEnabled", "false"]
     url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen(cmd, env=env)
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True)  # its own process group: see _stop_group
+    _forward_stop_signals(proc)
     try:
         if _wait_until_up(url, proc):
             console.print(f"Rapport is at {url}  (Ctrl+C to stop)")
@@ -196,8 +253,27 @@ def ui(
                 webbrowser.open(url)
         raise typer.Exit(proc.wait())
     except KeyboardInterrupt:
-        proc.terminate()
+        _stop_group(proc, signal.SIGTERM)
         raise typer.Exit(proc.wait(timeout=20))
+
+
+def _stop_group(proc: subprocess.Popen, signum: int) -> None:
+    """Signal the Streamlit child's whole process group (it and anything it started)."""
+    try:
+        os.killpg(proc.pid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _forward_stop_signals(proc: subprocess.Popen) -> None:
+    """SIGTERM/SIGHUP to ``rapport ui`` stop the server too; ``ui`` then waits for it and exits.
+
+    Without this, ``kill`` (or a closed terminal, or a service manager) ended only this process and
+    left Streamlit running, holding the data dir's lock. The child runs in its own session, so
+    the terminal's Ctrl+C reaches only us and is forwarded by the KeyboardInterrupt handler.
+    """
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda sig, _frame: _stop_group(proc, sig))
 
 
 def _wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 120) -> bool:

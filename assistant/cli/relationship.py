@@ -8,8 +8,15 @@ from typing import Optional
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from . import app, console, fail, knowledge_base, out, settings
+from assistant.cli import app
+from assistant.cli import console
+from assistant.cli import fail
+from assistant.cli import knowledge_base
+from assistant.cli import out
+from assistant.cli import settings
+from assistant.cli import terminal_text
 
 loop_app = typer.Typer(help="Open loops: what you offered, what they asked of you.", no_args_is_help=True)
 app.add_typer(loop_app, name="loop")
@@ -35,29 +42,29 @@ def log_command(
     new: bool = typer.Option(False, "--new", help="Create the contact if they have no notes yet."),
 ) -> None:
     """Log what happened with a contact; it feeds the next brief and chat."""
-    from ..relationship import log_interaction
+    from assistant.conversation.relationship import log_interaction
 
     s = settings()
     entry = log_interaction(name, text, knowledge_base(s), s, parse_day(when, "--date"), offer, ask, create=new)
     note = " (already logged, unchanged)" if entry.duplicate else ""
-    out.print(f"Logged for {entry.contact} on {entry.date}{note}.", highlight=False)
+    out.print(terminal_text(f"Logged for {entry.contact} on {entry.date}{note}."), highlight=False, markup=False)
     if offer:
-        out.print(f"Open loop: you offered: {offer}", highlight=False)
+        out.print(terminal_text(f"Open loop: you offered: {offer}"), highlight=False, markup=False)
     if ask:
-        out.print(f"Open loop: they asked: {ask}", highlight=False)
+        out.print(terminal_text(f"Open loop: they asked: {ask}"), highlight=False, markup=False)
 
 
 @app.command()
 def cadence(name: str, days: int = typer.Argument(..., help="Days between check-ins (42 = 6 weeks).")) -> None:
     """Set how often to get back in touch with a contact."""
-    from ..people import resolve_contact
-    from ..relationship import set_cadence
+    from assistant.notes.contacts import resolve_contact
+    from assistant.conversation.relationship import set_cadence
 
     s = settings()
     kb = knowledge_base(s)
     contact = resolve_contact(kb, s, name)
     set_cadence(contact.name, days, kb, s)
-    out.print(f"Check in with {contact.name} every {days} days.", highlight=False)
+    out.print(terminal_text(f"Check in with {contact.name} every {days} days."), highlight=False, markup=False)
 
 
 @app.command()
@@ -66,7 +73,7 @@ def due(
     today: Optional[str] = typer.Option(None, "--today", help="Pretend today is this date (YYYY-MM-DD)."),
 ) -> None:
     """Who is due for a reconnect, and a reason drawn from your notes."""
-    from ..relationship import due as due_items
+    from assistant.conversation.relationship import due as due_items
 
     s = settings()
     items = due_items(knowledge_base(s), s, parse_day(today, "--today") or date.today())
@@ -78,8 +85,8 @@ def due(
         return
     table = Table("Name", "Last contact", "Due", "Overdue", "Reason")
     for i in items:
-        table.add_row(i.name, i.last_contact.isoformat() if i.last_contact else "—", i.due_on.isoformat(),
-                      f"{i.overdue_days} d", i.reason)
+        table.add_row(Text(terminal_text(i.name)), i.last_contact.isoformat() if i.last_contact else "—",
+                      i.due_on.isoformat(), f"{i.overdue_days} d", Text(terminal_text(i.reason)))
     out.print(table)
 
 
@@ -90,22 +97,24 @@ def loop_add(
     ask: Optional[str] = typer.Option(None, "--ask", help="Something they asked of you."),
 ) -> None:
     """Open a loop with a contact."""
-    from ..relationship import add_loop
+    from assistant.conversation.relationship import add_loop
 
     if bool(offer) == bool(ask):
         fail("Give exactly one of --offer TEXT or --ask TEXT.", 2)
     s = settings()
     loop = add_loop(name, "offer" if offer else "ask", offer or ask or "", knowledge_base(s), s)
-    out.print(f"Loop {loop.id} opened with {loop.contact}: {loop.describe()}", highlight=False)
+    out.print(terminal_text(f"Loop {loop.id} opened with {loop.contact}: {loop.describe()}"), highlight=False,
+              markup=False)
 
 
 @loop_app.command("done")
 def loop_done(loop_id: int = typer.Argument(..., metavar="ID")) -> None:
     """Close a loop by its number."""
-    from ..relationship import close_loop
+    from assistant.conversation.relationship import close_loop
 
     loop = close_loop(loop_id, settings())
-    out.print(f"Closed loop {loop.id} with {loop.contact}: {loop.describe()}", highlight=False)
+    out.print(terminal_text(f"Closed loop {loop.id} with {loop.contact}: {loop.describe()}"), highlight=False,
+              markup=False)
 
 
 @loop_app.command("list")
@@ -115,7 +124,7 @@ def loop_list(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """List open loops (for one contact, or everyone)."""
-    from ..relationship import list_loops
+    from assistant.conversation.relationship import list_loops
 
     s = settings()
     loops = list_loops(knowledge_base(s), s, name, open_only=not show_all)
@@ -127,4 +136,4 @@ def loop_list(
         return
     for lp in loops:
         status = "" if lp.is_open else f"  (done {lp.done_at[:10]})"
-        out.print(f"{lp.id:>4}  {lp.contact}: {lp.describe()}{status}", highlight=False, markup=False)
+        out.print(terminal_text(f"{lp.id:>4}  {lp.contact}: {lp.describe()}{status}"), highlight=False, markup=False)

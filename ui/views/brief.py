@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.brief import SECTIONS, Brief, BriefBuilder
-from assistant.workspace import load_brief, save_brief
+from assistant.brief.builder import BriefBuilder
+from assistant.brief.record import SECTIONS, Brief
+from assistant.notes.workspace import load_brief, save_brief
 from ui.render import ORDER, TITLES, render_section, show_brief
 from ui.state import contact_names, esc, get_generator, get_kb, get_settings, guard, pick_contact, show_flashes, \
     waiting_notice

@@ -6,9 +6,9 @@ from datetime import date
 
 import streamlit as st
 
-from assistant.chat import Reset, ask_stream, forget_chat
-from assistant.conversation import Conversation
-from assistant.relationship import close_loop, list_loops, log_interaction
+from assistant.conversation.chat import Reset, ask_stream, forget_chat
+from assistant.conversation.history import Conversation
+from assistant.conversation.relationship import close_loop, list_loops, log_interaction
 from ui.state import (contact_names, esc, escape_chunk, flash, get_generator, get_kb, get_settings, guard,
                       pick_contact, show_flashes, source_label, waiting_notice)
 
@@ -69,7 +69,7 @@ def answer_question(name: str, question: str, kb, settings, conv) -> None:
 def rehearsal(name: str, kb, settings) -> None:
     """Practise the conversation: the model plays the contact (from your notes), then reviews you."""
     try:
-        from assistant import rehearse
+        from assistant.conversation import rehearse
     except ImportError:
         st.info("Rehearsal is not available in this version.")
         return

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from assistant.attendees import FIELDS, read_attendees
-from assistant.demo import DEMO_ATTENDEES
-from assistant.event import event_status, export_zip, import_event, list_events
-from assistant.event_output import write_ranking
-from assistant.people import slug
-from assistant.workspace import attendee_headers
+from assistant.event.attendees import FIELDS, read_attendees
+from assistant.notes.demo import DEMO_ATTENDEES
+from assistant.event.run import event_status, export_zip, import_event, list_events
+from assistant.event.pack import write_ranking
+from assistant.types import slug
+from assistant.event.attendees import attendee_headers
 from ui import jobs
 from ui.render import compact_markdown
 from ui.state import esc, flash, get_generator, get_kb, get_settings, guard, show_flashes

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.profile import Profile, me_chunk_count, profile_path, read_profile, save_profile, split_lines, \
+from assistant.notes.profile import Profile, me_chunk_count, profile_path, read_profile, save_profile, split_lines, \
     suggest_narrative
 from ui.state import esc, flash, get_generator, get_kb, get_settings, guard, show_flashes, waiting_notice
 

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.ingest import ingest_text
-from assistant.loaders import SUPPORTED
-from assistant.people import forget_contact, list_contacts
+from assistant.notes.ingest import ingest_text
+from assistant.notes.loaders import SUPPORTED
+from assistant.forget import describe_counts, forget_contact, forget_preview
+from assistant.notes.contacts import list_contacts
 from assistant.types import Target
-from assistant.workspace import add_contact, describe_counts, field_names, forget_preview, ingest_uploads
+from assistant.notes.workspace import add_contact, field_names, ingest_uploads
 from ui.state import esc, flash, get_kb, get_settings, guard, pick_contact, show_flashes
 
 
 def due_to_reconnect(kb, settings) -> dict[str, str]:
     """contact key -> why they are due, from the relationship module when it is installed."""
     try:
-        from assistant import relationship
+        from assistant.conversation import relationship
     except ImportError:
         return {}
     due = getattr(relationship, "due", None)

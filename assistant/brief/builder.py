@@ -1,0 +1,70 @@
+"""The briefing pipeline: one focused model call per section, checked in code.
+
+Facts first (citing note ids that the schema restricts to the retrieved
+chunks), then one question per fact (the user's profile is not in that
+prompt, so questions stay about the contact), give-backs matched offer to
+need in plain code with the model only phrasing the link, and plain-code
+"avoid" items. Every item is checked after generation; failures are
+regenerated within a bound, and a section that still fails is reported as
+failed, never faked. Each section lives in its own module; this one runs them.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from typing import Callable
+
+from assistant.brief.avoid import write_avoid
+from assistant.brief.context import BriefContext
+from assistant.brief.facts import write_facts
+from assistant.brief.followup import write_follow_up, write_opener
+from assistant.brief.giveback import write_give_back
+from assistant.brief.narrative import write_narrative
+from assistant.brief.questions import write_questions
+from assistant.brief.record import Brief, OnSection
+from assistant.config import Settings
+from assistant.generation.llm import Generator
+from assistant.notes.store import KnowledgeBase
+
+WRITERS: dict[str, Callable[[BriefContext, int], None]] = {
+    "avoid": write_avoid, "facts": write_facts, "opener": write_opener, "questions": write_questions,
+    "follow_up": write_follow_up, "narrative": write_narrative, "give_back": write_give_back,
+}
+
+
+class BriefBuilder(BriefContext):
+    """One contact's brief: ``run`` writes every section, ``regenerate`` one of them again."""
+
+    def run(self, on_section: OnSection | None = None) -> Brief:
+        start = time.perf_counter()
+        steps = ["avoid", "facts"] + (["opener"] if self.size["opener"] else []) + ["questions"]
+        if self.size["narrative"]:
+            steps += ["follow_up", "narrative"]
+        steps.append("give_back")
+        for section in steps:
+            self.timed(section, lambda section=section: WRITERS[section](self, 0))
+            self.brief.seconds = time.perf_counter() - start
+            if on_section:
+                on_section(section, self.brief)
+        return self.brief
+
+    def regenerate(self, section: str, attempt_seed: int = 1000) -> Brief:
+        """Build one section again with a different seed (the UI's "regenerate")."""
+        self.brief.failed.pop(section, None)
+        if section == "avoid":
+            write_avoid(self)
+        elif section in WRITERS:
+            WRITERS[section](self, attempt_seed)
+        return self.brief
+
+
+def build_brief(name: str, kb: KnowledgeBase, settings: Settings, generator: Generator, goal: str | None = None,
+                size: str = "full", on_section: OnSection | None = None, today: date | None = None,
+                event_name: str = "") -> Brief:
+    """Brief the user about ``name``; ``on_section`` is called as each section lands."""
+    builder = BriefBuilder(name, kb, settings, generator, goal=goal, size=size, today=today, event_name=event_name)
+    return builder.run(on_section)
+
+
+__all__ = ["WRITERS", "BriefBuilder", "build_brief"]

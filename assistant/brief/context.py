@@ -1,0 +1,136 @@
+"""What every section of a brief reads: the contact, their notes fitted to the prompt, the user's profile.
+
+Built once per brief, so each section (facts, questions, narrative, give-back,
+avoid, follow-up) can be written or regenerated alone against the same notes
+and the same citation labels.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from datetime import date, datetime, timezone
+from typing import Callable, Sequence
+
+import numpy as np
+
+from assistant.generation.budget import fit_to_budget
+from assistant.brief.record import SIZES, Brief
+from assistant.config import Settings
+from assistant.errors import NotFoundError
+from assistant.generation import prompts
+from assistant.generation.llm import Generator
+from assistant.notes import db
+from assistant.notes.contacts import ContactSummary, resolve_contact
+from assistant.notes.store import KnowledgeBase
+from assistant.text.names import first_name
+from assistant.text.similarity import unit_rows
+from assistant.types import Chunk, Target
+
+log = logging.getLogger("rapport.brief")
+
+NOTES_TOKEN_BUDGET = 1400  # notes per prompt: enough for a rich contact, fast on 2 cores
+_FOREIGN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0400-\u04ff]")
+
+
+def repetitive(text: str) -> bool:
+    """A looping small model repeats itself; real prose has mostly distinct words."""
+    words = re.findall(r"[a-z']+", text.lower())
+    return len(words) >= 20 and len(set(words)) / len(words) < 0.45
+
+
+def foreign_script(text: str, support: Sequence[str]) -> bool:
+    """Small multilingual models drift into Chinese mid-sentence; catch script the notes never use."""
+    allowed = set("".join(_FOREIGN.findall(" ".join(support))))
+    return any(ch not in allowed for ch in _FOREIGN.findall(text))
+
+
+class BriefContext:
+    """One contact's retrieved context, shared by every section of their brief."""
+
+    def __init__(self, name: str, kb: KnowledgeBase, settings: Settings, generator: Generator,
+                 goal: str | None = None, size: str = "full", today: date | None = None,
+                 event_name: str = "") -> None:
+        self.kb, self.settings, self.gen = kb, settings, generator
+        self.size = SIZES[size]
+        self.today = today or date.today()
+        self.event_name = event_name
+        self.contact: ContactSummary = resolve_contact(kb, settings, name)
+        self.name = self.contact.name
+        self.first = first_name(self.name)
+        chunks = kb.chunks_of(Target.contact(self.name))
+        if not chunks:
+            raise NotFoundError(f"There are no notes about {self.name} yet, so there is nothing to brief from.",
+                                f"Add some first: `rapport ingest FILE --contact \"{self.name}\"` or paste notes on the People page.")
+        self.brief = Brief(self.name, goal or None, getattr(generator, "name", "model"),
+                           datetime.now(timezone.utc).replace(microsecond=0).isoformat(), size)
+        self.goal = goal or ""
+        self.notes = self._select(chunks)
+        self.labels = {f"N{i}": c for i, c in enumerate(self.notes, 1)}
+        self.notes_block = prompts.quote_notes([(label, c.title or c.source.rsplit("/", 1)[-1], c.text)
+                                                for label, c in self.labels.items()])
+        self.me_chunks = kb.chunks_of(Target.me())
+        self.seed = settings.seed
+        self.fact_sources: dict[str, list[str]] = {}
+
+    def _select(self, chunks: list[Chunk]) -> list[Chunk]:
+        """Fit the contact's notes into the prompt budget, most useful first.
+
+        Logged interactions come first (they are what "last time" refers
+        to), then chunks by relevance to the goal; what does not fit is
+        named in the brief's warnings.
+        """
+        budget = min(NOTES_TOKEN_BUDGET, self.gen.n_ctx - 1200)
+        query = self.goal or f"{self.name}: role, organisation, current work, projects, opinions, needs"
+        ranked = self.kb.search(query, [Target.contact(self.name)], k=len(chunks))
+        order = {c.id: i for i, c in enumerate(ranked)}
+        logs = sorted([c for c in chunks if c.source.startswith("log:")], key=lambda c: c.date, reverse=True)
+        rest = sorted([c for c in chunks if not c.source.startswith("log:")], key=lambda c: order.get(c.id, 10**6))
+        # Every note gets its best chunk in before any note gets a second one:
+        # the email with the one request in it matters more than page 3 of a bio.
+        seen_sources: set[str] = set()
+        firsts = [c for c in rest if not (c.source in seen_sources or seen_sources.add(c.source))]
+        rest = firsts + [c for c in rest if c not in firsts]
+        picked = fit_to_budget(self.gen, logs + rest, budget, overhead=12)
+        left = len(chunks) - len(picked)
+        if left:
+            titles = sorted({c.title or c.source for c in chunks if c not in picked})
+            self.brief.warnings.append(
+                f"{left} of {len(chunks)} note chunks about {self.name} did not fit the model's context window and "
+                f"were left out (from: {', '.join(titles[:5])}{'…' if len(titles) > 5 else ''}).")
+        keep = {c.id for c in picked}
+        return [c for c in chunks if c.id in keep]  # back in date/note order for the prompt
+
+    def cite(self, labels: Sequence[str]) -> list[str]:
+        """Chunk ids for the model's note labels ("N2"), recorded as the brief's sources."""
+        ids = [self.labels[label].id for label in labels if label in self.labels]
+        for i in ids:
+            self.brief.sources[i] = next(c for c in self.notes if c.id == i)
+        return list(dict.fromkeys(ids))
+
+    def texts(self, ids: Sequence[str]) -> list[str]:
+        by_id = {c.id: c.text for c in self.notes} | {c.id: c.text for c in self.me_chunks}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length embeddings, so a dot product is a cosine."""
+        return unit_rows(self.kb.embed(list(texts)))
+
+    def timed(self, section: str, fn: Callable[[], None]) -> None:
+        start = time.perf_counter()
+        try:
+            fn()
+        finally:
+            self.brief.section_seconds[section] = round(time.perf_counter() - start, 2)
+
+    def contact_cadence(self) -> int:
+        record = db.get_contact(self.settings, self.name)
+        return (record.cadence_days if record and record.cadence_days else self.settings.cadence_days)
+
+    def open_loops(self) -> list[str]:
+        return [("you offered: " if kind == "offer" else "they asked: ") + text
+                for kind, text in db.open_loops(self.settings, self.contact.key)]
+
+
+__all__ = ["NOTES_TOKEN_BUDGET", "BriefContext", "foreign_script", "repetitive"]

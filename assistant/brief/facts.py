@@ -1,0 +1,81 @@
+"""Who they are: facts drawn from the contact's notes, each cited, each checked against its sources.
+
+The schema restricts citations to the retrieved chunks' labels, so every
+citation is valid by construction; code then drops facts in the user's
+voice, facts with names or numbers their sources do not contain, and
+near-duplicates.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from assistant.brief.context import BriefContext, foreign_script
+from assistant.brief.record import Cited
+from assistant.generation import prompts
+from assistant.generation.structured import generate_json, seed_for
+from assistant.text import grounding, similarity, voice
+from assistant.text.guard import INJECTION
+from assistant.text.sentences import complete_sentence, split_sentences
+
+log = logging.getLogger("rapport.brief")
+
+
+def fact_sentences(text: str) -> list[str]:
+    """One fact per sentence: a model that packs three facts into one item still gives three.
+
+    Why: more, shorter facts read better on the train and each seeds its own question.
+    """
+    parts = [p for p in split_sentences(text, lines=False) if p]
+    if len(parts) < 2 or any(len(p.split()) < 5 for p in parts):
+        parts = [text]
+    return [p[:1].upper() + p[1:] for p in parts if p]
+
+
+def _keep(ctx: BriefContext, text: str, ids: list[str], kept: list[tuple[str, list[str]]],
+          dropped: list[str]) -> None:
+    if not text or not ids or INJECTION.search(text) or foreign_script(text, ctx.texts(ids)):
+        return
+    if voice.speaks_as_user(text):
+        dropped.append("a first-person sentence (the user's own story, not theirs)")
+        log.info("fact dropped (first person: the user's story, not theirs): %r", text)
+        return
+    missing = grounding.unsupported_terms(text, [*ctx.texts(ids), ctx.name])
+    if missing:
+        dropped.append(f"unsupported: {', '.join(missing)}")
+        log.info("fact dropped (unsupported: %s): %r", ", ".join(missing), text)
+        return
+    kept.append((text, ids))
+
+
+def write_facts(ctx: BriefContext, attempt_seed: int = 0) -> None:
+    b = ctx.brief
+    b.facts = []
+    labels = list(ctx.labels)
+    user = prompts.render("facts", notes=ctx.notes_block, name=ctx.name, min_items=3, max_items=ctx.size["facts"])
+    schema = prompts.schema("facts", labels)
+    schema["properties"]["facts"]["maxItems"] = ctx.size["facts"]
+    kept: list[tuple[str, list[str]]] = []
+    dropped: list[str] = []
+    for attempt in range(2):
+        got = generate_json(ctx.gen, user, schema, max_tokens=90 * ctx.size["facts"],
+                            seed=seed_for(ctx.seed + attempt_seed, facts_round=attempt), retries=1)
+        if got.data is None:
+            dropped.append(got.error)
+            continue
+        for item in got.data["facts"]:
+            ids = ctx.cite(item["sources"])
+            for text in fact_sentences(complete_sentence(item["text"], 260)):
+                _keep(ctx, text, ids, kept, dropped)
+        if kept:
+            keep = similarity.dedupe([t for t, _ in kept], ctx.kb.embed, threshold=0.88)
+            kept = [kept[i] for i in keep]
+        if len(kept) >= 3 or len(kept) >= len(ctx.notes):
+            break
+    if not kept:
+        b.failed["facts"] = "The model gave no facts that the notes support" + (f" ({dropped[-1]})." if dropped else ".")
+        return
+    b.facts = [Cited(t, ids) for t, ids in kept[: ctx.size["facts"]]]
+
+
+__all__ = ["fact_sentences", "write_facts"]

@@ -1,0 +1,49 @@
+"""After the meeting (thank-you, follow-ups, open loops, when to circle back) and the event opener."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from assistant.brief.context import BriefContext
+from assistant.generation import prompts
+from assistant.generation.structured import generate_json
+from assistant.text import questions
+from assistant.text.sentences import complete_sentence
+
+
+def write_follow_up(ctx: BriefContext, attempt_seed: int = 0) -> None:
+    b = ctx.brief
+    b.follow_up = []
+    cadence = ctx.contact_cadence()
+    got = generate_json(
+        ctx.gen, prompts.render("followup", notes=ctx.notes_block, name=ctx.name), prompts.schema("followup"),
+        max_tokens=160, seed=ctx.seed + attempt_seed, retries=ctx.settings.retries,
+        accept=lambda d: "job ask" if any(questions.is_job_ask(t) for t in [d["thank_you"], *d["follow_up"]]) else "")
+    if got.data is not None:
+        b.follow_up.append(f"Thank-you note: {' '.join(got.data['thank_you'].split())}")
+        b.follow_up.extend(" ".join(t.split()) for t in got.data["follow_up"])
+    else:
+        b.failed["follow_up"] = f"The follow-up suggestions failed ({got.error})."
+    for loop in ctx.open_loops():
+        b.follow_up.append(f"Open loop: {loop}")
+    b.follow_up.append(f"Circle back around {(ctx.today + timedelta(days=cadence)).isoformat()} "
+                       f"({cadence // 7} weeks), with something useful to share.")
+
+
+def write_opener(ctx: BriefContext, attempt_seed: int = 0) -> None:
+    b = ctx.brief
+    if not b.facts:
+        return
+    event = f" at {ctx.event_name}" if ctx.event_name else ""
+    got = generate_json(ctx.gen, prompts.render("opener", notes=ctx.notes_block, name=ctx.name, event=event,
+                                                fact=b.facts[0].text),
+                        prompts.schema("opener"), max_tokens=70, seed=ctx.seed + attempt_seed,
+                        retries=ctx.settings.retries,
+                        accept=lambda d: "job ask" if questions.is_job_ask(d["opener"]) else "")
+    if got.data is not None:
+        b.opener = complete_sentence(got.data["opener"], 200)
+    else:
+        b.failed["opener"] = f"No opener passed the checks ({got.error})."
+
+
+__all__ = ["write_follow_up", "write_opener"]

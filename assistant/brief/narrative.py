@@ -1,0 +1,103 @@
+"""Your 30-second narrative: the user's own story, tailored to this contact, checked to stay the user's.
+
+The profile is ordered by relevance to the contact's facts; a narrative that
+retells the contact's story as the user's ("Like Dana, I work at
+Brightwater") is rejected and the prompt falls back to one without the
+contact's facts.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from assistant.generation.budget import fit_to_budget
+from assistant.brief.context import BriefContext, foreign_script, repetitive
+from assistant.generation import prompts
+from assistant.generation.structured import generate_json, seed_for
+from assistant.text import grounding, voice
+from assistant.text.sentences import split_sentences, whole_sentences
+from assistant.types import Chunk
+
+
+def me_by_relevance(ctx: BriefContext) -> list[Chunk]:
+    """The user's profile chunks, those closest to the contact's facts first (profile order on ties)."""
+    if len(ctx.me_chunks) < 2 or not ctx.brief.facts:
+        return list(ctx.me_chunks)
+    vecs = ctx.embed([" ".join(f.text for f in ctx.brief.facts)] + [c.text for c in ctx.me_chunks])
+    scores = vecs[1:] @ vecs[0]
+    order = sorted(range(len(ctx.me_chunks)), key=lambda i: (-float(scores[i]), i))
+    return [ctx.me_chunks[i] for i in order]
+
+
+def claimed_from_contact(ctx: BriefContext, narrative: str, me_text: Sequence[str]) -> list[str]:
+    """Names in the user's "I ..." sentences that only the contact's notes contain.
+
+    Why: given the contact's facts to tailor to, a small model writes "I'm
+    working on quillmark 3.0" about a project that is the contact's. A
+    sentence about the user that does not address the contact must stand
+    on the user's own profile alone.
+    """
+    first = re.escape(ctx.first)
+    claimed: list[str] = []
+    if re.search(rf"\b(I am|I'm|my name is|this is)\s+({re.escape(ctx.name)}|{first})\b", narrative, re.I):
+        claimed.append(f"introduced the user as {ctx.name}")
+    for sent in split_sentences(narrative, lines=False):
+        about_me = re.search(r"\b(I|I'm|I've|I'd|my|me)\b", sent)
+        # Only a sentence spoken to the contact ("I'd love to hear how you ...") may name their
+        # things; "Like Dana, I work at Brightwater" is still the user claiming Dana's employer.
+        about_them = re.search(r"\b(you|your|you're|you've)\b", sent, re.I)
+        if about_me and not about_them:
+            claimed += grounding.unsupported_terms(sent, list(me_text))
+    return claimed
+
+
+def write_narrative(ctx: BriefContext, attempt_seed: int = 0) -> None:
+    b = ctx.brief
+    b.narrative = ""
+    if not ctx.me_chunks:
+        b.failed["narrative"] = ("Your own profile is empty, so there is no story to tailor. Add it with "
+                                 "`rapport ingest FILE --me` or on the Me page.")
+        return
+    me_text = [c.text.replace("<", "‹").replace(">", "›")
+               for c in fit_to_budget(ctx.gen, me_by_relevance(ctx), 900, overhead=0, stop_at_overflow=True)]
+    interests = "; ".join(f.text for f in b.facts[:3]) or f"their work as described in your notes about {ctx.name}"
+    support = me_text + [f.text for f in b.facts] + [ctx.name]
+
+    def accept(d: dict) -> str:
+        d["narrative"] = text = whole_sentences(" ".join(d["narrative"].split()), 100)
+        problem = voice.narrative_problem(text, support)
+        if problem and not problem.startswith("unsupported"):
+            return problem
+        if foreign_script(text, support):
+            return "not in English"
+        if repetitive(text):
+            return "repetitive"
+        if problem:
+            return problem
+        claimed = claimed_from_contact(ctx, text, me_text)
+        return f"it told the contact's story as the user's own ({', '.join(claimed)})" if claimed else ""
+
+    # First with the contact's facts to tailor to; a small model sometimes retells them as the
+    # user's own, so the fallback leaves them out and relies on the profile being ordered by
+    # relevance to the contact (the most relevant parts of the user's story come first).
+    variants = [
+        (f"Make it relevant to what {ctx.name} cares about. These facts are about {ctx.name}, NOT about "
+         f"the user, so never present them as the user's own: {interests}.", max(0, ctx.settings.retries - 1)),
+        ("Lead with the parts of the user's story that come first in the notes.", 1),
+    ]
+    got = None
+    for n, (tailoring, retries) in enumerate(variants):
+        got = generate_json(ctx.gen, prompts.render("narrative", me_notes="\n\n".join(me_text), name=ctx.name,
+                                                    tailoring=tailoring, min_words=45, max_words=80),
+                            prompts.schema("narrative"), max_tokens=220,
+                            seed=seed_for(ctx.seed + attempt_seed, narrative_variant=n), retries=retries, accept=accept)
+        if got.data is not None:
+            break
+    if got is None or got.data is None:
+        b.failed["narrative"] = f"The narrative did not pass the checks ({got.error if got else 'no attempt'})."
+        return
+    b.narrative = got.data["narrative"]  # accept() normalised and trimmed it
+
+
+__all__ = ["claimed_from_contact", "me_by_relevance", "write_narrative"]

@@ -1,0 +1,125 @@
+"""Questions to ask: one open question per fact, asked to the contact, checked in code.
+
+The user's profile is not in this prompt at all, so questions stay about the
+contact. Each call is bounded (a small model asked again often repeats
+itself), and a rejection's reason is fed back into the next attempt.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Sequence
+
+from assistant.brief.context import BriefContext, foreign_script
+from assistant.brief.record import Cited
+from assistant.generation import prompts
+from assistant.generation.structured import generate_json, seed_for
+from assistant.text import questions, similarity, voice
+from assistant.text.guard import INJECTION
+from assistant.text.sensitive import SENSITIVE_TOPIC
+from assistant.text.sentences import complete_sentence, first_sentence
+
+log = logging.getLogger("rapport.brief")
+
+_STARTERS = ("What", "How", "Tell me about", "Why", "What led you to", "How do you decide", "What surprised you",
+             "Looking back, what")
+_REPEATED = "That repeated an earlier question."
+_PARROTED = re.compile(r"yes[ /-]*(or[ -]+)?no|not answerable|referral|favou?r\b|introduction|\bjob\b|"
+                       r"not a question|own work, choices|in the third person", re.I)
+
+
+def plain_why(why: str, fact: str) -> str:
+    """One short reason; a "why" that recites the prompt's rules back is replaced by the fact it grows from.
+
+    Why: small models answer "why ask this?" with "because it is not answerable
+    with yes or no and does not ask for a job", which tells the user nothing.
+    """
+    first = first_sentence(why) if why.strip() else ""
+    first = re.sub(r"^this question is worth asking because\s+(it\s+)?", "", first, flags=re.I)
+    if not first or _PARROTED.search(first) or len(first.split()) > 25:
+        return complete_sentence(f"It grows from your notes: {fact}", 220)
+    return complete_sentence(first[0].upper() + first[1:], 220)
+
+
+def question_problem(ctx: BriefContext, text: str, accepted: Sequence[str], fact: str = "") -> str:
+    """Why this question cannot go in the brief, or "" when it can."""
+    if fact and not questions.specificity(text, [fact, *ctx.texts(ctx.fact_sources.get(fact, []))], []):
+        return "That question was generic; ask about the fact itself."
+    if not questions.is_open_question(text):
+        return "That was not one open question (it could be answered yes/no, or was not a question)."
+    if questions.is_job_ask(text):
+        return "That asked for a job, a referral or an introduction."
+    if voice.is_about_user(text):
+        return "That was about the user, not about them."
+    first = ctx.first.lower()
+    if re.search(rf"\b({re.escape(first)}|she|he|her|his|they)\b", text, re.I) and not re.search(r"\byou\b", text, re.I):
+        return f"Ask {ctx.first} directly, using \"you\", not about them in the third person."
+    if INJECTION.search(text):
+        return "That repeated an instruction from the notes."
+    if SENSITIVE_TOPIC.search(text):
+        return "That raised a personal, sensitive topic; ask about their work instead."
+    if foreign_script(text, [c.text for c in ctx.notes]):
+        return "Write in English only."
+    if accepted:
+        pairs = similarity.near_duplicates([*accepted, text], ctx.kb.embed, threshold=0.85)
+        if any(j == len(accepted) for _, j, _ in pairs):
+            return _REPEATED
+    return ""
+
+
+def write_questions(ctx: BriefContext, attempt_seed: int = 0) -> None:
+    b = ctx.brief
+    b.questions = []
+    if not b.facts:
+        b.failed["questions"] = "Questions grow from facts, and there are none."
+        return
+    schema = prompts.schema("question")
+    want_max, want_min = ctx.size["q_max"], ctx.size["q_min"]
+    rounds = 2 if len(b.facts) < want_min else 1
+    # Each call is ~6 s with the default model on 2 cores: bound the section's cost, whatever the checks say.
+    budget = want_max + 2
+    for rnd in range(rounds):
+        for fact in b.facts:
+            if len(b.questions) >= want_max or budget <= 0:
+                break
+            rejected = ""
+            for attempt in range(ctx.settings.retries + 1):
+                if budget <= 0:
+                    break
+                budget -= 1
+                accepted = [q.text for q in b.questions]
+                # Earlier questions are shown only after a rejection or in the second round: shown up
+                # front, a 1.5B model copies them (measured on the demo contact: 7 of 10 calls repeated).
+                avoid = f"\n{rejected}" if rejected else ""
+                if accepted and (rejected or rnd):
+                    avoid += "\nAsk from a different angle than these questions:\n" + "\n".join(
+                        f"- {q}" for q in accepted[-4:])
+                starter = _STARTERS[(len(b.questions) + attempt + rnd) % len(_STARTERS)]
+                user = prompts.render("question", notes=ctx.notes_block, name=ctx.name, fact=fact.text,
+                                      avoid=avoid, starter=starter)
+                got = generate_json(ctx.gen, user, schema, max_tokens=100,
+                                    seed=seed_for(ctx.seed + attempt_seed, question_round=rnd, question_try=attempt),
+                                    retries=0)
+                if got.data is None:
+                    continue
+                text = voice.to_second_person(complete_sentence(got.data["question"], 260), ctx.name)
+                why = plain_why(got.data["why"], fact.text)
+                ctx.fact_sources[fact.text] = fact.sources
+                reason = question_problem(ctx, text, accepted, fact.text) or (
+                    "Write in English only." if foreign_script(why, [c.text for c in ctx.notes]) else "")
+                if reason:
+                    log.info("question rejected (%s): %r", reason, text)
+                    rejected = f"Your previous answer was rejected: {reason}"
+                    if reason == _REPEATED:
+                        break  # a small model asked again repeats itself: try the next fact instead
+                    continue
+                b.questions.append(Cited(text, list(fact.sources), why))
+                break
+    if len(b.questions) < min(want_min, 1):
+        b.failed["questions"] = "The model's questions kept failing the checks (closed, repeated or off-topic)."
+    elif len(b.questions) < want_min:
+        b.warnings.append(f"Only {len(b.questions)} questions passed the checks (aim: {want_min}).")
+
+
+__all__ = ["plain_why", "question_problem", "write_questions"]

@@ -1,0 +1,103 @@
+"""The Brief record: what a briefing holds, its section titles and the JSON contract.
+
+Every front end (terminal, browser, event pack, export) reads the same
+``Brief.to_dict()``; the section titles live here once so the Markdown, the
+HTML and the page always agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from assistant.types import Chunk
+
+SECTIONS = ("avoid", "facts", "questions", "follow_up", "narrative", "give_back")
+TITLES = {
+    "opener": "Opening line",
+    "facts": "Who they are",
+    "narrative": "Your 30-second narrative",
+    "questions": "Questions to ask",
+    "give_back": "What you could give",
+    "avoid": "Avoid",
+    "follow_up": "After the meeting",
+}
+ORDER = ["opener", "facts", "narrative", "questions", "give_back", "avoid", "follow_up"]
+SIZES = {
+    # facts, questions (min, max), give-backs max, narrative/follow-up, opener
+    "full": {"facts": 6, "q_min": 5, "q_max": 8, "gb_max": 3, "narrative": True, "opener": False},
+    "event": {"facts": 4, "q_min": 3, "q_max": 3, "gb_max": 2, "narrative": False, "opener": True},
+}
+
+
+@dataclass
+class Cited:
+    text: str
+    sources: list[str]
+    why: str = ""
+
+
+@dataclass
+class Brief:
+    """A briefing; ``to_dict`` is the JSON contract the UI, events and tests use."""
+
+    contact: str
+    goal: str | None
+    model: str
+    generated_at: str
+    size: str = "full"
+    facts: list[Cited] = field(default_factory=list)
+    narrative: str = ""
+    questions: list[Cited] = field(default_factory=list)
+    give_back: list[Cited] = field(default_factory=list)
+    give_back_note: str = ""
+    avoid: list[str] = field(default_factory=list)
+    follow_up: list[str] = field(default_factory=list)
+    opener: str = ""
+    sources: dict[str, Chunk] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+    section_seconds: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        used = self.used_ids()
+        return {
+            "contact": self.contact, "goal": self.goal, "model": self.model, "generated_at": self.generated_at,
+            "size": self.size,
+            "facts": [{"text": f.text, "sources": f.sources} for f in self.facts],
+            "narrative": self.narrative,
+            "questions": [{"text": q.text, "why": q.why, "sources": q.sources} for q in self.questions],
+            "give_back": [{"text": g.text, "why": g.why, "sources": g.sources} for g in self.give_back],
+            "give_back_note": self.give_back_note,
+            "avoid": list(self.avoid), "follow_up": list(self.follow_up), "opener": self.opener,
+            "sources": [{"id": i, "source": self.sources[i].source, "excerpt": self.sources[i].excerpt(),
+                         "title": self.sources[i].title, "date": self.sources[i].date}
+                        for i in used if i in self.sources],
+            "warnings": list(self.warnings), "failed": dict(self.failed),
+            "seconds": round(self.seconds, 2),
+        }
+
+    def used_ids(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for item in (*self.facts, *self.questions, *self.give_back):
+            for s in item.sources:
+                seen.setdefault(s, None)
+        return list(seen)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Brief":
+        sources = {s["id"]: Chunk(s["id"], s.get("excerpt", ""), "", "", s.get("source", ""), s.get("title", ""),
+                                  s.get("date", "")) for s in data.get("sources", [])}
+        cite = lambda items: [Cited(i["text"], list(i.get("sources", [])), i.get("why", "")) for i in items]  # noqa: E731
+        return cls(data["contact"], data.get("goal"), data.get("model", ""), data.get("generated_at", ""),
+                   data.get("size", "full"), cite(data.get("facts", [])), data.get("narrative", ""),
+                   cite(data.get("questions", [])), cite(data.get("give_back", [])), data.get("give_back_note", ""),
+                   list(data.get("avoid", [])), list(data.get("follow_up", [])), data.get("opener", ""), sources,
+                   list(data.get("warnings", [])), dict(data.get("failed", {})), data.get("seconds", 0.0))
+
+
+OnSection = Callable[[str, Brief], None]
+
+
+__all__ = ["ORDER", "SECTIONS", "SIZES", "TITLES", "Brief", "Cited", "OnSection"]

@@ -1,0 +1,550 @@
+"""Read an event's attendee list, whatever spreadsheet it came out of.
+
+Attendee exports come from Eventbrite, Luma, Meetup, a conference organiser's
+Excel sheet or a hand-made Google Sheet. They disagree on encoding (Excel on
+Windows still writes cp1252 or UTF-16), on the delimiter (European Excel uses
+``;``), on header spelling ("FULL NAME", "job_title", "Organisation") and on
+whether the name is one column or two. The user should not have to clean the
+file first, so this module absorbs those differences and reports what it did
+(encoding, delimiter, which header fed which field, skipped and merged rows)
+so the UI can show it instead of silently guessing.
+
+It also writes the ranking back out as CSV, escaping cells that a spreadsheet
+would otherwise execute as formulas: attendee files are third-party data and a
+bio like ``=HYPERLINK("http://evil", "click")`` must stay text.
+
+Pure module: no model, no network, no global state.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from os import PathLike
+from pathlib import Path
+
+from assistant.errors import InputError
+from assistant.types import NAME_LIMIT, display_name
+from assistant.notes.decoding import decode_bytes
+
+__all__ = [
+    "Attendee",
+    "AttendeeImport",
+    "FIELDS",
+    "escape_cell",
+    "read_attendees",
+    "write_ranking_csv",
+]
+
+
+# --------------------------------------------------------------------------
+# Data types
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Attendee:
+    """One person on the attendee list.
+
+    ``row`` is the 1-based number of the data record after the header (the
+    first person is row 1), so every reason and brief can point the user back
+    to the exact line they can check in their spreadsheet (spreadsheet line =
+    row + 1 when the header is on line 1).
+    """
+
+    name: str
+    title: str = ""
+    company: str = ""
+    bio: str = ""
+    profile_url: str = ""
+    notes: str = ""
+    row: int = 0
+
+    @property
+    def key(self) -> str:
+        """Identity used for de-duplication and for matching stored contacts.
+
+        Same rule as contact names elsewhere in Rapport, so "jane  DOE" in the
+        CSV and "Jane Doe" in the knowledge base are the same person.
+        """
+        return " ".join(self.name.split()).casefold()
+
+    def as_note_text(self) -> str:
+        """Readable text of the row, for storing as a note or quoting to a model.
+
+        Empty fields are left out rather than written as "Title: " so the text
+        never suggests we know something we don't.
+        """
+        labelled = (
+            ("Name", self.name),
+            ("Title", self.title),
+            ("Company", self.company),
+            ("Bio", self.bio),
+            ("Profile", self.profile_url),
+            ("Notes", self.notes),
+        )
+        return "\n".join(f"{label}: {value}" for label, value in labelled if value)
+
+
+@dataclass
+class AttendeeImport:
+    """The result of reading a file plus everything the user should be told.
+
+    ``mapping`` maps our field to the header text actually used; when the name
+    was assembled from two columns it holds ``first_name``/``last_name`` keys
+    instead of ``name``. ``skipped`` and ``merged`` hold ``(row, text)`` pairs
+    using the same row numbers as :attr:`Attendee.row`.
+    """
+
+    attendees: list[Attendee]
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+    merged: list[tuple[int, str]] = field(default_factory=list)
+    mapping: dict[str, str] = field(default_factory=dict)
+    delimiter: str = ","
+    encoding: str = "utf-8"
+
+
+#: Fields a user may map explicitly (``first_name``/``last_name`` are joined
+#: into ``name`` when there is no single name column).
+FIELDS: tuple[str, ...] = (
+    "name",
+    "first_name",
+    "last_name",
+    "title",
+    "company",
+    "bio",
+    "profile_url",
+    "notes",
+)
+
+# Header synonyms, most specific first: when a file has both "LinkedIn" and
+# "Website", the earlier synonym wins. Compared after _norm_header() and also
+# with spaces removed, so "FullName" and "job_title" match too.
+_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "name": (
+        "name",
+        "full name",
+        "attendee name",
+        "attendee",
+        "participant name",
+        "participant",
+        "contact name",
+        "guest name",
+    ),
+    "first_name": ("first name", "given name", "forename", "first"),
+    "last_name": ("last name", "surname", "family name", "last"),
+    "title": ("title", "job title", "role", "position", "headline", "job"),
+    "company": (
+        "company",
+        "organisation",
+        "organization",
+        "org",
+        "employer",
+        "affiliation",
+        "company name",
+        "organisation name",
+        "organization name",
+    ),
+    "bio": ("bio", "about", "description", "summary", "biography"),
+    "profile_url": (
+        "linkedin url",
+        "linkedin",
+        "linkedin profile",
+        "profile url",
+        "profile",
+        "url",
+        "website",
+    ),
+    "notes": ("notes", "note", "comments", "comment"),
+}
+
+_DELIMITERS = (",", ";", "\t")
+# A title line such as "Attendees – Climate Summit" may sit above the real
+# header; look this many non-empty records down for one before giving up.
+_HEADER_SEARCH_ROWS = 5
+_SNIFF_BYTES = 8192
+
+
+# --------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------
+
+
+def read_attendees(
+    path_or_bytes: Path | str | bytes,
+    mapping: dict[str, str] | None = None,
+) -> AttendeeImport:
+    """Parse an attendee CSV (path or raw bytes) into clean, de-duplicated rows.
+
+    Bytes are accepted so the UI can pass an upload without writing a temp
+    file. ``mapping`` (our field -> their header) lets the user fix a wrong or
+    impossible guess; fields it names are never guessed, and a field mapped to
+    ``""`` is switched off. Raises :class:`InputError` for anything the user
+    has to fix (unreadable file, spreadsheet instead of CSV, no name column,
+    unknown mapped header, malformed CSV).
+    """
+    data = _load_bytes(path_or_bytes)
+    text, encoding = _decode(data)
+    text = text.replace("\x00", "")
+
+    explicit_delimiter, text = _strip_sep_line(text)
+    delimiter = explicit_delimiter or _detect_delimiter(text)
+
+    records = _parse_records(text, delimiter)
+    header_index = _find_header(records, mapping)
+    headers = [_clean_cell(h) for h in records[header_index]]
+    columns = _resolve_columns(headers, mapping)
+
+    result = AttendeeImport(
+        attendees=[],
+        mapping={f: headers[i] for f, i in columns.items()},
+        delimiter=delimiter,
+        encoding=encoding,
+    )
+    by_key: dict[str, int] = {}
+    for row_number, cells in enumerate(records[header_index + 1 :], start=1):
+        values = [_clean_cell(c) for c in cells]
+        if not any(values):
+            continue  # blank line or a row of empty cells: nothing to report
+        person = _build_attendee(values, columns, row_number)
+        if person is None:
+            result.skipped.append((row_number, "no name"))
+            continue
+        if len(display_name(person.name)) > NAME_LIMIT:  # a bio pasted into the name column, not a name
+            result.skipped.append((row_number, f"the name is longer than {NAME_LIMIT} characters"))
+            continue
+        if person.key in by_key:
+            index = by_key[person.key]
+            result.attendees[index] = _merge(result.attendees[index], person)
+            result.merged.append((row_number, person.name))
+            continue
+        by_key[person.key] = len(result.attendees)
+        result.attendees.append(person)
+    return result
+
+
+def _load_bytes(source: Path | str | bytes) -> bytes:
+    """Read the file, turning OS errors into a message the user can act on."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source)
+    if not isinstance(source, (str, PathLike)):
+        raise TypeError(f"expected a path or bytes, got {type(source).__name__}")
+    path = Path(source)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(
+            f"Attendee file not found: {path}", "Check the path and try again."
+        ) from None
+    except IsADirectoryError:
+        raise InputError(
+            f"{path} is a folder, not an attendee file.", "Pick the CSV file itself."
+        ) from None
+    except OSError as exc:
+        raise InputError(
+            f"Cannot read attendee file {path}: {exc.strerror or exc}",
+            "Check the file permissions.",
+        ) from None
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """Decode an attendee file (an Excel workbook is named as such, not decoded as junk)."""
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise InputError(
+            "This looks like an Excel workbook, not a CSV file.",
+            "In Excel or Sheets use File → Save As / Download → CSV, then load that.",
+        )
+    return decode_bytes(data)
+
+
+def _strip_sep_line(text: str) -> tuple[str | None, str]:
+    """Honour Excel's ``sep=;`` first line, which states the delimiter outright."""
+    match = re.match(r"\A\ufeff?sep=(.)[ \t]*(?:\r\n|\n|\r)", text, re.IGNORECASE)
+    if match and match.group(1) in _DELIMITERS:
+        return match.group(1), text[match.end() :]
+    return None, text
+
+
+def _header_line(text: str) -> str:
+    for line in text[:65536].splitlines():
+        if line.strip(" \t\ufeff"):
+            return line
+    return ""
+
+
+def _detect_delimiter(text: str) -> str:
+    """Choose between comma, semicolon and tab.
+
+    csv.Sniffer looks at several rows, which copes with quoted headers, but it
+    is a heuristic over cell contents: commas inside bios can win over the real
+    delimiter, and it gives up on some files altogether. The header line is
+    what defines the columns, so the Sniffer's answer is accepted only if the
+    header agrees (that delimiter is at least as common there as the others);
+    otherwise the header's most common candidate wins. A single-column file
+    has none and defaults to comma.
+    """
+    header = _header_line(text)
+    counts = {d: header.count(d) for d in _DELIMITERS}
+    best_count = max(counts.values())
+    try:
+        sniffed = csv.Sniffer().sniff(text[:_SNIFF_BYTES], delimiters="".join(_DELIMITERS))
+        candidate = sniffed.delimiter
+    except csv.Error:
+        candidate = None
+    if candidate in counts and counts[candidate] > 0 and counts[candidate] == best_count:
+        return candidate
+    if best_count > 0:
+        return next(d for d in _DELIMITERS if counts[d] == best_count)
+    return ","
+
+
+def _parse_records(text: str, delimiter: str) -> list[list[str]]:
+    """Split text into records with the csv module (quoted line breaks kept).
+
+    ``newline=""`` keeps ``\\r\\n`` inside quoted cells intact for the csv
+    module, which is what makes multi-line bios parse as one cell.
+    """
+    reader = csv.reader(
+        io.StringIO(text, newline=""),
+        delimiter=delimiter,
+        quotechar='"',
+        doublequote=True,
+        skipinitialspace=True,
+        strict=False,
+    )
+    records: list[list[str]] = []
+    try:
+        for record in reader:
+            records.append(record)
+    except csv.Error as exc:
+        raise InputError(
+            f"The attendee file is not valid CSV near data row {max(len(records), 1)}: {exc}",
+            "Open it in a spreadsheet, check that row, and save it again as CSV.",
+        ) from None
+    if not any(_clean_cell(c) for record in records for c in record):
+        raise InputError(
+            "The attendee file is empty.",
+            "Export the attendee list again; it should have a header row and one row per person.",
+        )
+    return records
+
+
+def _clean_cell(value: str) -> str:
+    """Strip, unify line endings and compose accents (so "José" is one key)."""
+    value = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n"))
+    return value.strip().lstrip("\ufeff").strip()
+
+
+def _norm_header(header: str) -> str:
+    """Lowercase and reduce punctuation to single spaces ("Job_Title:" -> "job title")."""
+    header = header.replace("\ufeff", "").casefold()
+    header = re.sub(r"[\W_]+", " ", header)
+    return " ".join(header.split())
+
+
+def _find_header(records: list[list[str]], mapping: dict[str, str] | None) -> int:
+    """Index of the header record: the first non-empty one, unless that has no
+    usable name column and one of the next few does (a title line above the
+    real header is common in organiser exports)."""
+    non_empty = [i for i, r in enumerate(records) if any(_clean_cell(c) for c in r)]
+    first = non_empty[0]
+    if mapping:
+        return first
+    for index in non_empty[: _HEADER_SEARCH_ROWS + 1]:
+        guessed = _guess_columns([_clean_cell(c) for c in records[index]], set(), set())
+        if {"name", "first_name", "last_name"} & guessed.keys():
+            return index
+    return first
+
+
+def _guess_columns(headers: list[str], skip_fields: set[str], used: set[int]) -> dict[str, int]:
+    normed = [_norm_header(h) for h in headers]
+    compact = [n.replace(" ", "") for n in normed]
+    found: dict[str, int] = {}
+    for our_field, synonyms in _SYNONYMS.items():
+        if our_field in skip_fields:
+            continue
+        for synonym in synonyms:
+            syn_compact = synonym.replace(" ", "")
+            hit = next(
+                (
+                    i
+                    for i in range(len(headers))
+                    if i not in used and (normed[i] == synonym or compact[i] == syn_compact)
+                ),
+                None,
+            )
+            if hit is not None:
+                found[our_field] = hit
+                used.add(hit)
+                break
+    return found
+
+
+def _resolve_columns(headers: list[str], mapping: dict[str, str] | None) -> dict[str, int]:
+    """Map our fields to column indexes: explicit mapping first, then guesses."""
+    columns: dict[str, int] = {}
+    used: set[int] = set()
+    mapped_fields: set[str] = set()
+    shown = ", ".join(f'"{h}"' for h in headers if h) or "(none)"
+    for our_field, their_header in (mapping or {}).items():
+        if our_field not in FIELDS:
+            raise InputError(
+                f'Unknown field "{our_field}" in the column mapping.',
+                f"Use one of: {', '.join(FIELDS)}.",
+            )
+        mapped_fields.add(our_field)
+        if not their_header:
+            continue  # explicitly switched off
+        index = _find_header_index(headers, their_header)
+        if index is None:
+            raise InputError(
+                f'Column "{their_header}" (mapped to {our_field}) is not in the file. '
+                f"Columns found: {shown}.",
+                "Pick one of the columns found.",
+            )
+        columns[our_field] = index
+        used.add(index)
+    if "name" in mapped_fields:
+        # The user chose the name column; don't also splice in first/last guesses.
+        mapped_fields |= {"first_name", "last_name"}
+    if "first_name" in columns or "last_name" in columns:
+        mapped_fields.add("name")
+    columns.update(_guess_columns(headers, mapped_fields, used))
+    # When both exist, a single name column wins and first/last only fill in
+    # rows where it is empty (Luma exports have all three).
+    if not {"name", "first_name", "last_name"} & columns.keys():
+        raise InputError(
+            f"Could not find a name column in the attendee file. Columns found: {shown}.",
+            "Map the column that holds each person's name (or their first and last "
+            "name columns), or rename it to \"Name\" and load the file again.",
+        )
+    return columns
+
+
+def _find_header_index(headers: list[str], wanted: str) -> int | None:
+    for i, header in enumerate(headers):
+        if header == wanted.strip():
+            return i
+    target = _norm_header(wanted)
+    for i, header in enumerate(headers):
+        if _norm_header(header) == target:
+            return i
+    return None
+
+
+def _build_attendee(values: list[str], columns: dict[str, int], row: int) -> Attendee | None:
+    def cell(our_field: str) -> str:
+        index = columns.get(our_field)
+        return values[index] if index is not None and index < len(values) else ""
+
+    name = " ".join(cell("name").split())
+    if not name:
+        name = " ".join(" ".join((cell("first_name"), cell("last_name"))).split())
+    if not name:
+        return None
+    return Attendee(
+        name=name,
+        title=" ".join(cell("title").split()),
+        company=" ".join(cell("company").split()),
+        bio=cell("bio"),
+        profile_url=cell("profile_url"),
+        notes=cell("notes"),
+        row=row,
+    )
+
+
+def _merge(kept: Attendee, later: Attendee) -> Attendee:
+    """Fold a duplicate row into the first one without losing information.
+
+    The first row keeps its values (and row number); its empty fields are
+    filled from the later row, and a different bio/notes is appended with
+    " / " because those are free text that both rows may legitimately add to.
+    """
+    changes: dict[str, str] = {}
+    for f in fields(Attendee):
+        if f.name in ("name", "row"):
+            continue
+        old, new = getattr(kept, f.name), getattr(later, f.name)
+        if not new or new == old:
+            continue
+        if not old:
+            changes[f.name] = new
+        elif f.name in ("bio", "notes") and new.casefold() not in old.casefold():
+            changes[f.name] = f"{old} / {new}"
+    return replace(kept, **changes) if changes else kept
+
+
+# --------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------
+
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet that splits on ";" (or "," or tab) makes a new cell after it: a formula may start there too.
+_FORMULA_AFTER_SEPARATOR = re.compile(r"([,;\t])(\s*)(?=[=+\-@])")
+
+
+def escape_cell(value: object) -> str:
+    """Make a value safe to open in Excel/Sheets/LibreOffice (OWASP CSV injection).
+
+    Text starting with ``= + - @`` (or tab / carriage return) is prefixed with
+    ``'`` so spreadsheets show it instead of evaluating it; so is such a start
+    after ``,`` ``;`` or a tab inside the text (``CTO;=1+1``), which a
+    spreadsheet splitting on that character would read as a new cell. Real numbers
+    (int/float) are left alone: they cannot carry a formula, and a negative
+    score should still sort as a number. ``None`` becomes an empty cell.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    text = _FORMULA_AFTER_SEPARATOR.sub(r"\1\2'", str(value))
+    if text.startswith(_FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+def write_ranking_csv(rows: Sequence[Mapping[str, object]], path: Path) -> None:
+    """Write ranking rows as CSV with every cell (headers too) escaped.
+
+    Columns are the union of the rows' keys in first-seen order. The file is
+    UTF-8 with a BOM because that is the only way Excel reliably shows accented
+    names from a double-clicked CSV; Rapport's own reader accepts the BOM. An
+    empty ``rows`` writes an empty file.
+    """
+    columns: list[str] = []
+    for row in rows:
+        for key in row:
+            if key not in columns:
+                columns.append(key)
+    path = Path(path)
+    try:
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            if not columns:
+                return
+            writer = csv.writer(handle, quoting=csv.QUOTE_MINIMAL)
+            writer.writerow([escape_cell(c) for c in columns])
+            for row in rows:
+                writer.writerow([escape_cell(row.get(c)) for c in columns])
+    except OSError as exc:
+        raise InputError(
+            f"Cannot write the ranking to {path}: {exc.strerror or exc}",
+            "Choose a folder you can write to.",
+        ) from None
+
+
+def attendee_headers(data: bytes) -> list[str]:
+    """The header row of an attendee CSV as read_attendees sees it (for the column-mapping choices).
+
+    With an explicit mapping, read_attendees takes the first non-empty record
+    as the header, so that is the row offered here.
+    """
+    text, _ = _decode(bytes(data))
+    explicit, text = _strip_sep_line(text.replace("\x00", ""))
+    records = _parse_records(text, explicit or _detect_delimiter(text))
+    first = next(r for r in records if any(_clean_cell(c) for c in r))
+    return [h for h in (_clean_cell(c) for c in first) if h]

@@ -1,0 +1,171 @@
+"""Who is speaking and to whom: questions about the user, text in the user's voice, "you" rewriting.
+
+The brief's questions must be about the contact, asked to the contact; small models
+turn them back onto the user or write them in the third person.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.text import grounding, questions
+from assistant.text.names import parse_name
+from assistant.text.sentences import split_sentences
+from assistant.text.words import normalize_quotes
+
+
+# --------------------------------------------------------------------------
+# 3. About the user
+# --------------------------------------------------------------------------
+
+_ABOUT_USER_RE = re.compile(
+    "|".join(
+        [
+            r"\bmy (?:own )?(?:career|careers|goals?|background|transition|path|journey"
+            r"|job search|search|next (?:step|move|role|job)|future|options|skills?"
+            r"|experience|profile|resume|cv|plans?|situation|chances|pivot|switch"
+            r"|application|portfolio|strengths|weaknesses|gaps?|network|prospects"
+            r"|questions?|interests?|ambitions?|aspirations?|decision)\b",
+            r"\bfor me\b",
+            r"\bi should\b",
+            r"\bshould i\b",
+            r"\bhelp me\b(?! understand)",
+            r"\b(?:could|can|would|do|am|will|might) i\b",
+            r"\bi (?:need|want|hope|plan|intend|am trying|'m trying|am hoping|'m hoping"
+            r"|am thinking|'m thinking|am considering|'m considering)\b",
+            r"\b(?:someone|people|person) like me\b",
+            r"\bin my (?:position|shoes|situation|case)\b",
+            r"\b(?:advice|advise|recommend|suggest)\w* (?:for |to )?me\b",
+            r"\bwhat (?:advice|tips?) would you give me\b",
+        ]
+    )
+)
+
+
+_SPEAKER_RE = re.compile(r"(?<![\w'])(I|I'm|I've|I'd|I'll|me|my|mine|myself)(?![\w'])")
+_QUOTED_RE = re.compile(r'"[^"]*"')
+
+
+def speaks_as_user(text: str) -> bool:
+    """True when a statement about the contact speaks in the first person outside quotation marks.
+
+    Why: the user's own notes are written as "I" ("she asked how I ran
+    onboarding; I interviewed a dozen customers"). A small model lifts such
+    sentences into "facts about Dana", and later sections then tell the
+    user's story as hers or hers as the user's. A fact about the contact is in
+    the third person; "I" inside a quotation ("she said "I hate dashboards"")
+    is hers and is kept.
+    """
+    outside = _QUOTED_RE.sub(" ", normalize_quotes(text))
+    return bool(_SPEAKER_RE.search(outside))
+
+
+def is_about_user(text: str, user_names: Sequence[str] = ()) -> bool:
+    """True when the question is about the user's life, not the contact's work.
+
+    Why: the model mixes up the two people in the briefing. It writes "What
+    are Jordan's career goals?" (Jordan being the user) or "How should I
+    approach my transition?" - questions the contact cannot answer or that
+    turn a conversation about them into career coaching. ``user_names`` are
+    the user's names; the full name and the first name are matched as whole
+    words, case-insensitively (possessives included).
+
+    "Help me understand ..." is excluded: it is a framing for a question
+    about the contact, not a request for help.
+    """
+    t = normalize_quotes(text).lower()
+    if _ABOUT_USER_RE.search(t):
+        return True
+    for name in user_names:
+        person = parse_name(normalize_quotes(name))
+        candidates = [r"\s+".join(re.escape(p.lower()) for p in form.split())
+                      for form in (person.full, person.given) if form and len(form) >= 2]
+        for pattern in candidates:
+            if re.search(rf"(?<!\w){pattern}(?!\w)", t):
+                return True
+    return False
+
+
+_BE_HAVE = {"is": "are", "was": "were", "has": "have", "does": "do", "doesn't": "don't", "isn't": "aren't",
+            "wasn't": "weren't", "hasn't": "haven't"}
+_NO_PLURAL_S = frozenset("is was has does this thus plus across always perhaps less".split())
+
+
+def _base_verb(word: str) -> str:
+    """``believes`` -> ``believe``: the verb form that goes with "you"."""
+    low = word.lower()
+    if low in _BE_HAVE:
+        return _BE_HAVE[low]
+    if low in _NO_PLURAL_S or not low.endswith("s") or low.endswith("ss") or len(low) < 4:
+        return word
+    if low.endswith("ies"):
+        return word[:-3] + "y"
+    if re.search(r"(?:ch|sh|x|z|ss|o)es$", low):
+        return word[:-2]
+    return word[:-1]
+
+
+def to_second_person(text: str, name: str) -> str:
+    """Rewrite a question about the contact into one asked *to* them.
+
+    Why: small models asked to write "a question you can ask Noor" keep
+    writing "How does Noor Al-Rashidi's team approach ...?". The content is
+    fine; only the grammatical person is wrong, and rejecting it wastes a
+    generation (often every retry fails the same way). Questions that already
+    say "you" are left alone, so a question *mentioning* a third person
+    ("How did you and she meet?") is not touched.
+    """
+    parts_of_text = split_sentences(text.strip(), lines=False)
+    if len(parts_of_text) > 1:  # "Tell me about the grant Sven won. Why does it matter to you?"
+        return " ".join(to_second_person(s, name) for s in parts_of_text)
+    if re.search(r"\byou(?:r|rs|rself)?\b", text, re.I):
+        return text
+    # Every way the name may be written ("Dr. Carla Cotwright-Williams", "Carla", "Dr. Cotwright-Williams"),
+    # never a bare initial or title: "E. Kate Valcin" must not turn "E." into "you".
+    mentions = parse_name(name).mentions
+    if not mentions:
+        return text
+    forms = [re.escape(m) for m in mentions]
+    # Names match as written (capitalized: "Will" the name, not "will" the verb); pronouns in any case.
+    subj = rf"(?:{'|'.join(forms)}|(?i:she|he))"
+    apostrophe = "['\u2019]s"
+    out = normalize_quotes(text)
+    # "Noor's team" / "her team" -> "your team"
+    out = re.sub(rf"\b(?:{'|'.join(forms)}){apostrophe}", "your", out)
+    # "does Noor face" / "is she preparing" -> "do you face" / "are you preparing"
+    out = re.sub(rf"\b((?i:does|is|was|has|doesn't|isn't|wasn't|hasn't))\s+{subj}\b",
+                 lambda m: f"{_BE_HAVE[m.group(1).lower()]} you", out)
+    # "she believes" / "Noor is" -> "you believe" / "you are"
+    out = re.sub(rf"\b{subj}\s+([a-z]+(?:n't)?)\b", lambda m: f"you {_base_verb(m.group(1))}", out)
+    out = re.sub(rf"\b{subj}\b", "you", out)
+    out = re.sub(r"\bherself\b|\bhimself\b", "yourself", out, flags=re.I)
+    # "her" before a word that is not a preposition is a possessive; otherwise an object.
+    out = re.sub(r"\b(?:her|his)\b(?=\s+(?!about|to|for|with|and|or|in|on|at|from|as)[a-z])", "your", out, flags=re.I)
+    out = re.sub(r"\bher\b", "you", out, flags=re.I)
+    out = re.sub(r"\bhim\b", "you", out, flags=re.I)
+    out = re.sub(r"(^|[.!?]\s+)(you|your)\b", lambda m: m.group(1) + m.group(2).capitalize(), out)
+    return out
+
+
+HYPE = re.compile(r"\b(passionate|excited|thrilled|guru|rock ?star|ninja|world[- ]class|synerg\w*|visionary|"
+                  r"thought leader|\d+[- ]year[- ]old)\b", re.I)
+
+
+def narrative_problem(text: str, support: Sequence[str], max_words: int = 110) -> str:
+    """Why a 30-second narrative cannot be used, or "" when it can (one check for the brief and the Me page).
+
+    It must be the user speaking ("I ..."), ask for nothing, carry no hype,
+    stay short, and name nothing its support (the user's profile, and the
+    contact's facts when tailoring) does not contain.
+    """
+    if not re.search(r"\b(I|I'm|I've|my)\b", text):
+        return "not in the first person"
+    if questions.is_job_ask(text):
+        return "asked for a job"
+    if HYPE.search(text):
+        return "hype words"
+    if len(text.split()) > max_words:
+        return "too long"
+    missing = grounding.unsupported_terms(text, list(support))
+    return f"unsupported: {', '.join(missing)}" if missing else ""

@@ -1,0 +1,1 @@
+"""Prompt templates (*.md, $var placeholders) and JSON schemas, shipped as package data."""
