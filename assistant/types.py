@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import sys
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Callable, Literal
 
 from assistant.text import names as _names
+
+Progress = Callable[[int, int, str], None]
+"""``progress(done, total, what)``: the one progress callback shape (total 0 when unknown)."""
 
 Kind = Literal["contact", "field", "me"]
 KINDS: tuple[str, ...] = ("contact", "field", "me")

@@ -7,13 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.event.attendees import (
-    Attendee,
-    AttendeeImport,
-    escape_cell,
-    read_attendees,
-    write_ranking_csv,
-)
+from assistant.event.attendees import Attendee, AttendeeImport, read_attendees
+from assistant.event.spreadsheet import escape_cell, write_ranking_csv
 from assistant.errors import InputError, RapportError
 
 

@@ -259,7 +259,7 @@ def test_rich_markup_in_a_name_is_shown_as_text(kb, settings, monkeypatch, capsy
 
 
 def test_escape_codes_and_direction_overrides_never_reach_the_terminal(kb, settings, monkeypatch, capsys) -> None:
-    from assistant.cli import terminal_text
+    from assistant.cli.common import terminal_text
 
     nasty = "Eve\u202eevil\u2066"
     ingest_text("Eve \x1b[2J\x1b]0;pwned\x07 paddles \x1b[31mkayaks\x1b[0m\x08\x07 daily.", Target.contact(nasty),
@@ -318,7 +318,7 @@ def test_hf_specs_cannot_leave_the_models_folder(settings, spec: str) -> None:
                                            ("CTO\t@SUM(A1)", "CTO\t'@SUM(A1)"), ("a; -2+3", "a; '-2+3"),
                                            ("=1;=2", "'=1;'=2"), ("CTO, Voltaic", "CTO, Voltaic"), ("a=b", "a=b")])
 def test_a_formula_after_a_separator_is_neutralised(cell: str, expected: str) -> None:
-    from assistant.event.attendees import escape_cell
+    from assistant.event.spreadsheet import escape_cell
 
     _record(f"csv cell {cell!r}", escape_cell(cell) == expected)
 

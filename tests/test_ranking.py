@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.event.attendees import Attendee, read_attendees, write_ranking_csv
+from assistant.event.attendees import Attendee, read_attendees
+from assistant.event.spreadsheet import write_ranking_csv
 from assistant.errors import InputError, ModelError
 from assistant.event.ranking import (
     REASON_TEMPLATE_WORDS,

@@ -15,7 +15,7 @@ if str(_ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from ui.state import esc, get_settings, guard, loaded_generator, model_busy, model_spec  # noqa: E402
+from ui.state import esc, get_settings, errors_shown, loaded_generator, model_busy, model_spec  # noqa: E402
 
 # An emoji favicon is drawn locally; a ":material/...:" one would be fetched from fonts.gstatic.com.
 st.set_page_config(page_title="Rapport", page_icon="🤝", layout="wide",
@@ -31,7 +31,7 @@ PAGES = [
 
 
 def sidebar() -> None:
-    from assistant.generation.models import BUNDLED, installed_models
+    from assistant import BUNDLED, installed_models
 
     settings = get_settings()
     with st.sidebar:
@@ -52,7 +52,7 @@ def sidebar() -> None:
             if st.button("Load the model now", key="load_model"):
                 from ui.state import get_generator
 
-                with guard(action="load model"):
+                with errors_shown(action="load model"):
                     get_generator(settings)
                     st.rerun()
         else:

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.errors import RapportError
+from assistant import RapportError
 
 log = logging.getLogger("rapport.ui.jobs")
 
@@ -62,7 +62,7 @@ def get(settings, event_id: int) -> EventRunHandle | None:
 
 def start(job, kb, settings, generator, *, top: int | None, retry_failed: bool = False) -> EventRunHandle:
     """Start preparing ``job`` in the background (refused while a run of it is alive)."""
-    from assistant.event.run import run_event
+    from assistant import run_event
 
     with _lock:
         current = _runs.get(_key(settings, job.id))

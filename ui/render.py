@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.brief.record import ORDER, SECTIONS, TITLES
-from assistant.brief.export import brief_to_html, brief_to_markdown
-from assistant.types import slug
+from assistant import ORDER, SECTIONS, TITLES
+from assistant import brief_to_html, brief_to_markdown
+from assistant import slug
 from ui.state import esc, source_label
 
 

@@ -23,9 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `streamlit run ui/app.py` puts only ui/ on the path
     sys.path.insert(0, str(ROOT))
 
-from assistant.config import Settings  # noqa: E402  (also silences telemetry first)
-from assistant.errors import RapportError  # noqa: E402
-from assistant.text.markup import escape_markdown  # noqa: E402
+from assistant import Settings  # noqa: E402  (also silences telemetry first)
+from assistant import RapportError  # noqa: E402
+from assistant import escape_markdown  # noqa: E402
 
 import streamlit as st  # noqa: E402
 
@@ -55,8 +55,8 @@ def show_error(exc: RapportError, where: Any = None) -> None:
     (where or st).error(body, icon=":material/error:")
 
 
-class guard:
-    """``with guard(): ...`` — a RapportError becomes ``st.error`` (message + hint) in place.
+class errors_shown:
+    """``with errors_shown(): ...`` — a RapportError becomes ``st.error`` (message + hint) in place.
 
     Anything else is a bug and is left to Streamlit (which shows no details
     with ``client.showErrorDetails = false``). After the block, ``.failed``
@@ -69,7 +69,7 @@ class guard:
         self.failed = False
         self.error: RapportError | None = None
 
-    def __enter__(self) -> "guard":
+    def __enter__(self) -> "errors_shown":
         return self
 
     def __exit__(self, exc_type, exc, tb) -> bool:
@@ -130,7 +130,7 @@ def _settings_key(settings: Settings) -> str:
 
 @st.cache_resource(show_spinner="Opening your notes…", max_entries=8)
 def _knowledge_base(key: str, _settings: Settings):
-    from assistant.notes.store import KnowledgeBase
+    from assistant import KnowledgeBase
 
     return KnowledgeBase(_settings)
 
@@ -156,7 +156,7 @@ def _model_key(settings: Settings, spec: str) -> str:
 
 @st.cache_resource(show_spinner="Loading the model (once; every tab shares it)…", max_entries=4)
 def _load_generator(key: str, spec: str, _settings: Settings):
-    from assistant.generation.llm import load_generator
+    from assistant import load_generator
 
     return load_generator(_settings, spec)
 
@@ -224,7 +224,7 @@ def _contact_changed(key: str) -> None:
 
 
 def contact_names(kb, settings: Settings) -> list[str]:
-    from assistant.notes.contacts import list_contacts
+    from assistant import list_contacts
 
     return [c.name for c in list_contacts(kb, settings)]
 
@@ -237,6 +237,6 @@ def source_label(source: dict) -> str:
 
 __all__ = [
     "ROOT", "contact_names", "esc", "escape_chunk", "escape_markdown", "flash", "get_generator", "get_kb",
-    "get_settings", "guard", "loaded_generator", "model_busy", "model_spec", "pick_contact", "safe_markdown",
+    "errors_shown", "get_settings", "loaded_generator", "model_busy", "model_spec", "pick_contact", "safe_markdown",
     "show_error", "show_flashes", "source_label", "waiting_notice",
 ]

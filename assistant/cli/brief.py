@@ -8,14 +8,14 @@ from typing import Optional
 
 import typer
 
-from assistant.cli import app
-from assistant.cli import console
-from assistant.cli import knowledge_base
-from assistant.cli import out
-from assistant.cli import progress_bar
-from assistant.cli import settings
-from assistant.cli import shown
-from assistant.cli import terminal_text
+from assistant.cli.common import app
+from assistant.cli.common import console
+from assistant.cli.common import knowledge_base
+from assistant.cli.common import out
+from assistant.cli.common import progress_bar
+from assistant.cli.common import settings
+from assistant.cli.common import shown
+from assistant.cli.common import terminal_text
 
 
 def save_latest(s, brief) -> Path:
@@ -88,7 +88,7 @@ def evaluate(
         report = run_eval(manifest, s, s.model, naive=naive, limit=limit,
                           progress=lambda d, t, label: bar.update(task, completed=d, total=t, description=label[:50]))
     table = format_table(report)
-    out.print(table, markup=False, highlight=False)
+    out.print(terminal_text(table), markup=False, highlight=False)
     if markdown:
         with markdown.open("a", encoding="utf-8") as fh:
             fh.write(table + "\n")

@@ -14,15 +14,15 @@ from typing import Iterable, Optional
 import typer
 
 from assistant.errors import RapportError
-from assistant.cli import app
-from assistant.cli import console
-from assistant.cli import knowledge_base
-from assistant.cli import load_model
-from assistant.cli import out
-from assistant.cli import print_error
-from assistant.cli import settings
-from assistant.cli import shown
-from assistant.cli import terminal_text
+from assistant.cli.common import app
+from assistant.cli.common import console
+from assistant.cli.common import knowledge_base
+from assistant.cli.common import load_model
+from assistant.cli.common import out
+from assistant.cli.common import print_error
+from assistant.cli.common import settings
+from assistant.cli.common import shown
+from assistant.cli.common import terminal_text
 
 
 def read_line(prompt: str) -> str | None:

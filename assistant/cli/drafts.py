@@ -7,12 +7,12 @@ from typing import Optional
 
 import typer
 
-from assistant.cli import app
-from assistant.cli import console
-from assistant.cli import knowledge_base
-from assistant.cli import out
-from assistant.cli import settings
-from assistant.cli import terminal_text
+from assistant.cli.common import app
+from assistant.cli.common import console
+from assistant.cli.common import knowledge_base
+from assistant.cli.common import out
+from assistant.cli.common import settings
+from assistant.cli.common import terminal_text
 
 
 @app.command()
@@ -24,7 +24,7 @@ def draft(
 ) -> None:
     """Draft a short email (at most 120 words) grounded in your notes and log."""
     from assistant.conversation.drafts import draft as write_draft
-    from assistant.cli import load_model
+    from assistant.cli.common import load_model
 
     s = settings()
     kb = knowledge_base(s)

@@ -15,15 +15,15 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from assistant.cli import app
-from assistant.cli import console
-from assistant.cli import fail
-from assistant.cli import knowledge_base
-from assistant.cli import out
-from assistant.cli import progress_bar
-from assistant.cli import settings
-from assistant.cli import shown
-from assistant.cli import terminal_text
+from assistant.cli.common import app
+from assistant.cli.common import console
+from assistant.cli.common import fail
+from assistant.cli.common import knowledge_base
+from assistant.cli.common import out
+from assistant.cli.common import progress_bar
+from assistant.cli.common import settings
+from assistant.cli.common import shown
+from assistant.cli.common import terminal_text
 
 
 def parse_mapping(pairs: List[str]) -> dict[str, str]:

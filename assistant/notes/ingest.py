@@ -14,7 +14,7 @@ import shutil
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Iterable, Sequence
 
 from assistant.notes import db
 from assistant.config import Settings
@@ -22,11 +22,10 @@ from assistant.errors import InputError
 from assistant.files import atomic_write_bytes, atomic_write_text
 from assistant.notes.loaders import SUPPORTED, load_file, note_from_text
 from assistant.notes.store import CHUNK_SIZE, KnowledgeBase, UpsertResult
-from assistant.types import Note, Target, checked_name, name_key, slug
+from assistant.types import Note, Progress, Target, checked_name, name_key, slug
 
 log = logging.getLogger("rapport.ingest")
 
-Progress = Callable[[int, int, str], None]
 """``progress(done, total, current_label)``."""
 
 

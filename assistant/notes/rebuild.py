@@ -18,16 +18,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+
 
 from assistant.config import Settings
 from assistant.errors import InputError
 from assistant.notes.ingest import MANIFEST, FileResult, IngestReport, read_manifest, store_notes
 from assistant.notes.loaders import load_file, note_from_text
 from assistant.notes.store import KnowledgeBase
-from assistant.types import KINDS, Target, name_key, slug
+from assistant.types import KINDS, Progress, Target, name_key, slug
 
-Progress = Callable[[int, int, str], None]
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ from typing import Sequence
 from assistant.notes import db
 from assistant.config import Settings
 from assistant.files import atomic_write_text
-from assistant.notes.ingest import IngestReport, Progress, ingest_paths
+from assistant.notes.ingest import IngestReport, ingest_paths
+from assistant.types import Progress
 from assistant.notes.contacts import resolve_contact
 from assistant.types import slug
 from assistant.notes.store import KnowledgeBase

@@ -12,7 +12,10 @@ import numpy as np
 
 from assistant.text.words import WORD_RE, norm_word, normalize_quotes
 
-EmbedFn = Callable[[Sequence[str]], Sequence[Sequence[float]]]
+
+
+Embed = Callable[[Sequence[str]], Sequence[Sequence[float]]]
+"""An embedding function: texts in, one vector per text out (Chroma's, or a test's fake)."""
 
 
 def unit_rows(vectors: Sequence[Sequence[float]] | np.ndarray, dtype: type = float) -> np.ndarray:
@@ -51,7 +54,7 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 
 def near_duplicates(
     texts: Sequence[str],
-    embed: EmbedFn,
+    embed: Embed,
     threshold: float = 0.85,
 ) -> list[tuple[int, int, float]]:
     """Pairs ``(i, j, score)`` with ``i < j`` that say the same thing.
@@ -89,7 +92,7 @@ def near_duplicates(
     return pairs
 
 
-def dedupe(texts: Sequence[str], embed: EmbedFn, threshold: float = 0.85) -> list[int]:
+def dedupe(texts: Sequence[str], embed: Embed, threshold: float = 0.85) -> list[int]:
     """Indices of ``texts`` to keep, in order; the first of a duplicate group wins.
 
     Why: the briefing keeps the model's first phrasing and drops later

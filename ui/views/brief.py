@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.brief.builder import BriefBuilder
-from assistant.brief.record import SECTIONS, Brief
-from assistant.notes.workspace import load_brief, save_brief
+from assistant import BriefBuilder
+from assistant import SECTIONS, Brief
+from assistant import load_brief, save_brief
 from ui.render import ORDER, TITLES, render_section, show_brief
-from ui.state import contact_names, esc, get_generator, get_kb, get_settings, guard, pick_contact, show_flashes, \
+from ui.state import contact_names, esc, get_generator, get_kb, get_settings, errors_shown, pick_contact, show_flashes, \
     waiting_notice
 
 
@@ -22,7 +22,7 @@ def _builders() -> dict:
 
 def prepare(name: str, goal: str, kb, settings) -> None:
     """Run the pipeline, filling one placeholder per section as it lands."""
-    with guard(action="load model") as g:
+    with errors_shown(action="load model") as g:
         gen = get_generator(settings)
     if g.failed:
         return
@@ -43,7 +43,7 @@ def prepare(name: str, goal: str, kb, settings) -> None:
             with slot.container():
                 render_section(section, brief.to_dict(), interactive=False)
 
-    with guard(action="prepare brief") as g:
+    with errors_shown(action="prepare brief") as g:
         builder = BriefBuilder(name, kb, settings, gen, goal=goal or None)
         brief = builder.run(on_section=on_section)
     if g.failed:
@@ -60,13 +60,13 @@ def prepare(name: str, goal: str, kb, settings) -> None:
 
 
 def regenerate(name: str, section: str, d: dict, kb, settings) -> None:
-    with guard(action="load model") as g:
+    with errors_shown(action="load model") as g:
         gen = get_generator(settings)
     if g.failed:
         return
     builder = _builders().get(name)
     waiting = waiting_notice(gen)
-    with st.spinner(f"Writing “{TITLES[section]}” again…"), guard(action=f"regenerate {section}") as g:
+    with st.spinner(f"Writing “{TITLES[section]}” again…"), errors_shown(action=f"regenerate {section}") as g:
         if builder is None:  # after a restart: rebuild the context, keep the saved brief
             builder = BriefBuilder(name, kb, settings, gen, goal=d.get("goal"))
             builder.brief = Brief.from_dict(d)
@@ -85,7 +85,7 @@ def main() -> None:
     st.title("Brief")
     show_flashes()
     settings = get_settings()
-    with guard(action="open knowledge base") as g:
+    with errors_shown(action="open knowledge base") as g:
         kb = get_kb(settings)
         names = contact_names(kb, settings)
     if g.failed:

@@ -6,10 +6,10 @@ from datetime import date
 
 import streamlit as st
 
-from assistant.conversation.chat import Reset, ask_stream, forget_chat
-from assistant.conversation.history import Conversation
-from assistant.conversation.relationship import close_loop, list_loops, log_interaction
-from ui.state import (contact_names, esc, escape_chunk, flash, get_generator, get_kb, get_settings, guard,
+from assistant import Reset, ask_stream, forget_chat
+from assistant import Conversation
+from assistant import close_loop, list_loops, log_interaction
+from ui.state import (contact_names, esc, escape_chunk, flash, get_generator, get_kb, get_settings, errors_shown,
                       pick_contact, show_flashes, source_label, waiting_notice)
 
 
@@ -46,12 +46,12 @@ def answer_question(name: str, question: str, kb, settings, conv) -> None:
     with st.chat_message("user"):
         st.markdown(esc(question, keep_lines=True))
     with st.chat_message("assistant"):
-        with guard(action="load model") as g:
+        with errors_shown(action="load model") as g:
             gen = get_generator(settings)
         if g.failed:
             return
         waiting = waiting_notice(gen)
-        with guard(action="chat") as g:
+        with errors_shown(action="chat") as g:
             stream = ask_stream(name, question, kb, settings, gen, conversation=conv)
             slot = st.empty()
             with slot.container():
@@ -61,27 +61,24 @@ def answer_question(name: str, question: str, kb, settings, conv) -> None:
             if final is not None:
                 slot.markdown(esc(final.answer, keep_lines=True))
                 if final.guard:
-                    st.caption(f"Rapport replaced the model's first answer: {esc(final.guard)}.")
+                    st.caption(f"Rapport replaced the model's first answer: {esc(final.errors_shown)}.")
                 show_sources(final.sources, key="latest")
         waiting.empty()
 
 
 def rehearsal(name: str, kb, settings) -> None:
     """Practise the conversation: the model plays the contact (from your notes), then reviews you."""
-    try:
-        from assistant.conversation import rehearse
-    except ImportError:
-        st.info("Rehearsal is not available in this version.")
-        return
+    from assistant import Rehearsal
+
     sessions = st.session_state.setdefault("rehearsals", {})
     reh = sessions.get(name)
-    with guard(action="load model") as g:
+    with errors_shown(action="load model") as g:
         gen = get_generator(settings)
     if g.failed:
         return
     if reh is None:
-        with guard(action="start rehearsal") as g:
-            reh = rehearse.Rehearsal(name, kb, settings, gen)
+        with errors_shown(action="start rehearsal") as g:
+            reh = Rehearsal(name, kb, settings, gen)
         if g.failed:
             return
         sessions[name] = reh
@@ -98,7 +95,7 @@ def rehearsal(name: str, kb, settings) -> None:
             st.markdown(esc(line, keep_lines=True))
         with st.chat_message("assistant", avatar=":material/theater_comedy:"):
             waiting = waiting_notice(gen)
-            with guard(action="rehearse") as g:
+            with errors_shown(action="rehearse") as g:
                 stream_fn = getattr(reh, "reply_stream", None)
                 if stream_fn is not None:
                     st.write_stream(escaped_tokens(stream_fn(line)))
@@ -108,7 +105,7 @@ def rehearsal(name: str, kb, settings) -> None:
             waiting.empty()
     cols = st.columns(2)
     if cols[0].button("Review my rehearsal", key="rehearse_review"):
-        with st.spinner("Reviewing…"), guard(action="rehearsal review") as g:
+        with st.spinner("Reviewing…"), errors_shown(action="rehearsal review") as g:
             review = reh.review()
         if not g.failed:
             _show_review(review)
@@ -147,13 +144,13 @@ def log_box(name: str, kb, settings) -> None:
             ask = right.text_input("They asked you for (optional)", placeholder="GreenGrid notes", key="log_ask")
             submitted = st.form_submit_button("Log it", type="primary", key="log_submit")
         if submitted:
-            with guard(action="log interaction") as g:
+            with errors_shown(action="log interaction") as g:
                 entry = log_interaction(name, text, kb, settings, when=when, offer=offer or None, ask=ask or None)
             if not g.failed:
                 flash("That was already logged for that day." if entry.duplicate
                       else f"Logged for {entry.contact} on {entry.date}. The next brief and chat will use it.")
                 st.rerun()
-        with guard(action="open loops") as g:
+        with errors_shown(action="open loops") as g:
             loops = list_loops(kb, settings, name)
         if not g.failed and loops:
             st.markdown("**Open loops**")
@@ -161,7 +158,7 @@ def log_box(name: str, kb, settings) -> None:
                 left, right = st.columns([5, 1])
                 left.markdown(esc(loop.describe()))
                 if right.button("Done", key=f"close_loop_{loop.id}"):
-                    with guard(action="close loop"):
+                    with errors_shown(action="close loop"):
                         close_loop(loop.id, settings)
                         st.rerun()
 
@@ -170,7 +167,7 @@ def main() -> None:
     st.title("Chat")
     show_flashes()
     settings = get_settings()
-    with guard(action="open knowledge base") as g:
+    with errors_shown(action="open knowledge base") as g:
         kb = get_kb(settings)
         names = contact_names(kb, settings)
     if g.failed:
@@ -197,7 +194,7 @@ def main() -> None:
     if question:
         answer_question(name, question, kb, settings, conv)
     if conv.turns and st.button("Clear this chat", key="clear_chat"):
-        with guard(action="clear chat"):
+        with errors_shown(action="clear chat"):
             forget_chat(name, kb, settings)
             st.rerun()
 

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import streamlit as st
 
-from assistant.event.attendees import FIELDS, read_attendees
-from assistant.notes.demo import DEMO_ATTENDEES
-from assistant.event.run import event_status, export_zip, import_event, list_events
-from assistant.event.pack import write_ranking
-from assistant.types import slug
-from assistant.event.attendees import attendee_headers
+from assistant import FIELDS, read_attendees
+from assistant import DEMO_ATTENDEES
+from assistant import event_status, export_zip, import_event, list_events
+from assistant import write_ranking
+from assistant import slug
+from assistant import attendee_headers
 from ui import jobs
 from ui.render import compact_markdown
-from ui.state import esc, flash, get_generator, get_kb, get_settings, guard, show_flashes
+from ui.state import esc, flash, get_generator, get_kb, get_settings, errors_shown, show_flashes
 
 AUTO, NONE = "(detect)", "(not in this file)"
 FIELD_LABELS = {"name": "Name", "first_name": "First name", "last_name": "Last name", "title": "Title / role",
@@ -43,7 +43,7 @@ def choose_file() -> tuple[bytes, str] | None:
 
 def column_mapping(data: bytes, filename: str) -> tuple[dict[str, str] | None, bool]:
     """Let the user map columns; returns (mapping or None, whether the file reads with it)."""
-    with guard(action="read attendee headers") as g:
+    with errors_shown(action="read attendee headers") as g:
         headers = attendee_headers(data)
     if g.failed:
         return None, False
@@ -56,7 +56,7 @@ def column_mapping(data: bytes, filename: str) -> tuple[dict[str, str] | None, b
         elif value != AUTO:
             chosen[field] = value
     mapping = chosen or None
-    with guard(action="read attendees") as g:
+    with errors_shown(action="read attendees") as g:
         imported = read_attendees(data, mapping)
     ok = not g.failed
     with st.expander("Columns", expanded=not ok):
@@ -97,7 +97,7 @@ def import_box(kb, settings) -> None:
         def tick(done: int, total: int, label: str) -> None:
             bar.progress(done / total if total else 1.0, text=f"Storing {label}" if label else "Ranking…")
 
-        with guard(action="import event") as g:
+        with errors_shown(action="import event") as g:
             job = import_event(data, kb, settings, mapping=mapping, name=name.strip() or None,
                                goal=goal.strip() or None, filename=filename, progress=tick)
         if not g.failed:
@@ -142,7 +142,7 @@ def run_controls(job, status, kb, settings) -> None:
         label = f"Prepare {len(todo)} brief{'s' if len(todo) != 1 else ''}"
     if c3.button(label, type="primary", key="event_start", disabled=not todo,
                  help="Runs in the background, best-ranked first; you can cancel and resume later."):
-        with guard(action="load model") as g:
+        with errors_shown(action="load model") as g:
             gen = get_generator(settings)
         if not g.failed:
             jobs.start(job, kb, settings, gen, top=top, retry_failed=retry)
@@ -216,7 +216,7 @@ def main() -> None:
     st.title("Event")
     show_flashes()
     settings = get_settings()
-    with guard(action="open knowledge base") as g:
+    with errors_shown(action="open knowledge base") as g:
         kb = get_kb(settings)
         events = list_events(settings)
     if g.failed:
@@ -238,7 +238,7 @@ def main() -> None:
                           format_func=lambda i: f"{by_id[i].name} · {by_id[i].created_at[:10]} (#{i})",
                           on_change=lambda: st.session_state.update(event_id=st.session_state["event_pick"]))
     st.session_state["event_id"] = job_id
-    with guard(action="event status") as g:
+    with errors_shown(action="event status") as g:
         status = event_status(settings, job_id, with_briefs=True)
     if g.failed:
         return
@@ -249,13 +249,13 @@ def main() -> None:
     ranking_table(status)
 
     d1, d2 = st.columns(2)
-    with guard(action="ranking csv"):
+    with errors_shown(action="ranking csv"):
         with tempfile.TemporaryDirectory(prefix="rapport-ranking-") as tmp:  # never race the run's own files
             ranking = write_ranking(job, status.items, Path(tmp)).read_bytes()
         d1.download_button("Download the ranking (CSV)", ranking, file_name=f"{slug(job.name)}-ranking.csv",
                            mime="text/csv", key="dl_ranking")
     if status.counts.get("done"):
-        with guard(action="zip"):
+        with errors_shown(action="zip"):
             d2.download_button("Download all briefs (zip)", export_zip(job), file_name=f"{slug(job.name)}-briefs.zip",
                                mime="application/zip", key="dl_zip")
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.notes.profile import Profile, me_chunk_count, profile_path, read_profile, save_profile, split_lines, \
-    suggest_narrative
-from ui.state import esc, flash, get_generator, get_kb, get_settings, guard, show_flashes, waiting_notice
+from assistant import Profile, me_chunk_count, profile_path, read_profile, save_profile, split_lines, suggest_narrative
+from ui.state import esc, flash, get_generator, get_kb, get_settings, errors_shown, show_flashes, waiting_notice
 
 
 def profile_form(kb, settings, current: Profile) -> None:
@@ -32,7 +31,7 @@ def profile_form(kb, settings, current: Profile) -> None:
         updated = Profile(name=name.strip(), story=story.strip(), talents=split_lines(talents),
                           aspirations=split_lines(aspirations), offers=split_lines(offers),
                           narrative=current.narrative, origin=current.origin)
-        with guard(action="save profile") as g:
+        with errors_shown(action="save profile") as g:
             result = save_profile(updated, kb, settings)
         if not g.failed:
             if result.ok:
@@ -49,11 +48,11 @@ def narrative_box(kb, settings, current: Profile) -> None:
     if "narrative_text" not in st.session_state:
         st.session_state["narrative_text"] = current.narrative
     if st.button("Suggest one from my profile", key="suggest_narrative"):
-        with guard(action="load model") as g:
+        with errors_shown(action="load model") as g:
             gen = get_generator(settings)
         if not g.failed:
             waiting = waiting_notice(gen)
-            with st.spinner("Writing a suggestion from your profile…"), guard(action="suggest narrative") as g:
+            with st.spinner("Writing a suggestion from your profile…"), errors_shown(action="suggest narrative") as g:
                 text = suggest_narrative(kb, settings, gen)
             waiting.empty()
             if not g.failed:
@@ -62,7 +61,7 @@ def narrative_box(kb, settings, current: Profile) -> None:
                  placeholder="I spent eight years …")
     if st.button("Save narrative", key="save_narrative", type="primary"):
         current.narrative = " ".join(st.session_state.get("narrative_text", "").split())
-        with guard(action="save narrative") as g:
+        with errors_shown(action="save narrative") as g:
             result = save_profile(current, kb, settings)
         if not g.failed and result.ok:
             flash("Narrative saved with your profile.")
@@ -73,7 +72,7 @@ def main() -> None:
     st.title("Me")
     show_flashes()
     settings = get_settings()
-    with guard(action="open knowledge base") as g:
+    with errors_shown(action="open knowledge base") as g:
         kb = get_kb(settings)
         current = read_profile(kb, settings)
     if g.failed:

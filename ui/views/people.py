@@ -4,30 +4,23 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.notes.ingest import ingest_text
-from assistant.notes.loaders import SUPPORTED
-from assistant.forget import describe_counts, forget_contact, forget_preview
-from assistant.notes.contacts import list_contacts
-from assistant.types import Target
-from assistant.notes.workspace import add_contact, field_names, ingest_uploads
-from ui.state import esc, flash, get_kb, get_settings, guard, pick_contact, show_flashes
+from assistant import ingest_text
+from assistant import SUPPORTED
+from assistant import describe_counts, forget_contact, forget_preview
+from assistant import list_contacts
+from assistant import Target
+from assistant import add_contact, field_names, ingest_uploads
+from ui.state import esc, flash, get_kb, get_settings, errors_shown, pick_contact, show_flashes
 
 
 def due_to_reconnect(kb, settings) -> dict[str, str]:
-    """contact key -> why they are due, from the relationship module when it is installed."""
-    try:
-        from assistant.conversation import relationship
-    except ImportError:
-        return {}
-    due = getattr(relationship, "due", None)
-    if due is None:
-        return {}
+    """contact key -> why they are due (cadence, open loops)."""
     from datetime import date
 
-    from assistant.types import name_key
+    from assistant import due, name_key
 
     out: dict[str, str] = {}
-    with guard(action="due list"):
+    with errors_shown(action="due list"):
         for item in due(kb, settings, date.today()):
             name = getattr(item, "name", None) or getattr(item, "contact", "")
             why = getattr(item, "reason", "") or getattr(item, "why", "") or "due"
@@ -61,7 +54,7 @@ def add_contact_form(kb, settings) -> None:
             submitted = st.form_submit_button("Add contact", type="primary", key="add_submit")
         if submitted:
             chosen = list(fields) + ([new_field.strip()] if new_field.strip() else [])
-            with guard(action="add contact") as g:
+            with errors_shown(action="add contact") as g:
                 contact = add_contact(settings, name, chosen)
                 added = 0
                 if note.strip():
@@ -79,7 +72,7 @@ def paste_tab(kb, settings, name: str) -> None:
                             key="paste_text")
         submitted = st.form_submit_button("Add note", type="primary", key="paste_submit")
     if submitted:
-        with guard(action="paste note") as g:
+        with errors_shown(action="paste note") as g:
             result = ingest_text(text, Target.contact(name), kb, settings, title=title)
         if not g.failed:
             flash(f"Note added to {name}: {result.added} new chunks." if result.added
@@ -101,7 +94,7 @@ def upload_tab(kb, settings, name: str) -> None:
         def tick(done: int, total: int, label: str) -> None:
             bar.progress(done / total if total else 1.0, text=f"Importing {label}" if label else "Imported")
 
-        with guard(action="upload") as g:
+        with errors_shown(action="upload") as g:
             report = ingest_uploads([(f.name, f.getvalue()) for f in files], Target.contact(name), kb, settings,
                                     progress=tick)
         if not g.failed:
@@ -141,7 +134,7 @@ def notes_tab(kb, name: str) -> None:
 
 
 def forget_tab(kb, settings, name: str) -> None:
-    with guard(action="forget preview") as g:
+    with errors_shown(action="forget preview") as g:
         counts = forget_preview(kb, settings, name)
     if g.failed:
         return
@@ -149,7 +142,7 @@ def forget_tab(kb, settings, name: str) -> None:
                "and their contact record. This cannot be undone.")
     sure = st.checkbox(f"Yes, forget {esc(name)}", key="forget_confirm")
     if st.button("Forget", type="primary", disabled=not sure, key="forget_button"):
-        with guard(action="forget") as g:
+        with errors_shown(action="forget") as g:
             report = forget_contact(kb, settings, name)
         if not g.failed:
             st.session_state.pop("contact", None)
@@ -162,7 +155,7 @@ def main() -> None:
     st.title("People")
     show_flashes()
     settings = get_settings()
-    with guard(action="open knowledge base") as g:
+    with errors_shown(action="open knowledge base") as g:
         kb = get_kb(settings)
         contacts = list_contacts(kb, settings)
     if g.failed:
