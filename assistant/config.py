@@ -6,12 +6,15 @@ lives here, so no module reads the environment on its own.
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 # Privacy: every library we load must stay quiet. Set before chromadb,
-# huggingface or streamlit are imported anywhere in the process.
+# huggingface, onnxruntime or streamlit are imported anywhere in the process
+# (child processes such as `rapport ui`'s Streamlit inherit them).
 _QUIET_ENV = {
     "ANONYMIZED_TELEMETRY": "False",
     "CHROMA_TELEMETRY": "False",
@@ -21,15 +24,31 @@ _QUIET_ENV = {
     "LANGCHAIN_TRACING_V2": "false",
     "LANGSMITH_TRACING": "false",
     "TOKENIZERS_PARALLELISM": "false",
+    # onnxruntime (Chroma's MiniLM embedder) links Microsoft's OneDS telemetry client into its
+    # native library, on Linux too: it writes events (a device id, OS, versions) to
+    # ~/.cache/Microsoft/DeveloperTools/.onnxruntime/ and, ~5 s after the first session,
+    # resolves and posts to mobile.events.data.microsoft.com from a native thread that Python's
+    # socket module never sees. Only this variable stops it, and only if it is set when
+    # onnxruntime is imported; "0" does not, nor does onnxruntime.disable_telemetry_events().
+    # (CI markers such as CI=true also stop it, which is why a CI run does not show the leak.)
+    "ORT_DISABLE_TELEMETRY": "1",
 }
+# Off even if the user's shell says otherwise: these two are the ones that phone home.
+_FORCED = ("ANONYMIZED_TELEMETRY", "ORT_DISABLE_TELEMETRY")
 
 
 def silence_telemetry() -> None:
     """Turn off every library's phone-home before it is imported."""
+    ort_was_quiet = os.environ.get("ORT_DISABLE_TELEMETRY", "").strip().lower() in ("1", "true")
     for key, value in _QUIET_ENV.items():
         os.environ.setdefault(key, value)
-    # Telemetry must be off even if the user's shell says otherwise.
-    os.environ["ANONYMIZED_TELEMETRY"] = "False"
+    for key in _FORCED:
+        os.environ[key] = _QUIET_ENV[key]
+    if "onnxruntime" in sys.modules and not ort_was_quiet:
+        # Its native telemetry read the environment at import; setting it now is too late.
+        logging.getLogger("rapport.privacy").warning(
+            "onnxruntime was imported before Rapport's settings, so its telemetry may be on in this "
+            "process; import assistant.config first (or set ORT_DISABLE_TELEMETRY=1).")
 
 
 def _env_float(name: str, default: float, low: float, high: float) -> float:

@@ -7,13 +7,13 @@ in the integration tests.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
+from tests.fakes import hashing_embed
 from assistant.event.attendees import Attendee, read_attendees
 from assistant.event.spreadsheet import write_ranking_csv
 from assistant.errors import InputError, ModelError
@@ -28,21 +28,9 @@ from assistant.event.ranking import (
 DIMS = 256
 
 
-def _bucket(token: str) -> int:
-    # md5, not hash(): hash() is salted per process and would make tests flaky.
-    return int.from_bytes(hashlib.md5(token.encode()).digest()[:4], "little") % DIMS
-
-
 def fake_embed(texts: Sequence[str]) -> list[list[float]]:
-    """Bag-of-words hashing embedder: texts sharing words get similar vectors."""
-    vectors = []
-    for text in texts:
-        vector = [0.0] * DIMS
-        for token in re.findall(r"\w+", text.lower()):
-            if len(token) > 3:
-                vector[_bucket(token)] += 1.0
-        vectors.append(vector)
-    return vectors
+    """Bag-of-words hashing embedder (words of four letters or more): texts sharing words get similar vectors."""
+    return hashing_embed(texts, dims=DIMS, min_len=4)
 
 
 class CountingEmbedder:

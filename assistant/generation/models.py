@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from assistant.config import Settings
+from assistant.config import Settings, silence_telemetry
 from assistant.errors import ModelError
 from assistant.types import Progress
 
@@ -373,6 +373,9 @@ def embedding_function(settings: Settings):
     with _embedder_lock:
         if root not in _embedders:
             verify_embeddings(settings)
+            # onnxruntime reads ORT_DISABLE_TELEMETRY once, when it is first imported (just below,
+            # through Chroma): make sure it is set even if something cleared it since start-up.
+            silence_telemetry()
             from chromadb.utils.embedding_functions import ONNXMiniLM_L6_V2
 
             class _LocalMiniLM(ONNXMiniLM_L6_V2):
