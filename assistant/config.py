@@ -92,6 +92,7 @@ ENV_RANGES: dict[str, tuple[float, float]] = {
     "RAPPORT_THREADS": (1, 1024),
     "RAPPORT_SEED": (0, 2**32 - 1),
     "RAPPORT_CADENCE_DAYS": (1, 3650),
+    "RAPPORT_MAX_ASKS_PER_WEEK": (1, 50),
     "RAPPORT_RETRIES": (0, 20),
 }
 
@@ -116,6 +117,7 @@ class Settings:
     seed: int = 42
     collection: str = "rapport"
     cadence_days: int = 42
+    max_asks_per_week: int = 3
     retries: int = 2
 
     @classmethod
@@ -142,6 +144,7 @@ class Settings:
             n_threads=_ranged_int("RAPPORT_THREADS", max(1, os.cpu_count() or 1)),
             seed=_ranged_int("RAPPORT_SEED", 42),
             cadence_days=_ranged_int("RAPPORT_CADENCE_DAYS", 42),
+            max_asks_per_week=_ranged_int("RAPPORT_MAX_ASKS_PER_WEEK", 3),
             retries=_ranged_int("RAPPORT_RETRIES", 2),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}

@@ -63,6 +63,7 @@ def forget_contact(kb: KnowledgeBase, settings: Settings, name: str) -> ForgetRe
         p.unlink(missing_ok=True)
     removed["chat and brief files"] = len(owned)
     removed.update(db.delete_contact(settings, contact.name))
+    removed["meetings"] = db.delete_meetings_of(settings, contact.key, contact.name)
     removed["event entries"] = _forget_in_events(settings, contact.name)
     _wipe_sqlite(settings.db_path)
     removed["log entries"] = _scrub_log(settings.log_path, {contact.name.casefold(), target.key} | words)
@@ -204,6 +205,7 @@ def forget_preview(kb: KnowledgeBase, settings: Settings, name: str) -> dict[str
         counts["event entries"] = conn.execute(
             "SELECT COUNT(DISTINCT event_id) FROM event_items WHERE contact_key=?", (contact.key,)).fetchone()[0]
     counts["open loops"] = len(db.loop_rows(settings, contact.key))
+    counts["meetings"] = len(db.meeting_rows(settings, key=contact.key))
     return counts
 
 

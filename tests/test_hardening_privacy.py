@@ -114,3 +114,121 @@ def test_ui_starts_offline(no_network: list[str], settings) -> None:
     at.run()
     assert not at.exception, at.exception
     assert no_network == [], no_network
+
+
+# ------------------------------------------------------------ LAN access --
+
+APP = Path(__file__).resolve().parents[1] / "ui" / "app.py"
+TOKEN = "tok-3IZ3vRpIRqKx6w7-9EF843Nc0ihjA1pZ"
+
+
+def _app(monkeypatch: pytest.MonkeyPatch, token: str | None):
+    from streamlit.testing.v1 import AppTest
+
+    from assistant.generation.llm import ScriptedGenerator
+
+    if token is None:
+        monkeypatch.delenv("RAPPORT_UI_TOKEN", raising=False)
+    else:
+        monkeypatch.setenv("RAPPORT_UI_TOKEN", token)
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.session_state["generator"] = ScriptedGenerator()
+    return at
+
+
+def _shown(at) -> str:
+    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption]
+                     + [m.value for m in at.sidebar.markdown] + [c.value for c in at.sidebar.caption])
+
+
+@pytest.mark.parametrize("given", [None, "", "wrong-token-of-some-length", TOKEN[:-1], TOKEN + "x"])
+def test_with_a_token_set_nothing_renders_without_it(monkeypatch: pytest.MonkeyPatch, settings, given) -> None:
+    at = _app(monkeypatch, TOKEN)
+    if given is not None:
+        at.query_params["token"] = given
+    at.run()
+    assert not at.exception, at.exception
+    shown = _shown(at)
+    assert "This Rapport page needs its access link" in shown, shown
+    assert "Everything stays on this computer" not in shown  # the sidebar did not render
+    assert not at.selectbox and not at.button and not at.text_input and not at.dataframe
+
+
+def test_the_access_link_opens_the_app_and_the_session_remembers_it(monkeypatch: pytest.MonkeyPatch,
+                                                                     settings) -> None:
+    at = _app(monkeypatch, TOKEN)
+    at.query_params["token"] = TOKEN
+    at.run()
+    assert not at.exception, at.exception
+    assert "needs its access link" not in _shown(at)
+    assert "Everything stays on this computer" in _shown(at)
+    del at.query_params["token"]  # another page of the app, same browser session
+    at.run()
+    assert "needs its access link" not in _shown(at)
+    assert "Everything stays on this computer" in _shown(at)
+
+
+def test_without_a_token_the_local_app_is_unchanged(monkeypatch: pytest.MonkeyPatch, settings) -> None:
+    at = _app(monkeypatch, None)
+    at.run()
+    assert not at.exception, at.exception
+    assert "needs its access link" not in _shown(at)
+    assert "Everything stays on this computer" in _shown(at)
+
+
+@pytest.mark.parametrize("address, locked", [("0.0.0.0", True), ("192.168.1.20", True), ("::", True),
+                                             ("127.0.0.1", False), ("localhost", False)])
+def test_listening_beyond_loopback_without_a_token_renders_nothing(monkeypatch: pytest.MonkeyPatch, settings,
+                                                                    address: str, locked: bool) -> None:
+    """`streamlit run ui/app.py --server.address 0.0.0.0` (not `rapport ui --lan`) cannot skip the gate."""
+    from streamlit import config
+
+    before = config.get_option("server.address")
+    config.set_option("server.address", address)
+    try:
+        at = _app(monkeypatch, None)
+        at.run()
+    finally:
+        config.set_option("server.address", before)
+    assert not at.exception, at.exception
+    assert ("needs its access link" in _shown(at)) is locked
+    assert ("Everything stays on this computer" in _shown(at)) is not locked
+
+
+def _rapport_ui(*args: str, env_token: str | None = None, timeout: float = 60):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "RAPPORT_UI_TOKEN"}
+    if env_token is not None:
+        env["RAPPORT_UI_TOKEN"] = env_token
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    rapport = str(Path(sys.executable).with_name("rapport"))
+    proc = subprocess.run([rapport, "ui", "--headless", "--port", str(port), *args], env=env, capture_output=True,
+                          text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    return proc, port
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_lan_refuses_to_start_without_a_token() -> None:
+    proc, port = _rapport_ui("--lan")
+    said = " ".join((proc.stdout + proc.stderr).split())
+    assert proc.returncode == 2, said
+    assert "--lan needs an access token" in said and "RAPPORT_UI_TOKEN" in said, said
+    assert "Rapport is at" not in said and not _listening(port)
+
+
+@pytest.mark.parametrize("args, env_token", [(("--lan", "--token", "short"), None), (("--lan",), "too-short")])
+def test_lan_refuses_a_short_token(args: tuple[str, ...], env_token: str | None) -> None:
+    proc, port = _rapport_ui(*args, env_token=env_token)
+    said = " ".join((proc.stdout + proc.stderr).split())
+    assert proc.returncode == 2, said
+    assert "too short" in said, said
+    assert not _listening(port)

@@ -42,7 +42,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 pytestmark = [
     pytest.mark.server,
-    pytest.mark.timeout(900),
+    pytest.mark.timeout(1800),  # ~5 min on an idle 2-core machine; the tiny model is most of it
     pytest.mark.skipif(STRACE is None, reason="strace is not installed (`make test` installs it; "
                                               "or: apt-get install strace)"),
 ]
@@ -50,6 +50,19 @@ pytestmark = [
 # Variables that would hide a leak by switching a library's phone-home off for us.
 _CI_MARKERS = ("CI", "TF_BUILD", "GITHUB_ACTIONS", "GITLAB_CI", "CIRCLECI", "JENKINS_URL", "CODEBUILD_BUILD_ID",
                "BUILDKITE", "TEAMCITY_VERSION", "APPVEYOR", "BITBUCKET_BUILD_NUMBER", "ORT_RUNNING_UNIT_TESTS")
+
+def _seccomp_ok() -> bool:
+    """strace stops only at the traced calls with --seccomp-bpf (the model runs at full speed)."""
+    if STRACE is None:
+        return False
+    try:
+        return subprocess.run([STRACE, "-f", "--seccomp-bpf", "-qq", "-e", "trace=network", "-o", os.devnull, "true"],
+                              capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+_FAST = ["--seccomp-bpf"] if _seccomp_ok() else []
 _SENDS = ("connect", "sendto", "sendmsg", "sendmmsg")
 _CALL = re.compile(r"^(?P<pid>\d+)\s+(?:<\.\.\. )?(?P<name>\w+)\(")
 _SOCKADDR = re.compile(r"\{sa_family=(?P<family>AF_\w+)(?P<body>[^{}]*)\}")
@@ -115,12 +128,14 @@ class Traced:
             "RAPPORT_HOME": str(root / "home"), "RAPPORT_MODELS_DIR": os.environ["RAPPORT_MODELS_DIR"],  # set by conftest
             "HOME": str(root / "user"), "XDG_CACHE_HOME": str(root / "user" / ".cache"),
             "BROWSER": "true", "PYTHONUNBUFFERED": "1",
+            # Speed only: the tiny model's drafts are not retried (what it writes is not checked here).
+            "RAPPORT_RETRIES": "0",
         })
         (root / "user").mkdir(parents=True, exist_ok=True)
 
     def _strace(self, name: str, args: list[str]) -> tuple[list[str], Path]:
         out = self.root / f"{name}.strace"
-        return [STRACE, "-f", "-qq", "-s", "64", "-e", "trace=network", "-o", str(out), RAPPORT, *args], out
+        return [STRACE, "-f", *_FAST, "-qq", "-s", "64", "-e", "trace=network", "-o", str(out), RAPPORT, *args], out
 
     def run(self, name: str, *args: str, stdin: str | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
         cmd, out = self._strace(name, list(args))
@@ -253,7 +268,7 @@ def traced(tmp_path_factory: pytest.TempPathFactory) -> Traced:
     csv = t.root / "night.csv"
     csv.write_text("Name,Title,Company\nAmara Obi,Firmware lead,Hearwell\nLi Wei,Product manager,GridCo\n",
                    encoding="utf-8")
-    t.run("event", "event", str(csv), "--model", "tiny", "--goal", "meet firmware people",
+    t.run("event", "event", str(csv), "--model", "tiny", "--goal", "meet firmware people", "--top", "1",
           "--out", str(t.root / "pack"))
 
     # The browser app: a tab renders the first page (the embedder loads in the server), a foreign

@@ -142,3 +142,14 @@ def test_everything_invented_leaves_nothing() -> None:
     assert strip_invented("https://x.com/a", []) == ("", ["https://x.com/a"])
     assert strip_invented("Email dana@gmail.com or call +1 416 555 9999.", []) == (
         "", ["dana@gmail.com", "+1 416 555 9999"])
+
+
+def test_an_email_inside_a_url_stays_part_of_the_url() -> None:
+    text = "Unsubscribe at https://x.com/?email=dana@fake.io today."
+    assert [(k, i) for _, _, k, i in find_contacts(text)] == [("url", "https://x.com/?email=dana@fake.io")]
+
+
+def test_tel_and_mailto_links() -> None:
+    assert [(k, i) for _, _, k, i in find_contacts("tel:+19025550143 or mailto:dana@fake.io")] == [
+        ("phone", "+19025550143"), ("email", "dana@fake.io")]
+    assert strip_invented("Call [her](tel:+14165551212) tonight.", NOTES) == ("Call her tonight.", ["+14165551212"])

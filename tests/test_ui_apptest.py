@@ -104,7 +104,7 @@ def kb_for(settings: Settings):
     return KnowledgeBase(settings)
 
 
-def app(generator=None, contact: str | None = None, page: str | None = None):
+def app(generator=None, contact: str | None = None, page: str | None = "views/people.py"):
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)

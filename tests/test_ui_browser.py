@@ -114,7 +114,11 @@ def test_add_contact_prepare_brief_and_see_sources(server, tmp_path: Path) -> No
             page.on("request", lambda r: outside.append(r.url)
                     if not r.url.startswith((url, "data:", "blob:", "about:")) else None)
             page.goto(url)
-            page.get_by_role("heading", name="People").wait_for(timeout=120_000)
+            # The app opens on Today; a new user is told the next step.
+            page.get_by_role("heading", name="Today").wait_for(timeout=120_000)
+            page.get_by_text("add a contact on the People page", exact=False).first.wait_for(timeout=30_000)
+            page.get_by_role("link", name="People").click()
+            page.get_by_role("heading", name="People").wait_for(timeout=60_000)
 
             # A hostile note is stored and shown as plain text, not HTML and not an image.
             _add_contact(page, "Eve Pier", HOSTILE)

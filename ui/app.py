@@ -21,8 +21,42 @@ from ui.state import esc, get_settings, errors_shown, loaded_generator, model_bu
 st.set_page_config(page_title="Rapport", page_icon="🤝", layout="wide",
                    initial_sidebar_state="expanded")
 
+
+def _access_gate() -> None:
+    """With an access token set (``rapport ui --lan``), nothing renders without it.
+
+    The token comes in once as ``?token=...`` (the link ``rapport ui`` prints) and is then kept in
+    this browser session. Without RAPPORT_UI_TOKEN nothing changes, unless Streamlit was told to
+    listen on a non-loopback address: then no page renders at all.
+    """
+    import hmac
+    import ipaddress
+    import os
+
+    expected = os.environ.get("RAPPORT_UI_TOKEN", "").strip()
+    if expected:
+        given = st.query_params.get("token") or st.session_state.get("_rapport_access") or ""
+        if hmac.compare_digest(str(given).encode(), expected.encode()):
+            st.session_state["_rapport_access"] = given
+            return
+    else:
+        bound = str(st.get_option("server.address") or "").strip("[]")
+        try:
+            if not bound or bound == "localhost" or ipaddress.ip_address(bound).is_loopback:
+                return
+        except ValueError:  # a host name: treat it as reachable from elsewhere
+            pass
+    st.markdown("### This Rapport page needs its access link")
+    st.caption("Open the link that `rapport ui --lan` printed (it ends in `?token=…`), "
+               "or ask the person running Rapport for it.")
+    st.stop()
+
+
+_access_gate()
+
 PAGES = [
-    st.Page("views/people.py", title="People", icon=":material/group:", default=True),
+    st.Page("views/today.py", title="Today", icon=":material/today:", default=True),
+    st.Page("views/people.py", title="People", icon=":material/group:"),
     st.Page("views/brief.py", title="Brief", icon=":material/description:"),
     st.Page("views/chat.py", title="Chat", icon=":material/forum:"),
     st.Page("views/event.py", title="Event", icon=":material/event:"),

@@ -72,11 +72,12 @@ def render_section(section: str, d: dict, interactive: bool, contact_key: str = 
     if section in failed:
         st.warning(f"Not available: {esc(failed[section])}", icon=":material/block:")
         return
-    if section in ("facts", "questions"):
+    if section in ("facts", "field", "questions"):
         if d.get(section):
             _cited_list(d[section], d, section, interactive, numbered=section == "questions")
         else:
-            st.caption(f"No {section}.")
+            st.caption("No field notes for their fields yet: add some with `rapport ingest FILE --field NAME`."
+                       if section == "field" else f"No {section}.")
     elif section == "give_back":
         if d.get("give_back"):
             _cited_list(d["give_back"], d, section, interactive, numbered=False)
@@ -107,6 +108,8 @@ def shown_sections(d: dict) -> list[str]:
             continue
         if s in ("narrative", "follow_up") and not full:
             continue
+        if s == "field" and not (d.get("field") or "field" in d.get("failed", {})):
+            continue
         out.append(s)
     return out
 
@@ -124,7 +127,7 @@ def compact_markdown(d: dict) -> str:
         lines.append(f"\n**{TITLES[section]}**\n")
         if section in failed:
             lines.append(f"*Not available: {esc(failed[section])}*")
-        elif section in ("facts", "give_back"):
+        elif section in ("facts", "field", "give_back"):
             lines += [f"- {esc(i['text'])} {refs(i['sources'])}" for i in d.get(section, [])]
             if section == "give_back" and d.get("give_back_note"):
                 lines.append(esc(d["give_back_note"]))

@@ -229,6 +229,31 @@ def contact_names(kb, settings: Settings) -> list[str]:
     return [c.name for c in list_contacts(kb, settings)]
 
 
+def open_page(title: str, read=None):
+    """A page's start: title, pending messages, settings, the knowledge base and what the page reads.
+
+    Returns ``(settings, kb, value)`` where ``value = read(kb, settings)``, or None when the
+    knowledge base cannot be opened (the reason is already on the page).
+    """
+    st.title(title)
+    show_flashes()
+    settings = get_settings()
+    with errors_shown(action="open knowledge base") as g:
+        kb = get_kb(settings)
+        value = read(kb, settings) if read else None
+    if g.failed:
+        return None
+    return settings, kb, value
+
+
+def contact_names_or_hint(kb, settings: Settings) -> list[str]:
+    """Contact names, with the next step shown when there are none yet."""
+    names = contact_names(kb, settings)
+    if not names:
+        st.info("No contacts yet. Add someone and their notes on the People page first.")
+    return names
+
+
 def source_label(source: dict) -> str:
     """Where a cited chunk came from: its title, else the file name."""
     where = source.get("title") or str(source.get("source", "")).rsplit("/", 1)[-1]

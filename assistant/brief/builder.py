@@ -18,6 +18,7 @@ from typing import Callable
 from assistant.brief.avoid import write_avoid
 from assistant.brief.context import BriefContext
 from assistant.brief.facts import write_facts
+from assistant.brief.field import write_field
 from assistant.brief.followup import write_follow_up, write_opener
 from assistant.brief.giveback import write_give_back
 from assistant.brief.narrative import write_narrative
@@ -28,7 +29,7 @@ from assistant.generation.llm import Generator
 from assistant.notes.store import KnowledgeBase
 
 WRITERS: dict[str, Callable[[BriefContext, int], None]] = {
-    "avoid": write_avoid, "facts": write_facts, "opener": write_opener, "questions": write_questions,
+    "avoid": write_avoid, "facts": write_facts, "field": write_field, "opener": write_opener, "questions": write_questions,
     "follow_up": write_follow_up, "narrative": write_narrative, "give_back": write_give_back,
 }
 
@@ -38,7 +39,7 @@ class BriefBuilder(BriefContext):
 
     def run(self, on_section: OnSection | None = None) -> Brief:
         start = time.perf_counter()
-        steps = ["avoid", "facts"] + (["opener"] if self.size["opener"] else []) + ["questions"]
+        steps = ["avoid", "facts", "field"] + (["opener"] if self.size["opener"] else []) + ["questions"]
         if self.size["narrative"]:
             steps += ["follow_up", "narrative"]
         steps.append("give_back")

@@ -24,7 +24,11 @@ from assistant.generation.llm import Generator
 from assistant.notes import db
 from assistant.notes.contacts import ContactSummary, resolve_contact
 from assistant.notes.store import KnowledgeBase
+from assistant.text.guard import INJECTION, neutralize
 from assistant.text.names import first_name
+from assistant.text.sensitive import sensitive_to_them
+from assistant.text.sentences import split_sentences
+from assistant.text.voice import about_them
 from assistant.text.similarity import unit_rows
 from assistant.types import Chunk, Target
 
@@ -44,6 +48,11 @@ def foreign_script(text: str, support: Sequence[str]) -> bool:
     """Small multilingual models drift into Chinese mid-sentence; catch script the notes never use."""
     allowed = set("".join(_FOREIGN.findall(" ".join(support))))
     return any(ch not in allowed for ch in _FOREIGN.findall(text))
+
+
+def note_sentences(text: str) -> list[str]:
+    """Sentences of a note worth quoting: four words or more, bullets and heading marks removed."""
+    return [p.strip(" -•*#\t") for p in split_sentences(text) if len(p.split()) >= 4]
 
 
 class BriefContext:
@@ -68,11 +77,24 @@ class BriefContext:
         self.goal = goal or ""
         self.notes = self._select(chunks)
         self.labels = {f"N{i}": c for i, c in enumerate(self.notes, 1)}
-        self.notes_block = prompts.quote_notes([(label, c.title or c.source.rsplit("/", 1)[-1], c.text)
-                                                for label, c in self.labels.items()])
+        # Facts and questions read the notes without the user's own lines and plans (whose words
+        # are whose); the follow-up reads them whole, since those plans are what it is about.
+        views = {label: about_them(c.text) for label, c in self.labels.items()}
+        self.user_lines = [line for _, removed in views.values() for line in removed]
+        self.notes_block = prompts.quote_notes([(label, c.title or c.source.rsplit("/", 1)[-1], views[label][0])
+                                                for label, c in self.labels.items() if views[label][0].strip()]
+                                               or [(label, c.title or c.source.rsplit("/", 1)[-1], c.text)
+                                                   for label, c in self.labels.items()])
+        self.notes_block_full = prompts.quote_notes([(label, c.title or c.source.rsplit("/", 1)[-1], c.text)
+                                                     for label, c in self.labels.items()])
         self.me_chunks = kb.chunks_of(Target.me())
         self.seed = settings.seed
         self.fact_sources: dict[str, list[str]] = {}
+        self.field_by_text: dict[str, Chunk] = {}  # "Their field now" point -> its field chunk
+        # What the notes say is sensitive to this person (never a profession's vocabulary).
+        self.flagged = list(dict.fromkeys(
+            s for c in self.notes for s in note_sentences(neutralize(c.text))
+            if sensitive_to_them(s) and not INJECTION.search(s)))
 
     def _select(self, chunks: list[Chunk]) -> list[Chunk]:
         """Fit the contact's notes into the prompt budget, most useful first.
@@ -110,7 +132,8 @@ class BriefContext:
         return list(dict.fromkeys(ids))
 
     def texts(self, ids: Sequence[str]) -> list[str]:
-        by_id = {c.id: c.text for c in self.notes} | {c.id: c.text for c in self.me_chunks}
+        by_id = {c.id: c.text for c in self.notes} | {c.id: c.text for c in self.me_chunks} \
+            | {c.id: c.text for c in self.field_by_text.values()}
         return [by_id[i] for i in ids if i in by_id]
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -133,4 +156,4 @@ class BriefContext:
                 for kind, text in db.open_loops(self.settings, self.contact.key)]
 
 
-__all__ = ["NOTES_TOKEN_BUDGET", "BriefContext", "foreign_script", "repetitive"]
+__all__ = ["NOTES_TOKEN_BUDGET", "BriefContext", "foreign_script", "note_sentences", "repetitive"]

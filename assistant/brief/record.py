@@ -12,17 +12,18 @@ from typing import Callable
 
 from assistant.types import Chunk
 
-SECTIONS = ("avoid", "facts", "questions", "follow_up", "narrative", "give_back")
+SECTIONS = ("avoid", "facts", "field", "questions", "follow_up", "narrative", "give_back")
 TITLES = {
     "opener": "Opening line",
     "facts": "Who they are",
+    "field": "Their field now",
     "narrative": "Your 30-second narrative",
     "questions": "Questions to ask",
     "give_back": "What you could give",
     "avoid": "Avoid",
     "follow_up": "After the meeting",
 }
-ORDER = ["opener", "facts", "narrative", "questions", "give_back", "avoid", "follow_up"]
+ORDER = ["opener", "facts", "field", "narrative", "questions", "give_back", "avoid", "follow_up"]
 SIZES = {
     # facts, questions (min, max), give-backs max, narrative/follow-up, opener
     "full": {"facts": 6, "q_min": 5, "q_max": 8, "gb_max": 3, "narrative": True, "opener": False},
@@ -47,6 +48,7 @@ class Brief:
     generated_at: str
     size: str = "full"
     facts: list[Cited] = field(default_factory=list)
+    field_now: list[Cited] = field(default_factory=list)
     narrative: str = ""
     questions: list[Cited] = field(default_factory=list)
     give_back: list[Cited] = field(default_factory=list)
@@ -66,6 +68,7 @@ class Brief:
             "contact": self.contact, "goal": self.goal, "model": self.model, "generated_at": self.generated_at,
             "size": self.size,
             "facts": [{"text": f.text, "sources": f.sources} for f in self.facts],
+            "field": [{"text": f.text, "sources": f.sources} for f in self.field_now],
             "narrative": self.narrative,
             "questions": [{"text": q.text, "why": q.why, "sources": q.sources} for q in self.questions],
             "give_back": [{"text": g.text, "why": g.why, "sources": g.sources} for g in self.give_back],
@@ -80,7 +83,7 @@ class Brief:
 
     def used_ids(self) -> list[str]:
         seen: dict[str, None] = {}
-        for item in (*self.facts, *self.questions, *self.give_back):
+        for item in (*self.facts, *self.field_now, *self.questions, *self.give_back):
             for s in item.sources:
                 seen.setdefault(s, None)
         return list(seen)
@@ -91,10 +94,13 @@ class Brief:
                                   s.get("date", "")) for s in data.get("sources", [])}
         cite = lambda items: [Cited(i["text"], list(i.get("sources", [])), i.get("why", "")) for i in items]  # noqa: E731
         return cls(data["contact"], data.get("goal"), data.get("model", ""), data.get("generated_at", ""),
-                   data.get("size", "full"), cite(data.get("facts", [])), data.get("narrative", ""),
-                   cite(data.get("questions", [])), cite(data.get("give_back", [])), data.get("give_back_note", ""),
-                   list(data.get("avoid", [])), list(data.get("follow_up", [])), data.get("opener", ""), sources,
-                   list(data.get("warnings", [])), dict(data.get("failed", {})), data.get("seconds", 0.0))
+                   size=data.get("size", "full"), facts=cite(data.get("facts", [])),
+                   field_now=cite(data.get("field", [])), narrative=data.get("narrative", ""),
+                   questions=cite(data.get("questions", [])), give_back=cite(data.get("give_back", [])),
+                   give_back_note=data.get("give_back_note", ""), avoid=list(data.get("avoid", [])),
+                   follow_up=list(data.get("follow_up", [])), opener=data.get("opener", ""), sources=sources,
+                   warnings=list(data.get("warnings", [])), failed=dict(data.get("failed", {})),
+                   seconds=data.get("seconds", 0.0))
 
 
 OnSection = Callable[[str, Brief], None]

@@ -76,6 +76,8 @@ def evaluate(
     naive: bool = typer.Option(False, "--naive", help="Also run the one-prompt baseline."),
     limit: Optional[int] = typer.Option(None, "--limit", help="Only the first N contacts."),
     markdown: Optional[Path] = typer.Option(None, "--markdown", help="Append the result table to this file."),
+    me: str = typer.Option("all", "--me", help="Which me profile of the manifest (me_profiles), or all: "
+                           "one table section per profile."),
 ) -> None:
     """Measure brief quality over an evaluation set and print a table."""
     from assistant.notes.demo import EVAL_MANIFEST
@@ -85,7 +87,7 @@ def evaluate(
     manifest = (directory / "manifest.yaml") if directory else EVAL_MANIFEST
     with progress_bar() as bar:
         task = bar.add_task("Evaluating", total=None)
-        report = run_eval(manifest, s, s.model, naive=naive, limit=limit,
+        report = run_eval(manifest, s, s.model, naive=naive, limit=limit, me=me,
                           progress=lambda d, t, label: bar.update(task, completed=d, total=t, description=label[:50]))
     table = format_table(report)
     out.print(terminal_text(table), markup=False, highlight=False)

@@ -21,7 +21,6 @@ from assistant.cli.common import load_model
 from assistant.cli.common import out
 from assistant.cli.common import print_error
 from assistant.cli.common import settings
-from assistant.cli.common import shown
 from assistant.cli.common import terminal_text
 
 

@@ -219,38 +219,70 @@ def load_demo(manifest: Optional[Path] = typer.Option(None, help="Manifest to lo
     console.print(f"Demo loaded: {len(report.imported)} files, {report.added} new chunks, {kb.count()} chunks total.")
 
 
+# Run Streamlit with its machine-address look-ups answered in advance. Streamlit asks the network
+# for this machine's addresses (a UDP "connect" to 8.8.8.8, an HTTP GET of checkip.amazonaws.com)
+# for its start-up banner (off: logger.hideWelcomeMessage) and whenever a page from another site
+# opens its WebSocket, to see if that site is this machine. Pre-filled, the answer is always
+# "127.0.0.1", which is allowed anyway: a foreign origin is still refused, only without asking the
+# network. (No Streamlit option turns that look-up off short of allowing every origin.)
+_STREAMLIT_MAIN = ("import streamlit.net_util as n; n._internal_ip = n._external_ip = '127.0.0.1'; "
+                   "from streamlit.web.cli import main; main(prog_name='streamlit')")
+_MIN_TOKEN = 16
+
+
 @app.command()
 def ui(
     port: int = typer.Option(8501, help="Port on 127.0.0.1."),
-    lan: bool = typer.Option(False, "--lan", help="Listen on all interfaces (your notes become reachable on your network)."),
+    lan: bool = typer.Option(False, "--lan", help="Listen on all interfaces: anyone on your network who has the "
+                             "access link can open your notes. Needs a token (RAPPORT_UI_TOKEN or --token)."),
+    token: Optional[str] = typer.Option(None, "--token", help=f"Access token (at least {_MIN_TOKEN} characters) "
+                                        "the page asks for. Prefer RAPPORT_UI_TOKEN: a flag shows in the process list."),
     headless: bool = typer.Option(False, "--headless", help="Do not open a browser."),
 ) -> None:
     """Open Rapport in your browser (Streamlit, bound to 127.0.0.1)."""
+    import secrets
+    import socket
+    import urllib.parse
+
     s = settings()
     address = "0.0.0.0" if lan else "127.0.0.1"
+    token = (token if token is not None else os.environ.get("RAPPORT_UI_TOKEN") or "").strip()
+    if lan and not token:
+        fail("--lan needs an access token, so that only people you give the link to can open your notes.\n"
+             "  Set RAPPORT_UI_TOKEN (or pass --token) to a long random secret, for example:\n"
+             f"  RAPPORT_UI_TOKEN={secrets.token_urlsafe(24)} rapport ui --lan", 2)
+    if token and len(token) < _MIN_TOKEN:
+        fail(f"The access token is too short to protect your notes: use at least {_MIN_TOKEN} characters, "
+             f"for example {secrets.token_urlsafe(24)}", 2)
     if lan:
-        console.print("[yellow]Warning:[/yellow] --lan makes Rapport and your private notes reachable by anyone "
-                      "on your network. There is no login. Use only on a network you trust.")
+        console.print("[yellow]Warning:[/yellow] --lan makes Rapport reachable on your network; only people with "
+                      "the access link below can open it. Use only on a network you trust.")
     app_path = Path(__file__).resolve().parents[2] / "ui" / "app.py"
     env = {**os.environ, "RAPPORT_HOME": str(s.home), "RAPPORT_MODEL": s.model,
-           "RAPPORT_MODELS_DIR": str(s.models_dir)}
+           "RAPPORT_MODELS_DIR": str(s.models_dir), "RAPPORT_UI_TOKEN": token}
+    if not token:
+        env.pop("RAPPORT_UI_TOKEN")
     # Always headless: a non-headless Streamlit stops at a "enter your email" prompt on first
     # start. We open the browser ourselves once the server answers.
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app_path), "--server.address", address,
-           "--server.port", str(port), "--server.headless", "true",
+    cmd = [sys.executable, "-c", _STREAMLIT_MAIN, "run", str(app_path), "--server.address", address,
+           "--server.port", str(port), "--server.headless", "true", "--logger.hideWelcomeMessage", "true",
            "--browser.gatherUsageStats", "false", "--server.maxUploadSize", str(max(1, int(s.max_file_mb))),
            "--client.showErrorDetails", "false", "--global.developmentMode", "false",
            # Same as .streamlit/config.toml, which is only read when started from the repo root.
            "--client.toolbarMode", "minimal", "--client.disableDataExport", "true",
            "--server.fileWatcherType", "none", "--runner.magicEnabled", "false"]
     url = f"http://127.0.0.1:{port}"
+    link = f"{url}/?token={urllib.parse.quote(token, safe='')}" if token else url
     proc = subprocess.Popen(cmd, env=env, start_new_session=True)  # its own process group: see _stop_group
     _forward_stop_signals(proc)
     try:
         if _wait_until_up(url, proc):
-            console.print(f"Rapport is at {url}  (Ctrl+C to stop)")
+            console.print(f"Rapport is at {link}  (Ctrl+C to stop)", highlight=False, markup=False, soft_wrap=True)
+            if lan:
+                console.print(f"From another device, use this computer's network address instead of 127.0.0.1 "
+                              f"(this computer is called {socket.gethostname()}).", highlight=False)
             if not headless:
-                webbrowser.open(url)
+                webbrowser.open(link)
         raise typer.Exit(proc.wait())
     except KeyboardInterrupt:
         _stop_group(proc, signal.SIGTERM)

@@ -137,3 +137,56 @@ def loop_list(
     for lp in loops:
         status = "" if lp.is_open else f"  (done {lp.done_at[:10]})"
         out.print(terminal_text(f"{lp.id:>4}  {lp.contact}: {lp.describe()}{status}"), highlight=False, markup=False)
+
+
+@app.command()
+def plan(
+    weeks: int = typer.Option(4, "--weeks", min=1, max=26, help="How many weeks ahead to plan."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    today: Optional[str] = typer.Option(None, "--today", help="Pretend today is this date (YYYY-MM-DD)."),
+) -> None:
+    """A patient plan: who to reach in the coming weeks, why, and when (give first, few asks a week)."""
+    from assistant.conversation.plan import build_plan
+
+    s = settings()
+    result = build_plan(knowledge_base(s), s, parse_day(today, "--today") or date.today(), weeks)
+    if as_json:
+        out.print_json(json.dumps(result.to_dict()))
+        return
+    if not result.items and not result.later:
+        out.print("Nothing to plan: no one is due, nothing is promised or waiting.")
+    table = Table("Week", "When", "Who", "What", "Why")
+    for i in result.items:
+        table.add_row(str(result.week_of(i)), i.on.isoformat(), Text(terminal_text(i.name)), i.kind,
+                      Text(terminal_text(i.why)))
+    if result.items:
+        out.print(table)
+    for i in result.later:
+        out.print(terminal_text(f"Later ({i.on.isoformat()}): {i.name}: {i.kind}. {i.why}"), highlight=False,
+                  markup=False)
+    for line in result.waiting:
+        out.print(terminal_text(f"Waiting: {line}"), highlight=False, markup=False)
+    out.print(f"At most {result.max_asks_per_week} new asks a week (RAPPORT_MAX_ASKS_PER_WEEK).")
+
+
+@app.command("today")
+def today_command(
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    today: Optional[str] = typer.Option(None, "--today", help="Pretend today is this date (YYYY-MM-DD)."),
+) -> None:
+    """What to do in your networking today: meetings to prepare and debrief, loops, people due."""
+    from assistant.conversation.today import today_items
+
+    s = settings()
+    items = today_items(knowledge_base(s), s, parse_day(today, "--today") or date.today())
+    if as_json:
+        out.print_json(json.dumps([i.to_dict() for i in items]))
+        return
+    if not items:
+        out.print("Nothing today. Import your LinkedIn connections (`rapport import Connections.csv`) or "
+                  "log a meeting (`rapport log NAME TEXT --new`) to get started.")
+        return
+    for i in items:
+        out.print(terminal_text(f"- {i.title}. {i.why}"), highlight=False, markup=False)
+        if i.action:
+            out.print(terminal_text(f"    {i.action}"), highlight=False, markup=False)

@@ -12,7 +12,7 @@ from assistant.notes import db
 from assistant.config import Settings
 from assistant.errors import NotFoundError
 from assistant.notes.store import KnowledgeBase
-from assistant.types import Chunk, Target, display_name, name_key, slug  # noqa: F401  (slug re-exported for callers)
+from assistant.types import Chunk, Target, display_name, name_key
 
 
 @dataclass

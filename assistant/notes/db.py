@@ -13,7 +13,7 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
+
 from typing import Iterator
 
 from assistant.config import Settings
@@ -188,3 +188,113 @@ def open_loops(settings: Settings, key: str) -> list[tuple[str, str]]:
     """``(kind, text)`` of a contact's open loops, oldest first."""
     return [(r["kind"], r["text"]) for r in loop_rows(settings, key)]
 
+
+
+# ------------------------------------------------------------- meetings --
+# Calendar meetings (from .ics imports) and the e-mails / profile URLs that tell contacts apart.
+# Their tables are created on first use here, so the schema above stays as it was.
+MEETINGS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meetings (
+    uid TEXT NOT NULL,
+    start TEXT NOT NULL,           -- ISO date or date-time (with its UTC offset when known)
+    day TEXT NOT NULL,             -- the ISO date it falls on
+    summary TEXT NOT NULL DEFAULT '',
+    location TEXT NOT NULL DEFAULT '',
+    attendees TEXT NOT NULL DEFAULT '[]',     -- [{"name", "email", "contact"}]
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (uid, start)
+);
+CREATE TABLE IF NOT EXISTS meeting_contacts (
+    uid TEXT NOT NULL,
+    start TEXT NOT NULL,
+    contact_key TEXT NOT NULL,
+    PRIMARY KEY (uid, start, contact_key)
+);
+CREATE TABLE IF NOT EXISTS contact_handles (
+    kind TEXT NOT NULL,            -- 'email' or 'url'
+    value TEXT NOT NULL,           -- lower-cased
+    contact_key TEXT NOT NULL,
+    PRIMARY KEY (kind, value)
+);
+CREATE INDEX IF NOT EXISTS meetings_day ON meetings(day);
+CREATE INDEX IF NOT EXISTS meeting_contacts_key ON meeting_contacts(contact_key);
+"""
+
+
+@contextmanager
+def _meetings(settings: Settings) -> Iterator[sqlite3.Connection]:
+    with connect(settings) as conn:
+        conn.executescript(MEETINGS_SCHEMA)
+        yield conn
+
+
+def upsert_meeting(settings: Settings, uid: str, start: str, day: str, summary: str, location: str,
+                   attendees: list[dict]) -> bool:
+    """Store a meeting keyed by ``(uid, start)``; True when it is new (a re-import adds nothing twice)."""
+    keys = sorted({a["contact"] for a in attendees if a.get("contact")})
+    with _lock, _meetings(settings) as conn:
+        new = conn.execute("SELECT 1 FROM meetings WHERE uid=? AND start=?", (uid, start)).fetchone() is None
+        conn.execute("INSERT OR REPLACE INTO meetings(uid, start, day, summary, location, attendees, created_at) "
+                     "VALUES (?,?,?,?,?,?,COALESCE((SELECT created_at FROM meetings WHERE uid=? AND start=?),?))",
+                     (uid, start, day, summary, location, json.dumps(attendees), uid, start, now_iso()))
+        conn.execute("DELETE FROM meeting_contacts WHERE uid=? AND start=?", (uid, start))
+        conn.executemany("INSERT INTO meeting_contacts(uid, start, contact_key) VALUES (?,?,?)",
+                         [(uid, start, k) for k in keys])
+    return new
+
+
+def meeting_rows(settings: Settings, first_day: str | None = None, last_day: str | None = None,
+                 key: str | None = None) -> list[dict]:
+    """Meetings from ``first_day`` to ``last_day`` (ISO dates, inclusive), optionally with one contact, by start."""
+    sql, args = "SELECT m.* FROM meetings m WHERE 1=1", []
+    if first_day:
+        sql, args = sql + " AND m.day >= ?", args + [first_day]
+    if last_day:
+        sql, args = sql + " AND m.day <= ?", args + [last_day]
+    if key:
+        sql += " AND EXISTS (SELECT 1 FROM meeting_contacts c WHERE c.uid=m.uid AND c.start=m.start AND c.contact_key=?)"
+        args.append(key)
+    with _meetings(settings) as conn:
+        rows = conn.execute(sql + " ORDER BY m.day, m.start", args).fetchall()
+    return [{**dict(r), "attendees": json.loads(r["attendees"] or "[]")} for r in rows]
+
+
+def delete_meetings_of(settings: Settings, key: str, name: str = "") -> int:
+    """Remove a contact from every meeting: links, handles, their attendee entry and their name in titles.
+
+    A meeting left with nobody else is deleted; one with others stays for them. Returns the
+    meetings touched.
+    """
+    touched = 0
+    with _lock, _meetings(settings) as conn:
+        conn.execute("DELETE FROM contact_handles WHERE contact_key=?", (key,))
+        rows = conn.execute("SELECT m.* FROM meetings m JOIN meeting_contacts c ON c.uid=m.uid AND c.start=m.start "
+                            "WHERE c.contact_key=?", (key,)).fetchall()
+        conn.execute("DELETE FROM meeting_contacts WHERE contact_key=?", (key,))
+        for row in rows:
+            touched += 1
+            others = [a for a in json.loads(row["attendees"] or "[]") if a.get("contact") != key]
+            if not others:
+                conn.execute("DELETE FROM meetings WHERE uid=? AND start=?", (row["uid"], row["start"]))
+                continue
+            summary = row["summary"].replace(name, "(someone forgotten)") if name else row["summary"]
+            conn.execute("UPDATE meetings SET attendees=?, summary=? WHERE uid=? AND start=?",
+                         (json.dumps(others), summary, row["uid"], row["start"]))
+    return touched
+
+
+def add_handle(settings: Settings, kind: str, value: str, key: str) -> str:
+    """Remember that an e-mail or profile URL belongs to a contact; returns the key it belongs to (first wins)."""
+    value = value.strip().lower()
+    with _lock, _meetings(settings) as conn:
+        conn.execute("INSERT OR IGNORE INTO contact_handles(kind, value, contact_key) VALUES (?,?,?)",
+                     (kind, value, key))
+        row = conn.execute("SELECT contact_key FROM contact_handles WHERE kind=? AND value=?", (kind, value)).fetchone()
+    return row["contact_key"]
+
+
+def handles(settings: Settings) -> dict[tuple[str, str], str]:
+    """``(kind, value) -> contact key`` for every known e-mail and profile URL."""
+    with _meetings(settings) as conn:
+        rows = conn.execute("SELECT * FROM contact_handles").fetchall()
+    return {(r["kind"], r["value"]): r["contact_key"] for r in rows}

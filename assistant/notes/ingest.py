@@ -22,7 +22,7 @@ from assistant.errors import InputError
 from assistant.files import atomic_write_bytes, atomic_write_text
 from assistant.notes.loaders import SUPPORTED, load_file, note_from_text
 from assistant.notes.store import CHUNK_SIZE, KnowledgeBase, UpsertResult
-from assistant.types import Note, Progress, Target, checked_name, name_key, slug
+from assistant.types import Note, Progress, Target, checked_name, slug
 
 log = logging.getLogger("rapport.ingest")
 

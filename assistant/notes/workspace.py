@@ -22,7 +22,6 @@ from assistant.config import Settings
 from assistant.files import atomic_write_text
 from assistant.notes.ingest import IngestReport, ingest_paths
 from assistant.types import Progress
-from assistant.notes.contacts import resolve_contact
 from assistant.types import slug
 from assistant.notes.store import KnowledgeBase
 from assistant.types import Target, file_owner, name_key

@@ -43,11 +43,12 @@ _BARE_URL = (
     rf"(?<![\w.@/:-])(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)+(?-i:{_TLDS})(?![\w-])"
     rf"(?::\d{{2,5}})?(?:/{_URL_CHARS}*)?"
 )
-_URL = re.compile(rf"{_SCHEME_URL}|{_WWW_URL}|{_BARE_URL}", re.I)
+_FULL_URL = re.compile(rf"{_SCHEME_URL}|{_WWW_URL}", re.I)
+_BARE = re.compile(_BARE_URL, re.I)
 _EMAIL = re.compile(r"(?<![\w.+-])[a-z0-9][a-z0-9._%+-]*@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b",
                     re.I)
 _PHONE = re.compile(
-    r"(?<![\w@/+.:-])"
+    r"(?<![\w@/+.-])"
     r"(?:\+\d{1,3}[ .-]?)?"  # country code
     r"(?:\(\d{1,5}\)[ .-]?)?"  # (area code)
     r"\d{1,5}(?:[ .-]?\d{1,5}){1,6}"
@@ -91,17 +92,19 @@ def find_contacts(text: str) -> list[tuple[int, int, str, str]]:
 
     def add(start: int, raw: str, kind: str) -> None:
         item = raw.rstrip(_TRAILING) if kind != "phone" else raw
-        if kind == "url" and raw.endswith(")") and "(" in item:  # keep the ")" of a balanced "(...)" in a path
-            item = raw
         if not item or any(taken[start:start + len(item)]):
             return
         for i in range(start, start + len(item)):
             taken[i] = True
         found.append((start, start + len(item), kind, item))
 
+    # Addresses with a scheme or www. first (they may hold an e-mail), then e-mails (whose domain
+    # is not a web address of its own), then bare domains.
+    for m in _FULL_URL.finditer(text):
+        add(m.start(), m.group(), "url")
     for m in _EMAIL.finditer(text):
         add(m.start(), m.group(), "email")
-    for m in _URL.finditer(text):
+    for m in _BARE.finditer(text):
         add(m.start(), m.group(), "url")
     for m in _PHONE.finditer(text):
         if _is_phone(m.group()):

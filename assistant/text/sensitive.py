@@ -1,19 +1,75 @@
-"""What not to bring up: topics a note flags as sensitive to this person, and topics no first meeting opens.
+"""What not to bring up: what the notes say is sensitive to this person, never a profession's vocabulary.
 
-Why its own module: the "Avoid" section and the question checks must agree on
-what is sensitive, and the list must never catch a profession's ordinary
-vocabulary (a nurse's notes say "health" in every sentence).
+Why: a word list flagged "Career Highlights: named chief nursing executive ..."
+and "Academic medical centers face unique pressures ..." as topics to avoid,
+because "health" was on it; for a nurse, a doctor, an HR lead or a crisis
+counsellor every sentence would be flagged. A note is flagged only when it
+says (a) that the person does not want something raised ("asked me not to
+bring up the merger", "a sore point"), or (b) that something painful happened
+*to them* ("her team was cut in March", "his father passed away", "she was
+laid off"). "Leads layoff planning", "burnout prevention programme" and
+"mental health benefits" are work, and stay work.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Sequence
 
-SENSITIVE = re.compile(r"don'?t (bring up|mention|ask)|do not (bring up|mention|ask)|avoid|sensitive|touchy|"
-                       r"sore (spot|point)|hates? |dislikes?|not a fan|layoffs?|laid off|divorce|illness|"
-                       r"health|grief|passed away|burn(ed|t)? ?out|off[- ]limits|allergic to", re.I)
-# Topics a first conversation should not open (the notes may mention them; the questions must not).
-SENSITIVE_TOPIC = re.compile(r"\b(?:layoffs?|laid off|redundan\w+|divorce\w*|illness|sick\w*|cancer|grief|griev\w+|"
-                             r"passed away|died|death|burn(?:ed|t)?[- ]?out|mental health|miscarriage)\b", re.I)
+_ASKED_NOT = re.compile(
+    r"\b(?:don'?t|do not|never|shouldn'?t|should not|better not|avoid(?:ing)?|careful (?:about|not to))\s+"
+    r"(?:bring(?:ing)? (?:it |this |that )?up|mention(?:ing)?|ask(?:ing)? (?:about|her|him|them)|rais(?:e|ing)|"
+    r"talk(?:ing)? about|discuss(?:ing)?|joke|joking)\b"
+    r"|\basked (?:me |us )?not to\b|\bprefers? not to (?:talk|discuss|mention|be asked)\b"
+    r"|\b(?:sore|touchy|sensitive|painful|raw) (?:spot|point|subject|topic|issue|area)\b|\boff[- ]limits\b"
+    r"|\b(?:doesn'?t|does not|didn'?t|did not|won'?t) (?:like|want|enjoy) (?:to )?(?:talk|discuss|being asked|mention)"
+    r"|\bis (?:sensitive|touchy|private) about\b|\bhates? (?:talking|being asked)\b|\bnot a fan of (?:talking|discussing)\b"
+    r"|\bkeep (?:it|this) (?:confidential|private|between us)\b|\bin confidence\b"
+    r"|(?:\b(?:she|he|they)\b[^.;]{0,40}?|\b(?-i:[A-Z])[\w'\u2019-]+ (?:really |strongly )?)"
+    r"\b(?:dislikes?|hates?|can'?t stand|is not a fan of|isn'?t a fan of|is allergic to)\b",
+    re.I)
+_PERSON = r"(?:she|he|they|her|him|them|(?-i:[A-Z])[\w'\u2019-]+)"
+_HAPPENED_TO_THEM = re.compile(
+    rf"\b{_PERSON}\s+(?:\w+ly\s+)?(?:was|were|got|has been|have been|had been|is being|just been)\s+(?:\w+ly\s+)?"
+    r"(?:laid off|let go|fired|made redundant|diagnosed|hospitali[sz]ed|divorced|passed over|demoted|pushed out)\b"
+    r"|\b(?:her|his|their)\s+(?:mother|father|mum|mom|dad|parent|partner|husband|wife|spouse|son|daughter|child|"
+    r"baby|brother|sister|friend|dog|cat)\b[^.;]{0,30}?\b(?:passed away|died|is ill|is sick|was diagnosed)\b"
+    r"|\b(?:passed away|bereavement leave|miscarriage|recently widowed)\b"
+    r"|\b(?:is|was|has been) on (?:medical|sick|bereavement|compassionate|stress) leave\b"
+    r"|\b(?:her|his|their)\s+(?:team|role|position|department|job|unit|startup|company)\s+(?:was|were|got)\s+"
+    r"(?:cut|eliminated|axed|shut down|closed|dissolved)\b"
+    r"|\b(?:she|he|they)\s+(?:burned|burnt) out\b|\b(?:she|he|they) (?:is|are|was|were) (?:grieving|going through a divorce)\b"
+    r"|\b(?:her|his|their) (?:divorce|illness|diagnosis|cancer|layoff|redundancy|breakdown)\b",
+    re.I)
+# In a question to the person: their own painful events, asked about to their face.
+_PERSONAL_IN_QUESTION = re.compile(
+    r"\byour (?:divorce|illness|diagnosis|cancer|health|loss|grief|layoff|redundancy|breakdown|burnout|"
+    r"late (?:mother|father|husband|wife|partner))\b"
+    r"|\bwhen you (?:were|got) (?:laid off|let go|fired|sick|ill|diagnosed)\b|\bwhen you lost (?:your )?(?:job|role)\b"
+    r"|\b(?:your|you) (?:passed away|died)\b|\bhow did you cope with (?:the|your) (?:loss|layoff|illness)\b",
+    re.I)
+_CONTENT = re.compile(r"[^\W\d_]{5,}")
 
-__all__ = ["SENSITIVE", "SENSITIVE_TOPIC"]
+
+def sensitive_to_them(sentence: str) -> bool:
+    """The note says this is not to be raised, or that something painful happened to the person."""
+    return bool(_ASKED_NOT.search(sentence) or _HAPPENED_TO_THEM.search(sentence))
+
+
+def raises_sensitive(question: str, flagged: Sequence[str] = ()) -> bool:
+    """A question that asks about the person's own painful events, or about what a flagged note names.
+
+    ``flagged`` are the note sentences :func:`sensitive_to_them` found for this person: a question
+    sharing two or more of their longer words ("merger", "March") steps on it.
+    """
+    if _PERSONAL_IN_QUESTION.search(question):
+        return True
+    asked = {w.casefold() for w in _CONTENT.findall(question)}
+    for sentence in flagged:
+        shared = asked & {w.casefold() for w in _CONTENT.findall(sentence)}
+        if len(shared) >= 2 or any(w in shared for w in ("merger", "layoff", "layoffs", "divorce", "funeral")):
+            return True
+    return False
+
+
+__all__ = ["raises_sensitive", "sensitive_to_them"]

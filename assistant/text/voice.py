@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 from assistant.text import grounding, questions
 from assistant.text.names import parse_name
-from assistant.text.sentences import split_sentences
-from assistant.text.words import normalize_quotes
+from assistant.text.sentences import split_keeping_layout, split_sentences
+from assistant.text.words import STOPWORDS, WORD_RE, norm_word, normalize_quotes, stem
 
 
 # --------------------------------------------------------------------------
@@ -169,3 +169,71 @@ def narrative_problem(text: str, support: Sequence[str], max_words: int = 110) -
         return "too long"
     missing = grounding.unsupported_terms(text, list(support))
     return f"unsupported: {', '.join(missing)}" if missing else ""
+
+
+# ------------------------------------------------------------- whose words --
+_CLAUSE_SPLIT = re.compile(r"(;\s+|\s+[\u2014\u2013]\s+|,\s+(?:and|but|so)\s+(?=(?:I|we|my|our|she|he|they)\b))")
+_LEAD_IN = r"(?:(?:then|also|later|afterwards|after that|so|and|but|today|yesterday|at the end|on \w+day)[, ]+)?"
+_USER_SUBJECT = re.compile(
+    rf"^\W*{_LEAD_IN}(?:I|I'm|I've|I'd|I'll|we|we're|we've|we'd|my|our|me)\b(?!['\u2019]s)", re.I)
+_LOGISTICS = re.compile(
+    r"\blet['\u2019]?s (?:get|grab|have|meet|catch up|talk|chat|do)\b|\b(?:grab|get|have) (?:a |another )?(?:proper )?"
+    r"(?:coffee|lunch|drink|call|chat)s?\b|\bfollow[- ]?up\b|\bsend (?:me|her|him|them|you|over)\b"
+    r"|\bcircle back\b|\bpromised to (?:send|share|intro)|\bintroduce (?:me|us)\b|\bbook (?:a|the) (?:call|meeting)\b",
+    re.I)
+
+
+def user_clause(clause: str) -> bool:
+    """The clause's subject is the user ("I told her ...", "My agency ...", "We met at ...")."""
+    outside = _QUOTED_RE.sub(" ", normalize_quotes(clause)).strip()
+    return bool(_USER_SUBJECT.match(outside))
+
+
+def logistics_clause(clause: str) -> bool:
+    """Plans and errands between the two of them ("let's get a proper coffee in September")."""
+    return bool(_LOGISTICS.search(clause))
+
+
+def about_them(text: str) -> tuple[str, list[str]]:
+    """The note as facts about the contact may be drawn from, and the clauses taken out.
+
+    Notes are written by the user, often in the first person ("I told her
+    about my agency work; she said let's get a proper coffee in September").
+    Clauses whose subject is the user, and logistics between the two of them,
+    are the user's story and plans: they go to follow-ups, never into facts or
+    questions about the contact. "She told me she is hiring" stays: its
+    subject is her. Layout (line breaks) is kept.
+    """
+    kept_lines: list[str] = []
+    removed: list[str] = []
+    for line in text.split("\n"):
+        out = ""
+        for sentence, sep in split_keeping_layout(line) or [(line, "")]:
+            parts = _CLAUSE_SPLIT.split(sentence)
+            clauses, seps = parts[::2], [*parts[1::2], ""]
+            kept = [(c, s) for c, s in zip(clauses, seps) if not (user_clause(c) or logistics_clause(c))]
+            removed += [c.strip() for c in clauses if c.strip() and (user_clause(c) or logistics_clause(c))]
+            if kept:
+                piece = "".join(c + s for c, s in kept).strip(" ;,\u2014\u2013")
+                if piece and piece[-1] not in ".!?\"'\u201d)":
+                    piece += "."
+                out += piece[:1].upper() + piece[1:] + sep
+        kept_lines.append(out.rstrip())
+    return "\n".join(kept_lines).strip(), removed
+
+
+def names_them(narrative: str, their_texts: Sequence[str]) -> bool:
+    """The narrative has a sentence to the contact ("you") naming something real of theirs.
+
+    "Something real" is a content word of five letters or more, or a capitalised
+    name, from their facts or field notes (stopwords and generic words aside).
+    """
+    theirs = {stem(norm_word(w)) for t in their_texts for w in WORD_RE.findall(normalize_quotes(t))
+              if len(norm_word(w)) >= 5 and norm_word(w) not in STOPWORDS}
+    for sentence in split_sentences(narrative, lines=False):
+        if not re.search(r"\byou(?:r|rs|'re|'ve)?\b", sentence, re.I):
+            continue
+        words = {stem(norm_word(w)) for w in WORD_RE.findall(normalize_quotes(sentence)) if len(norm_word(w)) >= 5}
+        if words & theirs:
+            return True
+    return False

@@ -8,8 +8,8 @@ from assistant import BriefBuilder
 from assistant import SECTIONS, Brief
 from assistant import load_brief, save_brief
 from ui.render import ORDER, TITLES, render_section, show_brief
-from ui.state import contact_names, esc, get_generator, get_kb, get_settings, errors_shown, pick_contact, show_flashes, \
-    waiting_notice
+from ui.state import (contact_names_or_hint, errors_shown, esc, get_generator, open_page, pick_contact,
+                      waiting_notice)
 
 
 def _briefs() -> dict:
@@ -82,17 +82,10 @@ def regenerate(name: str, section: str, d: dict, kb, settings) -> None:
 
 
 def main() -> None:
-    st.title("Brief")
-    show_flashes()
-    settings = get_settings()
-    with errors_shown(action="open knowledge base") as g:
-        kb = get_kb(settings)
-        names = contact_names(kb, settings)
-    if g.failed:
+    opened = open_page("Brief", contact_names_or_hint)
+    if opened is None or not opened[2]:
         return
-    if not names:
-        st.info("No contacts yet. Add someone and their notes on the People page first.")
-        return
+    settings, kb, names = opened
     top_left, top_right = st.columns([1, 2])
     with top_left:
         name = pick_contact(names, key="brief_contact")

@@ -9,8 +9,8 @@ import streamlit as st
 from assistant import Reset, ask_stream, forget_chat
 from assistant import Conversation
 from assistant import close_loop, list_loops, log_interaction
-from ui.state import (contact_names, esc, escape_chunk, flash, get_generator, get_kb, get_settings, errors_shown,
-                      pick_contact, show_flashes, source_label, waiting_notice)
+from ui.state import (contact_names_or_hint, errors_shown, esc, escape_chunk, flash, get_generator, open_page,
+                      pick_contact, source_label, waiting_notice)
 
 
 def escaped_tokens(tokens):
@@ -164,17 +164,10 @@ def log_box(name: str, kb, settings) -> None:
 
 
 def main() -> None:
-    st.title("Chat")
-    show_flashes()
-    settings = get_settings()
-    with errors_shown(action="open knowledge base") as g:
-        kb = get_kb(settings)
-        names = contact_names(kb, settings)
-    if g.failed:
+    opened = open_page("Chat", contact_names_or_hint)
+    if opened is None or not opened[2]:
         return
-    if not names:
-        st.info("No contacts yet. Add someone and their notes on the People page first.")
-        return
+    settings, kb, names = opened
     left, right = st.columns([2, 1], vertical_alignment="bottom")
     with left:
         name = pick_contact(names, key="chat_contact")

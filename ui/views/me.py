@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
-from assistant import Profile, me_chunk_count, profile_path, read_profile, save_profile, split_lines, suggest_narrative
-from ui.state import esc, flash, get_generator, get_kb, get_settings, errors_shown, show_flashes, waiting_notice
+from assistant import (Profile, me_chunk_count, profile_offers, profile_path, read_profile, save_profile, split_lines,
+                       suggest_narrative)
+from ui.state import (errors_shown, esc, flash, get_generator, open_page, waiting_notice)
 
 
 def profile_form(kb, settings, current: Profile) -> None:
@@ -41,6 +44,50 @@ def profile_form(kb, settings, current: Profile) -> None:
                 st.error(esc(result.message))
 
 
+def offers_box(kb, settings, current: Profile) -> None:
+    """Offers read from a profile written as prose, for the user to confirm or edit into the list briefs use."""
+    if current.offers or not me_chunk_count(kb):
+        return
+    with errors_shown(action="read offers") as g:
+        found = profile_offers(kb, settings)
+    if g.failed:
+        return
+    st.subheader("What you can offer")
+    if found.offers:
+        st.caption("Your profile has no \u201cWhat I can offer\u201d list, so Rapport read these from what you wrote. "
+                   "Confirm or edit them (one per line): briefs match them to what each contact works on.")
+    else:
+        st.caption("Your profile has no list of what you can offer, and none was found in its text. "
+                   "Ask the model to look, or write them yourself (one per line).")
+    if found.method != "model" and len(found.offers) < 2 and st.button("Look for offers with the model",
+                                                                      key="find_offers"):
+        with errors_shown(action="load model") as g:
+            gen = get_generator(settings)
+        if not g.failed:
+            waiting = waiting_notice(gen)
+            with st.spinner("Reading your profile for what you can offer…"), errors_shown(action="find offers") as g:
+                found = profile_offers(kb, settings, gen)
+            waiting.empty()
+            if not g.failed:
+                st.session_state["offers_text"] = "\n".join(found.texts)
+    if "offers_text" not in st.session_state:
+        st.session_state["offers_text"] = "\n".join(found.texts)
+    st.text_area("Offers", key="offers_text", height=130, label_visibility="collapsed",
+                 placeholder="Feedback on prototypes\nIntroductions to nurse educators")
+    if st.button("Save offers", key="save_offers", type="primary"):
+        # origin="": the imported profile stays a *me* note (its prose is more than the form holds)
+        confirmed = replace(current, offers=split_lines(st.session_state.get("offers_text", "")), origin="")
+        with errors_shown(action="save offers") as g:
+            result = save_profile(confirmed, kb, settings)
+        if not g.failed:
+            if result.ok:
+                st.session_state.pop("offers_text", None)
+                flash(f"Saved {len(confirmed.offers)} offers to your profile; briefs use them from now on.")
+                st.rerun()
+            else:
+                st.error(esc(result.message))
+
+
 def narrative_box(kb, settings, current: Profile) -> None:
     st.subheader("Your 30-second narrative")
     st.caption("What you say when they ask \u201cSo, what do you do?\u201d. First person, plain, no ask. "
@@ -69,16 +116,13 @@ def narrative_box(kb, settings, current: Profile) -> None:
 
 
 def main() -> None:
-    st.title("Me")
-    show_flashes()
-    settings = get_settings()
-    with errors_shown(action="open knowledge base") as g:
-        kb = get_kb(settings)
-        current = read_profile(kb, settings)
-    if g.failed:
+    opened = open_page("Me", read_profile)
+    if opened is None:
         return
+    settings, kb, current = opened
     st.caption("Briefs use this to tailor your story and to find what you could give. It stays on this computer.")
     profile_form(kb, settings, current)
+    offers_box(kb, settings, current)
     st.divider()
     narrative_box(kb, settings, current)
 

@@ -10,7 +10,7 @@ from assistant import describe_counts, forget_contact, forget_preview
 from assistant import list_contacts
 from assistant import Target
 from assistant import add_contact, field_names, ingest_uploads
-from ui.state import esc, flash, get_kb, get_settings, errors_shown, pick_contact, show_flashes
+from ui.state import (errors_shown, esc, flash, open_page, pick_contact)
 
 
 def due_to_reconnect(kb, settings) -> dict[str, str]:
@@ -152,14 +152,10 @@ def forget_tab(kb, settings, name: str) -> None:
 
 
 def main() -> None:
-    st.title("People")
-    show_flashes()
-    settings = get_settings()
-    with errors_shown(action="open knowledge base") as g:
-        kb = get_kb(settings)
-        contacts = list_contacts(kb, settings)
-    if g.failed:
+    opened = open_page("People", list_contacts)
+    if opened is None:
         return
+    settings, kb, contacts = opened
     st.session_state["_has_contacts"] = bool(contacts)
     if contacts:
         contacts_table(contacts, due_to_reconnect(kb, settings))

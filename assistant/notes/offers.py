@@ -1,0 +1,288 @@
+"""What the user can offer: the profile's list first, else offers found in its prose.
+
+People import a CV, a LinkedIn "About" or a paragraph, not Markdown bullets
+under "What I can offer". So offers come from, in order:
+
+1. the structured list (bullets under an offers heading): what the Me page
+   edits and the user confirmed; used as is;
+2. plain code over the prose: sentences and clauses with "I can", "happy to",
+   "What I can offer: a; b; c" (lists after a colon or semicolons split);
+3. when code finds fewer than two, the model (schema-constrained, each offer
+   citing the me chunk it came from), keeping only offers whose content words
+   mostly appear in that chunk and that are not job asks.
+
+Every offer keeps the id of the me chunk it came from (the brief cites it).
+Extracted offers (2 and 3) are cached per profile content hash in
+``<data dir>/offers.json`` so briefs do not extract them again each time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from dataclasses import asdict, dataclass
+from typing import Sequence
+
+from assistant.config import Settings
+from assistant.files import atomic_write_text
+from assistant.generation import prompts
+from assistant.generation.budget import fit_to_budget
+from assistant.generation.llm import Generator
+from assistant.generation.structured import generate_json
+from assistant.notes.store import KnowledgeBase
+from assistant.text.guard import INJECTION, neutralize
+from assistant.text.questions import is_job_ask
+from assistant.text.sentences import split_sentences
+from assistant.text.words import STOPWORDS, WORD_RE, norm_word, stem
+from assistant.types import Chunk, Target
+
+log = logging.getLogger("rapport.offers")
+
+CACHE_VERSION = 1
+MIN_COVERAGE = 0.6  # share of an extracted offer's content words found in the chunk it cites
+MAX_OFFERS = 8
+_MODEL_BUDGET = 900  # profile tokens in the extraction prompt
+
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*)")
+_BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+(.+)")
+_OFFER_HEADING = re.compile(r"offer|give|help with|can share", re.I)
+_TRIGGER = re.compile(
+    r"\b(?:what i can (?:offer|give|bring)|i can (?!['\u2019]t\b|not\b)|i offer\b|can offer\b|happy to\b|glad to\b"
+    r"|willing to\b|can introduce\b|can share\b|(?:i'?d|i would) (?:be )?(?:happy|glad|love) to\b|always up for\b)",
+    re.I)
+# The lead-in before the offer itself: "I am happy to", "I can also", "What I can offer:".
+_LEAD_IN = re.compile(
+    r"^(?:and |also |plus )?(?:what i can (?:offer|give|bring)(?: is| are)?\s*:?\s*"
+    r"|(?:i am|i'm|i'd be|i would be|i'm always|i am always|always)?\s*(?:happy|glad|willing) to (?:also )?"
+    r"|i (?:can|could) (?:also )?(?:offer )?|i offer |(?:i )?(?:can|could) (?:also )?offer )",
+    re.I)
+
+# "I can introduce you to designers, and I'm glad to review plans": two offers.
+_AND_NEXT = re.compile(r",?\s+and\s+(?=(?:i am|i'm|i'd|i would|i can|i offer|happy to|glad to)\b)", re.I)
+
+
+@dataclass(frozen=True)
+class Offer:
+    """One thing the user can give, and the me chunk it came from."""
+
+    text: str
+    source: str
+
+
+@dataclass
+class FoundOffers:
+    offers: list[Offer]
+    method: str  # "list" (the profile's own list), "prose" (plain code), "model", or "none"
+
+    @property
+    def texts(self) -> list[str]:
+        return [o.text for o in self.offers]
+
+
+# --------------------------------------------------------------------------- plain code
+
+
+def _clean(text: str) -> str:
+    text = " ".join(text.split()).strip(" -\u2022*#\t;,")
+    return text.rstrip(".;:, ")
+
+
+def _keep(text: str, seen: list[Offer]) -> bool:
+    return (len(text.split()) >= 3 and not is_job_ask(text) and not INJECTION.search(text)
+            and text.casefold() not in {o.text.casefold() for o in seen})
+
+
+def structured_offers(chunks: Sequence[Chunk]) -> list[Offer]:
+    """Bullets under an offers heading ("What I can offer"), with the heading carried across chunks of one note."""
+    out: list[Offer] = []
+    in_offers, source = False, None
+    for c in chunks:
+        if c.source != source:
+            in_offers, source = False, c.source
+        for line in c.text.splitlines():
+            heading = _HEADING.match(line)
+            if heading:
+                in_offers = bool(_OFFER_HEADING.search(heading.group(1)))
+                continue
+            item = _BULLET.match(line)
+            if item and in_offers:
+                text = _clean(item.group(1))
+                if _keep(text, out):
+                    out.append(Offer(text, c.id))
+    return out
+
+
+def _items(sentence: str) -> list[str]:
+    """The offers one sentence states: after "...offer:" split at semicolons; else the triggered clauses."""
+    head, colon, tail = sentence.partition(":")
+    if colon and _TRIGGER.search(head + ":") and tail.strip():
+        return [p for p in tail.split(";") if p.strip()]
+    parts = [p for p in _AND_NEXT.split(sentence.replace(";", "\0")) for p in p.split("\0") if p.strip()]
+    out: list[str] = []
+    for i, part in enumerate(parts):
+        m = _TRIGGER.search(part)
+        if m:
+            out.append(part[m.start():])
+        elif out and i > 0:  # "I can share templates; intros to nurse managers": a continuation
+            out.append(part)
+    return out
+
+
+def _strip_lead_in(text: str) -> str:
+    text = text.strip()
+    for _ in range(2):
+        text = _LEAD_IN.sub("", text, count=1).strip()
+    return text
+
+
+def prose_offers(chunks: Sequence[Chunk], *, under_heading: bool = True) -> list[Offer]:
+    """Offers stated in sentences ("I can ...", "happy to ...", "What I can offer: a; b; c")."""
+    out: list[Offer] = []
+    for c in chunks:
+        in_offers = False
+        for line in neutralize(c.text).splitlines():
+            heading = _HEADING.match(line)
+            if heading:
+                in_offers = under_heading and bool(_OFFER_HEADING.search(heading.group(1)))
+                continue
+            for sentence in split_sentences(line):
+                sentence = sentence.strip(" -\u2022*\t")
+                if in_offers and not _TRIGGER.search(sentence):
+                    items = [p for p in sentence.split(";") if p.strip()]  # prose under an offers heading
+                else:
+                    items = _items(sentence)
+                for item in items:
+                    text = _clean(_strip_lead_in(item))
+                    if _keep(text, out):
+                        out.append(Offer(text, c.id))
+    return out
+
+
+# --------------------------------------------------------------------------- the model
+
+
+def content_stems(text: str) -> list[str]:
+    words = (norm_word(w) for w in WORD_RE.findall(text))
+    return [stem(w) for w in words if w and w not in STOPWORDS and len(w) > 1]
+
+
+def coverage(text: str, source: str) -> float:
+    """Share of ``text``'s content words (stemmed) that ``source`` contains: 1.0 is a span of it."""
+    mine = content_stems(text)
+    if not mine:
+        return 0.0
+    theirs = set(content_stems(source))
+    return sum(1 for w in mine if w in theirs) / len(mine)
+
+
+def offer_problem(text: str, chunk_text: str) -> str:
+    """Why an extracted offer is not one ("" when it is): too short, not in its chunk, or a job ask."""
+    if len(content_stems(text)) < 2:
+        return "too short"
+    if is_job_ask(text):
+        return "a job ask, not an offer"
+    share = coverage(text, chunk_text)
+    if share < MIN_COVERAGE:
+        return f"not in the cited profile note ({share:.0%} of its words are)"
+    return ""
+
+
+def model_offers(chunks: Sequence[Chunk], generator: Generator, *, seed: int = 42, retries: int = 2) -> list[Offer]:
+    """Offers the model finds in the profile, each checked against the chunk it cites."""
+    picked = fit_to_budget(generator, list(chunks), _MODEL_BUDGET, overhead=16, stop_at_overflow=True)
+    if not picked:
+        return []
+    labels = {f"M{i}": c for i, c in enumerate(picked, 1)}
+    notes = prompts.quote_notes([(label, c.title or "profile", c.text) for label, c in labels.items()])
+    schema = prompts.schema("offers", list(labels))
+    schema["properties"]["offers"]["maxItems"] = MAX_OFFERS
+
+    def problems(d: dict) -> list[tuple[int, str]]:
+        return [(i, offer_problem(o["text"], labels[o["source"]].text)) for i, o in enumerate(d["offers"])]
+
+    def accept(d: dict) -> str:
+        found = problems(d)
+        if not found or all(p for _, p in found):
+            return "; ".join(f"\"{d['offers'][i]['text'][:60]}\": {p}" for i, p in found) or "no offers"
+        return ""
+
+    got = generate_json(generator, prompts.render("offers", notes=notes, max_items=MAX_OFFERS), schema,
+                        max_tokens=400, seed=seed, retries=retries, accept=accept, feedback=True)
+    if got.data is None:
+        log.info("no offers from the model: %s", got.error)
+        return []
+    out: list[Offer] = []
+    for i, problem in problems(got.data):
+        o = got.data["offers"][i]
+        text = _clean(o["text"])
+        if not problem and _keep(text, out):
+            out.append(Offer(text, labels[o["source"]].id))
+    return out
+
+
+# --------------------------------------------------------------------------- the cache and the entry point
+
+
+def content_hash(chunks: Sequence[Chunk]) -> str:
+    h = hashlib.sha256(f"v{CACHE_VERSION}".encode())
+    for c in chunks:
+        h.update(b"\0" + c.id.encode() + b"\0" + c.text.encode("utf-8", "replace"))
+    return h.hexdigest()
+
+
+def cache_path(settings: Settings):
+    return settings.home / "offers.json"
+
+
+def _cached(settings: Settings, digest: str) -> FoundOffers | None:
+    try:
+        data = json.loads(cache_path(settings).read_text(encoding="utf-8"))
+        if data.get("hash") != digest:
+            return None
+        return FoundOffers([Offer(str(o["text"]), str(o["source"])) for o in data["offers"]], str(data["method"]))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _store(settings: Settings, digest: str, found: FoundOffers) -> None:
+    data = {"hash": digest, "method": found.method, "offers": [asdict(o) for o in found.offers]}
+    try:
+        atomic_write_text(cache_path(settings), json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+    except OSError as exc:  # a cache that cannot be written costs time, not correctness
+        log.warning("could not cache extracted offers: %s", exc)
+
+
+def find_offers(chunks: Sequence[Chunk], settings: Settings, generator: Generator | None = None) -> FoundOffers:
+    """The user's offers: their own list, else cached or freshly extracted ones (model only with ``generator``)."""
+    listed = structured_offers(chunks)
+    if listed:
+        return FoundOffers(listed, "list")
+    if not chunks:
+        return FoundOffers([], "none")
+    digest = content_hash(chunks)
+    cached = _cached(settings, digest)
+    if cached is not None:
+        return cached
+    found = prose_offers(chunks)
+    if len(found) >= 2:
+        result = FoundOffers(found, "prose")
+    elif generator is None:  # the Me page without a model: show what code found, cache nothing
+        return FoundOffers(found, "prose" if found else "none")
+    else:
+        extra = [o for o in model_offers(chunks, generator, seed=settings.seed, retries=settings.retries)
+                 if all(coverage(o.text, f.text) < 0.8 for f in found)]
+        found = (found + extra)[:MAX_OFFERS]
+        result = FoundOffers(found, "model" if extra else ("prose" if found else "none"))
+    _store(settings, digest, result)
+    return result
+
+
+def profile_offers(kb: KnowledgeBase, settings: Settings, generator: Generator | None = None) -> FoundOffers:
+    """:func:`find_offers` over every *me* chunk (what the Me page shows for confirming)."""
+    return find_offers(kb.chunks_of(Target.me()), settings, generator)
+
+
+__all__ = ["FoundOffers", "Offer", "content_stems", "coverage", "find_offers", "model_offers", "offer_problem",
+           "profile_offers", "prose_offers", "structured_offers"]

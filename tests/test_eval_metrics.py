@@ -1,0 +1,188 @@
+"""The eval's scoring functions (assistant/brief/metrics.py), score_brief on a hand-made brief, and the eval set itself."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+import yaml
+
+from assistant.brief import metrics
+from assistant.brief.evaluate import BriefScore, Case, format_table, manifest_extras, pick_profiles, score_brief, EvalReport
+from assistant.errors import InputError
+from assistant.notes.demo import EVAL_MANIFEST, read_manifest
+from assistant.types import Chunk
+
+
+# --------------------------------------------------------------------------
+# Name errors
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Asking E. for a job, a referral or an introduction",
+    "What first drew E. to critical care?",
+    "Why it matters: E. is leading the pilot.",
+    "Thank you, E.",
+    "Dr. You mentioned the pilot; how is it going?",
+    "How would you describe your work, Dr.?",
+    "Ask Dr. about the Waiting Fairly data.",
+])
+def test_name_errors_flag_initials_and_titles_used_as_names(text):
+    assert metrics.name_errors(text), text
+
+
+@pytest.mark.parametrize("text", [
+    "What drew E. Kate Valcin to nursing?",
+    "Dr. Okonkwo-Hale, how do trusts decide to share data?",
+    "How did Dr Sunil Varma start the podcast?",
+    "Ask J. R. Ellison about the rota.",
+    "How does the U.S. market differ?",
+    "Which tools, e.g. scribes, work at night?",
+    "Is there a Plan B.",
+    "Asking Marisol for a job, a referral or an introduction",
+    "What would ZHOU Lanying change in the workflow?",
+    "",
+])
+def test_name_errors_leave_real_names_and_abbreviations_alone(text):
+    assert metrics.name_errors(text) == [], text
+
+
+# --------------------------------------------------------------------------
+# The user's own lines
+# --------------------------------------------------------------------------
+
+NOTE = """Aoife is Clinical Lead for Digital Nursing at North Somerset Community Health.
+I told her about my agency work; she said let's get a proper coffee in September.
+I mentioned I'm trying to move into a research role in a product team.
+She said "I hate dashboards that nobody opens" at the meetup.
+I met her."""
+
+
+def test_first_person_sentences_are_the_users_clauses_only():
+    lines = metrics.first_person_sentences([NOTE])
+    assert "I told her about my agency work" in lines
+    assert any(line.startswith("I mentioned") for line in lines)
+    assert not any("coffee" in line for line in lines)      # the contact's half of the sentence
+    assert not any("dashboards" in line for line in lines)  # "I" inside her quotation is hers
+    assert not any(line == "I met her." for line in lines)  # too short to be repeated
+
+
+def test_repeats_user_line_at_sixty_percent_of_content_words():
+    lines = metrics.first_person_sentences([NOTE])
+    assert metrics.repeats_user_line("Aoife has done agency work.", lines)        # told? no; agency, work: 2 of 3
+    assert metrics.repeats_user_line("Is trying to move into a research role in a product team.", lines)
+    assert not metrics.repeats_user_line("Clinical Lead for Digital Nursing at North Somerset.", lines)
+    assert not metrics.repeats_user_line("What made you choose agency shifts?", lines)  # 1 of 3 words
+    assert not metrics.repeats_user_line("anything", [])
+
+
+def test_content_words_drop_stopwords_and_stem():
+    assert metrics.content_words("I told her about my agency work") == {"told", "agency", "work"}
+    assert metrics.content_words("Working on agencies") == metrics.content_words("worked agency")
+
+
+# --------------------------------------------------------------------------
+# Citations, avoid flags, needs, thin questions
+# --------------------------------------------------------------------------
+
+def test_linked_and_field_citations_use_chunk_kinds():
+    kinds = {"m1": "me", "c1": "contact", "f1": "field"}
+    assert metrics.is_linked(["m1", "c1"], kinds)
+    assert metrics.is_linked(["f1", "m1"], kinds)
+    assert not metrics.is_linked(["m1"], kinds)
+    assert not metrics.is_linked(["c1", "f1", "unknown"], kinds)
+    assert metrics.cites_kind(["c1", "f1"], kinds, "field")
+    assert not metrics.cites_kind(["c1"], kinds, "field")
+
+
+def test_avoid_flag_need_met_and_thin_questions():
+    assert metrics.is_avoid_flag("A topic your notes flag: \u201cAsked me not to bring up the merger.\u201d")
+    assert not metrics.is_avoid_flag("Talking about yourself for long: keep your story to 30 seconds.")
+    gbs = ["Offer to recruit bank and agency nurses for her handover interviews"]
+    assert metrics.need_met("recruit bank and agency nurses for interviews", gbs)
+    assert not metrics.need_met("review of the handover discussion guide", gbs)
+    assert metrics.thin_questions(3, 4) and not metrics.thin_questions(3, 5) and not metrics.thin_questions(2, 0)
+
+
+# --------------------------------------------------------------------------
+# score_brief on a hand-made brief and a fake store
+# --------------------------------------------------------------------------
+
+class FakeKB:
+    def __init__(self, chunks):
+        self.chunks = {c.id: c for c in chunks}
+
+    def get(self, ids):
+        return [self.chunks[i] for i in dict.fromkeys(ids) if i in self.chunks]
+
+    def embed(self, texts):
+        out = []
+        for t in texts:
+            v = np.zeros(64)
+            for w in t.lower().split():
+                v[int(hashlib.sha1(w.encode()).hexdigest(), 16) % 64] += 1
+            out.append(v)
+        return out
+
+
+def test_score_brief_counts_the_new_metrics():
+    kb = FakeKB([Chunk("c1", NOTE, "contact", "Aoife Brennan", "note.txt"),
+                 Chunk("f1", "Community trusts rarely have research budgets.", "field", "Healthcare", "f.md"),
+                 Chunk("m1", "I can help recruit nurses for research sessions.", "me", "me", "me.md")])
+    brief = {
+        "contact": "Aoife Brennan", "facts": [
+            {"text": "Clinical Lead for Digital Nursing at North Somerset Community Health", "sources": ["c1"]},
+            {"text": "Clinical Lead for Digital Nursing at North Somerset Community Health.", "sources": ["c1"]},
+            {"text": "Has done agency work.", "sources": ["c1"]}],
+        "questions": [{"text": "What would a day in the life study show, E.?", "why": "E. wants it", "sources": ["f1"]}],
+        "give_back": [{"text": "Help recruit district nurses for a day in the life study", "why": "", "sources": ["m1", "c1"]}],
+        "avoid": ["A topic your notes flag: \u201cthe merger\u201d", "Talking about yourself for long."],
+    }
+    case = Case("Aoife Brennan", [{"fact": "x", "keywords": ["North Somerset"]}], False,
+                ["a day in the life study with district nurses"], [NOTE], [],
+                metrics.first_person_sentences([NOTE]))
+    s = score_brief(brief, kb, case, ["Nadia Rahimi"], 1.0)
+    assert (s.facts, s.covered, s.give_backs, s.linked) == (3, 1, 1, 1)
+    assert (s.fact_pairs, s.dup_facts) == (3, 1)
+    assert (s.avoid_flags, s.avoid_false, s.avoid_scored) == (1, 1, True)
+    assert (s.items, s.field_items) == (5, 1)
+    assert s.name_errors == 2
+    assert s.user_line_items == 1
+    assert s.thin and (s.needs, s.needs_met) == (1, 1)
+    table = format_table([EvalReport("fake", "pipeline", [s], profile="prose")])
+    assert "| prose | pipeline | Aoife Brennan |" in table
+    assert "avoid precision" in table and "0%" in table
+
+
+def test_format_table_keeps_the_old_columns():
+    head = format_table([EvalReport("m", "pipeline", [], "bullets")]).splitlines()[0]
+    for col in ("schema-valid", "s/brief", "open Qs", "job asks", "dup pairs", "specific Qs", "Qs about user",
+                "linked give-backs", "cited", "unsupported facts", "expected facts"):
+        assert f"| {col} |" in head
+    assert BriefScore.__dataclass_fields__["thin"].default is False
+
+
+# --------------------------------------------------------------------------
+# The eval set
+# --------------------------------------------------------------------------
+
+def test_eval_manifest_profiles_fields_and_expectations():
+    manifest = read_manifest(EVAL_MANIFEST)
+    profiles, extras = manifest_extras(EVAL_MANIFEST)
+    assert set(profiles) == {"bullets", "prose"}
+    assert all(p.exists() for files in profiles.values() for p in files)
+    assert pick_profiles(profiles, "prose") == {"prose": profiles["prose"]}
+    with pytest.raises(InputError):
+        pick_profiles(profiles, "nobody")
+    assert all(p.exists() for c in manifest.contacts for p in c.files)
+    used = {f for c in manifest.contacts for f in c.fields}
+    assert used <= set(manifest.fields)
+    for name in used:
+        notes = manifest.fields[name]
+        assert all(p.exists() for p in notes) and len(notes) >= 2, name
+    for c in manifest.contacts:
+        assert c.expected_facts, c.name
+        assert isinstance(extras[c.name].get("expect_avoid"), bool), c.name
+    data = yaml.safe_load(EVAL_MANIFEST.read_text(encoding="utf-8"))
+    assert data["me"] == ["me.md"]  # load-demo --manifest still reads one profile

@@ -1,0 +1,206 @@
+"""Give-back ideas: offers found in any profile (list, prose, model) and matched to what the contact does."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from assistant.brief.builder import BriefBuilder, build_brief
+from assistant.notes import db
+from assistant.notes.ingest import ingest_text
+from assistant.notes.offers import find_offers, offer_problem, prose_offers, structured_offers
+from assistant.text.presumptuous import presumptuous
+from assistant.types import Chunk, Target
+from tests.fakes import QueueGenerator
+from tests.test_brief import ME, _assert_contract
+
+PROSE_ME = """Morgan Blake. I am a nurse manager at Halifax General and spent ten years in emergency care.
+What I can offer: clinical workflow knowledge for anyone building tools used by nurses; introductions to nurse \
+managers at two Halifax hospitals; I am happy to give feedback on prototypes.
+Outside work I sail and bake bread."""
+
+ABOUT_ME = """I lead clinical informatics at Halifax General, where I moved after ten years of emergency nursing.
+My team rolled out bedside scanning across four wards and trained two hundred nurses on the new charting system.
+I write a monthly newsletter on nursing technology."""
+
+GREGG = """Gregg Okafor is Director of Design Research at Lumen Health in Toronto.
+She speaks at UX research conferences about diary studies with clinicians.
+She manages a team of five researchers and prefers short agendas."""
+
+UX_ME = """# Sam Rivera
+## Story
+I lead UX research at a Halifax fintech and organise the city's UX research meetup.
+## What I can offer
+- Invite speakers to my UX research meetup
+- Review interview guides for usability studies
+"""
+
+OFFERS_NEEDLE = "concrete things the user says they can offer"
+PAIRS_NEEDLE = "OFFERS (what the user can give"
+
+
+def _chunk(text: str, cid: str = "me1") -> Chunk:
+    return Chunk(cid, text, "me", "me", "/tmp/me.md", title="Me")
+
+
+@dataclass
+class PairingGenerator(QueueGenerator):
+    """Answers the pairing prompt with O1 and the S label of the sentence that contains ``hook``."""
+
+    hook: str = ""
+    pair_text: str = ""
+
+    def _reply(self, messages) -> str:
+        last = messages[-1]["content"]
+        if PAIRS_NEEDLE not in last:
+            return super()._reply(messages)
+        self.calls.append(list(messages))
+        label = re.search(r'<note id="(S\d+)"[^>]*>\n[^\n]*' + re.escape(self.hook), last).group(1)
+        return json.dumps({"pairs": [{"offer": "O1", "sentence": label, "text": self.pair_text,
+                                      "why": "She speaks at UX research conferences."}]})
+
+
+def test_prose_profile_offers_are_found_in_code() -> None:
+    found = prose_offers([_chunk(PROSE_ME)])
+    assert [o.text for o in found] == ["clinical workflow knowledge for anyone building tools used by nurses",
+                                       "introductions to nurse managers at two Halifax hospitals",
+                                       "give feedback on prototypes"]
+    assert {o.source for o in found} == {"me1"}, "each offer cites the me chunk it came from"
+    two = prose_offers([_chunk("I can introduce you to designers in Toronto, and I'm glad to review research "
+                               "plans. I can't code. Looking for a product role; happy to relocate.")])
+    assert [o.text for o in two] == ["introduce you to designers in Toronto", "review research plans"]
+
+
+def test_prose_offers_are_cached_and_need_no_model(settings) -> None:
+    gen = QueueGenerator()
+    found = find_offers([_chunk(PROSE_ME)], settings, gen)
+    assert found.method == "prose" and len(found.offers) == 3 and not gen.calls, "two or more in code: no model call"
+    assert json.loads((settings.home / "offers.json").read_text())["offers"][1]["source"] == "me1"
+
+
+def test_bulleted_offers_are_unchanged(settings) -> None:
+    chunks = [_chunk(ME)]
+    found = find_offers(chunks, settings, QueueGenerator())
+    assert found.method == "list"
+    assert found.texts == ["A spreadsheet of restaurant demand data for seafood across Nova Scotia, happy to share",
+                           "Introductions to chefs at three Halifax restaurants"]
+    split = [_chunk("# Me\n## What I can offer\n- Invite speakers to my UX research meetup", "a"),
+             _chunk("- Review interview guides for usability studies\n## Aspirations\n- Lead a research team", "b")]
+    assert [(o.text, o.source) for o in structured_offers(split)] == [
+        ("Invite speakers to my UX research meetup", "a"), ("Review interview guides for usability studies", "b")], \
+        "a list that a chunk boundary cuts keeps its heading"
+
+
+def test_model_offers_keep_what_the_profile_says_and_drop_inventions(settings) -> None:
+    reply = json.dumps({"offers": [
+        {"text": "Training nurses on new charting systems", "source": "M1"},
+        {"text": "Free patent law advice for medical device startups", "source": "M1"},  # invented
+        {"text": "A referral to the hiring manager at Halifax General", "source": "M1"},  # a job ask
+        {"text": "Copies of the monthly newsletter on nursing technology", "source": "M1"}]})
+    gen = QueueGenerator(queues={OFFERS_NEEDLE: [reply]})
+    found = find_offers([_chunk(ABOUT_ME)], settings, gen)
+    assert found.method == "model"
+    assert found.texts == ["Training nurses on new charting systems",
+                           "Copies of the monthly newsletter on nursing technology"]
+    assert all(o.source == "me1" for o in found.offers)
+    assert "not in the cited profile note" in offer_problem("Free patent law advice for startups", ABOUT_ME)
+    again = QueueGenerator()
+    assert find_offers([_chunk(ABOUT_ME)], settings, again).texts == found.texts and not again.calls, \
+        "extracted offers are cached per profile content"
+    changed = QueueGenerator(queues={OFFERS_NEEDLE: [json.dumps({"offers": []})]})
+    assert find_offers([_chunk(ABOUT_ME + " I also sail.")], settings, changed).offers == [] and changed.calls
+
+
+def _gregg(kb, settings, me: str = UX_ME) -> str:
+    db.upsert_contact(settings, "Gregg Okafor", ["Health design"])
+    ingest_text(GREGG, Target.contact("Gregg Okafor"), kb, settings, title="Conference bio")
+    ingest_text("Clinician burnout is the main barrier to recruiting participants for health UX studies.",
+                Target.field("Health design"), kb, settings, title="Health UX")
+    if me:
+        ingest_text(me, Target.me(), kb, settings, title="My profile")
+    return "Gregg Okafor"
+
+
+def test_an_offer_links_to_what_the_contact_speaks_about(kb, settings) -> None:
+    gen = PairingGenerator(hook="She speaks at UX research conferences",
+                           pair_text="Invite Gregg to speak at your UX research meetup about diary studies.")
+    d = build_brief(_gregg(kb, settings), kb, settings, gen).to_dict()
+    _assert_contract(d, kb)
+    assert d["give_back"], d["give_back_note"]
+    first = d["give_back"][0]
+    assert first["text"] == "Invite Gregg to speak at your UX research meetup about diary studies."
+    offer_id, sentence_id = first["sources"]
+    assert "Invite speakers to my UX research meetup" in kb.get([offer_id])[0].text
+    assert "speaks at UX research conferences" in kb.get([sentence_id])[0].text
+    assert "Nothing in your profile" not in d["give_back_note"]
+
+
+def test_a_pair_naming_an_invented_company_is_rejected(kb, settings) -> None:
+    gen = PairingGenerator(hook="She speaks at UX research conferences",
+                           pair_text="Invite Gregg to speak at your UX research meetup hosted by Acme Analytics.")
+    builder = BriefBuilder(_gregg(kb, settings), kb, settings, gen)
+    d = builder.regenerate("give_back").to_dict()
+    assert d["give_back"] and not any("Acme" in g["text"] + g["why"] for g in d["give_back"])
+    assert any("Acme Analytics" in p for p in gen.prompts_with("Your previous answer was rejected")), \
+        "the rejection names the invented company, so the retry is told what to fix"
+    plain = d["give_back"][0]
+    assert plain["text"] == "Offer this: Invite speakers to my UX research meetup", "the scored pair, phrased plainly"
+    assert len(plain["sources"]) == 2
+
+
+def test_a_presumptuous_pair_is_rejected(kb, settings) -> None:
+    assert presumptuous("Offer to teach you how to run better studies") == "teach you how"
+    assert presumptuous("Offer to improve your interview guides") == "improve your"
+    assert not presumptuous("Invite Gregg to speak at your meetup")
+    gen = PairingGenerator(hook="She speaks at UX research conferences",
+                           pair_text="Review her interview guides to fix her research mistakes.")
+    d = BriefBuilder(_gregg(kb, settings), kb, settings, gen).regenerate("give_back").to_dict()
+    assert d["give_back"] and not any("fix" in g["text"] for g in d["give_back"])
+
+
+def test_a_profile_without_offers_says_so(kb, settings) -> None:
+    gen = QueueGenerator(queues={OFFERS_NEEDLE: [json.dumps({"offers": []})]})
+    name = _gregg(kb, settings, me="# Sam Rivera\n## Story\nI lead UX research at a Halifax fintech and sail on weekends.")
+    d = BriefBuilder(name, kb, settings, gen).regenerate("give_back").to_dict()
+    assert not d["give_back"] and d["give_back_note"].startswith("Your profile lists no offers yet")
+    assert gen.prompts_with(OFFERS_NEEDLE), "the model was asked to look in the prose first"
+
+
+def test_a_prose_profile_gets_give_backs(kb, settings) -> None:
+    me = ("I lead UX research at a Halifax fintech. I organise the city's UX research meetup and I am always "
+          "happy to invite speakers to my UX research meetup; I can also review interview guides for usability "
+          "studies.")
+    d = BriefBuilder(_gregg(kb, settings, me=me), kb, settings, QueueGenerator()).regenerate("give_back").to_dict()
+    assert d["give_back"], d["give_back_note"]
+    me_ids = {c.id for c in kb.chunks_of(Target.me())}
+    assert all(set(g["sources"]) & me_ids for g in d["give_back"])
+
+
+def test_me_page_confirms_offers_read_from_prose(kb, settings, tmp_path) -> None:
+    from assistant.notes.ingest import ingest_paths
+    from assistant.notes.offers import profile_offers
+    from tests.test_ui_apptest import app
+
+    about = tmp_path / "about.txt"
+    about.write_text(PROSE_ME, encoding="utf-8")
+    ingest_paths([about], Target.me(), kb, settings)
+    at = app(QueueGenerator(), page="views/me.py")
+    shown = at.text_area(key="offers_text").value
+    assert "give feedback on prototypes" in shown and len(shown.splitlines()) == 3
+    at.text_area(key="offers_text").input(shown + "\nA tour of our simulation ward").run()
+    at.button(key="save_offers").click().run()
+    assert not at.exception, at.exception
+    saved = (settings.home / "me" / "profile.md").read_text()
+    assert "## What I can offer" in saved and "- A tour of our simulation ward" in saved
+    found = profile_offers(kb, settings)
+    assert found.method == "list" and len(found.offers) == 4, "briefs use the confirmed list"
+    assert any("Halifax General" in c.text for c in kb.chunks_of(Target.me())), "the imported prose stays"
+
+
+def test_offers_that_fit_nothing_get_the_honest_note(kb, settings) -> None:
+    me = "# Sam Rivera\n## What I can offer\n- Sourdough baking lessons for complete beginners\n"
+    gen = QueueGenerator()
+    d = BriefBuilder(_gregg(kb, settings, me=me), kb, settings, gen).regenerate("give_back").to_dict()
+    assert not d["give_back"] and d["give_back_note"].startswith("Nothing in your profile clearly matches")
+    assert not gen.prompts_with(PAIRS_NEEDLE), "no pair clears the floor, so the model is not asked"

@@ -1,0 +1,55 @@
+"""Avoid is right: only what the notes say is sensitive to this person, never a profession's vocabulary."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.text.sensitive import raises_sensitive, sensitive_to_them
+
+SENSITIVE_TO_THEM = [
+    "She asked me not to bring up the merger; her team was cut in March.",
+    "Don't mention the Series B, it's a sore point.",
+    "His father passed away last spring.",
+    "She was laid off from Acme in 2023.",
+    "He is on medical leave until May.",
+    "Dana prefers not to discuss the acquisition.",
+    "Their startup was shut down last year.",
+    "Careful not to joke about the reorg: she is touchy about it.",
+]
+# Real career text from nurses, doctors, HR and mental-health services: work, not a warning.
+ORDINARY_WORK = [
+    "Career Highlights: 2025: named chief nursing executive of Mercy Health.",
+    "Academic medical centers face unique pressures on nurse staffing and health equity.",
+    "She leads layoff planning and workforce transitions for a 4,000-person company.",
+    "He runs a burnout prevention programme for crisis counsellors.",
+    "Designed mental health benefits and parental leave policy.",
+    "Supports families through grief and bereavement counselling as director of services.",
+    "Avoid jargon when presenting to boards, she advises new managers.",
+    "She speaks about illness prevention in rural clinics.",
+    "Her research covers cancer screening uptake among shift workers.",
+    "He chairs the hospital's death and dying ethics committee.",
+]
+
+
+@pytest.mark.parametrize("sentence", SENSITIVE_TO_THEM)
+def test_flags_what_is_sensitive_to_the_person(sentence: str) -> None:
+    assert sensitive_to_them(sentence)
+
+
+@pytest.mark.parametrize("sentence", ORDINARY_WORK)
+def test_never_flags_a_professions_vocabulary(sentence: str) -> None:
+    assert not sensitive_to_them(sentence)
+
+
+def test_questions_that_step_on_a_flagged_note_or_a_personal_loss() -> None:
+    flagged = ["She asked me not to bring up the merger; her team was cut in March."]
+    assert raises_sensitive("How did the merger change your team's plans?", flagged)
+    assert raises_sensitive("How did you cope with your illness last year?", [])
+    assert not raises_sensitive("How does your team prevent burnout among crisis counsellors?", [])
+    assert not raises_sensitive("What did the March launch teach you about onboarding?", [])
+
+
+def test_what_they_dislike_is_theirs_but_other_peoples_dislikes_are_work() -> None:
+    assert sensitive_to_them("She dislikes long decks.")
+    assert not sensitive_to_them("Mentors nurses who hate charting at the end of a shift.")
+    assert not sensitive_to_them("Led a reorg in which 40 staff were laid off, and rebuilt the team's morale.")
