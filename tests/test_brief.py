@@ -237,3 +237,27 @@ def test_default_model_brief_on_a_demo_contact(default_llm, kb, settings) -> Non
         assert questions.is_open_question(q["text"]) and not questions.is_job_ask(q["text"])
         assert set(q["sources"]) <= dana
     assert d["narrative"] or "narrative" in d["failed"]
+
+
+def test_invented_links_are_removed_and_field_notes_join_the_brief(priya, kb, settings) -> None:
+    """A link the notes do not hold never reaches the brief; the contact's field notes do, cited."""
+    gen = SequencedGenerator({
+        "List 3 to": [json.dumps({"facts": [
+            {"text": "Priya is Head of Growth at Tidewater Kelp in Lunenburg.", "sources": ["N1"]},
+            {"text": "Priya is rebuilding wholesale pricing this quarter.", "sources": ["N1"]}]})],
+        "Write ONE open question": [json.dumps({"question": "What made you rebuild wholesale pricing this quarter?",
+                                                "why": "Her current project."})],
+        "After meeting": [json.dumps({"thank_you": "Thanks for the kelp pricing story.",
+                                  "follow_up": ["Check out this article on kelp trends for inspiration: "
+                                                "https://www.designweekly.com/trends/",
+                                                "Send Priya the restaurant survey you mentioned."]})],
+    })
+    d = build_brief(priya, kb, settings, gen).to_dict()
+    everything = json.dumps(d)
+    assert "designweekly" not in everything, "an invented link is dropped with its sentence"
+    assert any("Send Priya the restaurant survey" in f for f in d["follow_up"])
+    assert any("not contain" in w for w in d["warnings"])
+    field_ids = {c.id for c in kb.chunks_of(Target.field("Aquaculture"))}
+    assert d["field"] and set(d["field"][0]["sources"]) <= field_ids, "Their field now cites the field note"
+    assert "wholesale prices doubled" in d["field"][0]["text"]
+    assert {s["id"] for s in d["sources"]} >= set(d["field"][0]["sources"])

@@ -128,8 +128,10 @@ class Traced:
             "RAPPORT_HOME": str(root / "home"), "RAPPORT_MODELS_DIR": os.environ["RAPPORT_MODELS_DIR"],  # set by conftest
             "HOME": str(root / "user"), "XDG_CACHE_HOME": str(root / "user" / ".cache"),
             "BROWSER": "true", "PYTHONUNBUFFERED": "1",
-            # Speed only: the tiny model's drafts are not retried (what it writes is not checked here).
-            "RAPPORT_RETRIES": "0",
+            # Speed only (what the model writes is not checked here): no retries, and one thread. ggml's
+            # threads spin on barriers; traced, on a busy 2-core machine, a tiny-model brief took 8.5 min
+            # with 2 threads and 1.4 min with one.
+            "RAPPORT_RETRIES": "0", "RAPPORT_THREADS": "1",
         })
         (root / "user").mkdir(parents=True, exist_ok=True)
 

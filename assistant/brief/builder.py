@@ -11,6 +11,7 @@ failed, never faked. Each section lives in its own module; this one runs them.
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import date
 from typing import Callable
@@ -27,6 +28,9 @@ from assistant.brief.record import Brief, OnSection
 from assistant.config import Settings
 from assistant.generation.llm import Generator
 from assistant.notes.store import KnowledgeBase
+from assistant.text.links import strip_invented
+
+log = logging.getLogger("rapport.brief")
 
 WRITERS: dict[str, Callable[[BriefContext, int], None]] = {
     "avoid": write_avoid, "facts": write_facts, "field": write_field, "opener": write_opener, "questions": write_questions,
@@ -46,9 +50,35 @@ class BriefBuilder(BriefContext):
         for section in steps:
             self.timed(section, lambda section=section: WRITERS[section](self, 0))
             self.brief.seconds = time.perf_counter() - start
+            self.drop_invented_contacts()
             if on_section:
                 on_section(section, self.brief)
         return self.brief
+
+    def drop_invented_contacts(self) -> None:
+        """No link, e-mail or phone number the notes do not contain (a cited item: the notes it cites)."""
+        b = self.brief
+        pool = [c.text for c in self.notes] + [c.text for c in self.me_chunks] \
+            + [c.text for c in self.field_by_text.values()]
+        gone: list[str] = []
+
+        def clean(text: str, sources: list[str]) -> str:
+            out, removed = strip_invented(text, sources)
+            gone.extend(removed)
+            return out
+
+        b.narrative, b.opener = clean(b.narrative, pool), clean(b.opener, pool)
+        b.give_back_note = clean(b.give_back_note, pool)
+        b.follow_up = [t for t in (clean(t, pool) for t in b.follow_up) if t.strip()]
+        for items in (b.facts, b.field_now, b.questions, b.give_back):
+            for item in items:
+                cited = [b.sources[i].text for i in item.sources if i in b.sources] or pool
+                item.text = clean(item.text, cited)
+            items[:] = [item for item in items if item.text.strip()]
+        if gone:
+            log.info("removed invented links/contact details: %s", gone)
+            b.warnings.append(f"Removed {len(set(gone))} link(s) or contact detail(s) the model wrote that your "
+                              f"notes do not contain.")
 
     def regenerate(self, section: str, attempt_seed: int = 1000) -> Brief:
         """Build one section again with a different seed (the UI's "regenerate")."""
@@ -57,6 +87,7 @@ class BriefBuilder(BriefContext):
             write_avoid(self)
         elif section in WRITERS:
             WRITERS[section](self, attempt_seed)
+        self.drop_invented_contacts()
         return self.brief
 
 

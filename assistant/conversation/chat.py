@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from assistant.generation.budget import fit_to_budget
+from assistant.text.links import strip_invented
 from assistant.text.sentences import split_sentences
 from assistant.generation import prompts
 from assistant.config import Settings
@@ -241,8 +242,9 @@ def _complete_checked(p: _Prepared, generator: Generator, first: str | None = No
         else:
             text = generator.complete(p.messages, max_tokens=p.max_tokens, temperature=0.2 if attempt == 0 else 0.6,
                                       seed=p.seed + attempt * 7919).text
-        text = text.strip()
-        why = steered(text, p.injections, p.question) if text else "it was empty"
+        text, invented = strip_invented(text.strip(), [c.text for c in p.labels.values()])
+        why = steered(text, p.injections, p.question) if text else (
+            "it invented a link or contact detail" if invented else "it was empty")
         if not why:
             return plain_absence(text), reason, p.labels
         reason = reason or why
@@ -339,7 +341,12 @@ class AnswerStream:
             yield text
             self.answer = _finish(p, text, reason, labels)
             return
-        self.answer = _finish(p, plain_absence(text), "", p.labels)
+        clean, invented = strip_invented(text, [c.text for c in p.labels.values()])
+        if invented:  # a link, e-mail or phone number the notes do not contain: replace what was shown
+            log.info("chat answer: removed invented contact details %s", invented)
+            yield Reset("\n[Rapport removed a link or contact detail your notes do not contain.]\n")
+            yield clean
+        self.answer = _finish(p, plain_absence(clean), "", p.labels)
 
 
 def ask_stream(name: str, question: str, kb: KnowledgeBase, settings: Settings, generator: Generator,

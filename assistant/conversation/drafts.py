@@ -23,6 +23,7 @@ from typing import Literal
 
 from assistant.text.names import first_name
 from assistant.generation.budget import fit_to_budget
+from assistant.text.links import strip_invented
 from assistant.text.sentences import split_keeping_layout, split_sentences
 from assistant.text import grounding, questions, words
 from assistant.generation import prompts
@@ -227,11 +228,15 @@ def draft(name: str, kind: str, kb: KnowledgeBase, settings: Settings, generator
             reasons.append(got.error)
             log.info("draft %s for %s rejected: %s", kind, contact.name, got.error)
             continue
-        subject = " ".join(str(got.data["subject"]).split())
-        body = str(got.data["body"]).strip()
+        source_texts = [c.text for c in [*ctx.notes, *ctx.me]]
+        subject, gone = strip_invented(" ".join(str(got.data["subject"]).split()), source_texts)
+        body, gone_body = strip_invented(str(got.data["body"]).strip(), source_texts)
         trimmed = trim_to_words(body)
         result = Draft(kind, contact.name, subject, trimmed,
                        [c.as_source() for c in [*ctx.notes, *ctx.me]], attempt + 1, trimmed != body, ctx.reason)
+        if gone or gone_body:
+            result.warnings.append(f"Removed {len(set(gone) | set(gone_body))} link(s) or contact detail(s) the "
+                                   f"model wrote that your notes do not contain.")
         if result.trimmed:
             result.warnings.append(f"The model wrote {words.word_count(body)} words; trimmed to {result.words} "
                                    f"at a sentence boundary.")
