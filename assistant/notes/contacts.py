@@ -27,17 +27,14 @@ class ContactSummary:
 
 def list_contacts(kb: KnowledgeBase, settings: Settings) -> list[ContactSummary]:
     """Everyone with a registry row or stored chunks, alphabetically."""
-    owners = kb.owners("contact")
+    owners = kb.owner_summary("contact")
     registry = {c.key: c for c in db.list_contacts(settings)}
-    last: dict[str, str] = {}
-    with db.connect(settings) as conn:
-        for row in conn.execute("SELECT contact_key, MAX(date) AS d FROM interactions GROUP BY contact_key"):
-            last[row["contact_key"]] = row["d"]
+    last = db.last_interactions(settings)
     out = []
     for key in sorted(set(owners) | set(registry)):
         name = registry[key].name if key in registry else owners[key][0]
-        notes = len(kb.notes_of(Target.contact(name))) if key in owners else 0
-        out.append(ContactSummary(name, key, notes, owners.get(key, ("", 0))[1],
+        notes = owners[key][2] if key in owners else 0
+        out.append(ContactSummary(name, key, notes, owners.get(key, ("", 0, 0))[1],
                                   registry[key].fields if key in registry else [], last.get(key, "")))
     return sorted(out, key=lambda c: c.name.casefold())
 

@@ -151,6 +151,13 @@ def delete_contact(settings: Settings, name: str) -> dict[str, int]:
     return counts
 
 
+def last_interactions(settings: Settings) -> dict[str, str]:
+    """contact key -> the date of their latest logged interaction."""
+    with connect(settings) as conn:
+        return {r["contact_key"]: r["d"] for r in
+                conn.execute("SELECT contact_key, MAX(date) AS d FROM interactions GROUP BY contact_key")}
+
+
 def set_cadence(settings: Settings, name: str, days: int) -> None:
     with _lock, connect(settings) as conn:
         conn.execute("UPDATE contacts SET cadence_days=? WHERE key=?", (days, name_key(name)))

@@ -330,6 +330,23 @@ class KnowledgeBase:
                                   len(items), " ".join(first["doc"].split())[:200]))
         return sorted(infos, key=lambda n: (n.date, n.title))
 
+    def owner_summary(self, kind: str) -> dict[str, tuple[str, int, int]]:
+        """owner_key -> (display name, chunk count, note count) for one kind, in one read.
+
+        Why: listing contacts by asking for each one's notes in turn took ~80 s at
+        10,000 contacts; one metadata read answers for everyone.
+        """
+        res = self.collection.get(where={"kind": kind}, include=["metadatas"])
+        names: dict[str, str] = {}
+        chunks: dict[str, int] = {}
+        notes: dict[str, set[str]] = {}
+        for meta in res["metadatas"]:
+            key = meta["owner_key"]
+            names.setdefault(key, meta["owner"])
+            chunks[key] = chunks.get(key, 0) + 1
+            notes.setdefault(key, set()).add(meta.get("source_key", ""))
+        return {key: (names[key], chunks[key], len(notes[key])) for key in names}
+
     def owners(self, kind: str) -> dict[str, tuple[str, int]]:
         """owner_key -> (display name, chunk count) for one kind."""
         res = self.collection.get(where={"kind": kind}, include=["metadatas"])
