@@ -418,3 +418,22 @@ def test_llm_url_with_concurrency(llama_server: str, data_home: Path, tmp_path: 
     assert all(i["state"] == "done" for i in top), top
     assert all(i["state"] == "queued" for i in status["items"] if i["rank"] > 2)
     assert len(json.loads((Path(status["out_dir"]) / "briefs.json").read_text())) == 2
+
+
+def test_rank_only_ranks_and_stores_nothing(kb, settings, tmp_path: Path) -> None:
+    """`rapport event --rank-only`: the ranking (with its CSV) and no note, contact or event row stored."""
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+    from assistant.notes.contacts import list_contacts
+
+    path = write_csv(tmp_path / "big.csv")
+    out_dir = tmp_path / "ranked"
+    result = CliRunner().invoke(app, ["event", str(path), "--goal", GOAL, "--rank-only", "--out", str(out_dir),
+                                      "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout[result.stdout.index("["):])
+    assert len(rows) == len(PEOPLE) and rows[0]["rank"] == 1
+    assert (out_dir / "ranking.csv").read_text(encoding="utf-8-sig").startswith("rank,")
+    assert list_contacts(kb, settings) == [], "ranking alone stores nobody"
+    assert list_events(settings) == []

@@ -68,6 +68,7 @@ def event(
     concurrency: int = typer.Option(1, "--concurrency", min=1, help="Briefs in flight at once (only with --llm-url)."),
     model: Optional[str] = typer.Option(None, "--model", help="default | small | tiny | PATH.gguf"),
     as_json: bool = typer.Option(False, "--json", help="Print the finished job as JSON on stdout."),
+    rank_only: bool = typer.Option(False, "--rank-only", help="Rank the list and stop: nothing is stored, no model runs."),
 ) -> None:
     """Rank an attendee list, then write an event-size brief for each person, best first."""
     from assistant.event.run import event_status, import_event, latest_event_for, run_event
@@ -75,6 +76,9 @@ def event(
 
     s = settings(model=model, llm_url=llm_url)
     kb = knowledge_base(s)
+    if rank_only:
+        _rank_only(attendees, kb, goal, parse_mapping(mapping), out_dir, as_json)
+        return
     if resume:
         job = latest_event_for(s, attendees)
         if job is None:
@@ -91,8 +95,9 @@ def event(
     else:
         with progress_bar() as bar:
             task = bar.add_task("Reading attendees", total=None)
+            # Ranked first; each attendee is stored just before their brief, so only who is briefed is kept.
             job = import_event(attendees, kb, s, parse_mapping(mapping), name, goal=goal, out_dir=out_dir,
-                               progress=lambda d, t, label: bar.update(task, completed=d, total=t,
+                               ingest=False, progress=lambda d, t, label: bar.update(task, completed=d, total=t,
                                                                        description=shown(f"Storing {label}"[:40])))
         for row, why in job.skipped:
             console.print(f"[yellow]Skipped[/yellow] row {row}: {shown(why)}", highlight=False)
@@ -136,6 +141,33 @@ def event(
     if result.failed:
         console.print(f"{len(result.failed)} attendee(s) failed; fix the cause and run again with --resume.")
         raise typer.Exit(1)
+
+
+def _rank_only(attendees: Path, kb, goal: Optional[str], mapping: dict, out_dir: Optional[Path], as_json: bool) -> None:
+    """Rank without storing: the table (or JSON), and ranking.csv in --out when given."""
+    from assistant.event.ranking import ranking_rows
+    from assistant.event.run import profile_text, rank_only as rank_list
+    from assistant.event.spreadsheet import write_ranking_csv
+
+    with progress_bar() as bar:
+        task = bar.add_task("Ranking", total=None)
+        imported, ranked = rank_list(attendees, profile_text(kb), goal, kb.embed, mapping,
+                                     progress=lambda d, t, label: bar.update(task, completed=d, total=t))
+    rows = ranking_rows(ranked)
+    if out_dir:
+        write_ranking_csv(rows, Path(out_dir) / "ranking.csv")
+        console.print(f"Ranking: {shown(Path(out_dir) / 'ranking.csv')}", highlight=False)
+    if as_json:
+        out.print_json(json.dumps(rows))
+        return
+    table = Table("#", "Name", "Title", "Score", "Why", title=f"Who to seek out (top {min(10, len(ranked))} of {len(ranked)})")
+    for n, r in enumerate(ranked[:10], 1):
+        head = " · ".join(x for x in (r.attendee.title, r.attendee.company) if x)
+        table.add_row(str(n), Text(terminal_text(r.attendee.name)), Text(terminal_text(head)), f"{r.score:.2f}",
+                      Text(terminal_text(r.reason)))
+    out.print(table)
+    for row, why in imported.skipped:
+        console.print(f"[yellow]Skipped[/yellow] row {row}: {shown(why)}", highlight=False)
 
 
 @app.command("events")

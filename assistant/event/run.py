@@ -73,6 +73,22 @@ def _read(csv: Path | str | bytes, mapping: dict[str, str] | None) -> AttendeeIm
     return imported
 
 
+def with_progress(embed: Embed, progress: Callable[[int, int, str], None] | None, batch: int = 256) -> Embed:
+    """``embed`` in batches that report ``progress(done, total, "Ranking")``: a 50,000-row list shows it is moving."""
+    if progress is None:
+        return embed
+
+    def embed_in_batches(texts: Sequence[str]) -> list:
+        out: list = []
+        for start in range(0, len(texts), batch):
+            progress(start, len(texts), "Ranking")
+            out.extend(embed(list(texts[start:start + batch])))
+        progress(len(texts), len(texts), "Ranking")
+        return out
+
+    return embed_in_batches
+
+
 def _rank(attendees: Sequence[Attendee], profile: str, goal: str | None, embed: Embed) -> list[RankedAttendee]:
     if not profile.strip() and not (goal or "").strip():
         raise InputError("There is nothing to rank the attendees against: your profile is empty and no goal was given.",
@@ -82,10 +98,11 @@ def _rank(attendees: Sequence[Attendee], profile: str, goal: str | None, embed: 
 
 
 def rank_only(csv: Path | str | bytes, profile: str, goal: str | None, embed: Embed,
-              mapping: dict[str, str] | None = None) -> tuple[AttendeeImport, list[RankedAttendee]]:
+              mapping: dict[str, str] | None = None,
+              progress: Callable[[int, int, str], None] | None = None) -> tuple[AttendeeImport, list[RankedAttendee]]:
     """Read and rank a list without storing anything: the quick "who is worth meeting?" answer."""
     imported = _read(csv, mapping)
-    return imported, _rank(imported.attendees, profile, goal, embed)
+    return imported, _rank(imported.attendees, profile, goal, with_progress(embed, progress))
 
 
 def _note(attendee: Attendee, event_name: str, filename: str) -> Note:
@@ -116,7 +133,7 @@ def import_event(csv_path: Path | str | bytes, kb: KnowledgeBase, settings: Sett
         csv_path = path
     imported = _read(csv_path, mapping)
     event_name = (name or "").strip() or Path(source_name).stem
-    ranked = _rank(imported.attendees, profile_text(kb), goal, embed or kb.embed)
+    ranked = _rank(imported.attendees, profile_text(kb), goal, with_progress(embed or kb.embed, progress))
     if ingest:
         total, step = len(imported.attendees), 64  # one embedding pass per 64 attendees
         for start in range(0, total, step):
