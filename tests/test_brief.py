@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Iterator, Sequence
 
 import jsonschema
@@ -14,6 +13,7 @@ from assistant.text import grounding, questions
 from assistant.notes import db
 from assistant.generation import prompts
 from assistant.brief.builder import BriefBuilder, build_brief
+from assistant.notes.contacts import resolve_contact
 from assistant.errors import NotFoundError
 from assistant.brief.export import brief_to_html, brief_to_markdown
 from assistant.notes.ingest import ingest_text
@@ -233,9 +233,11 @@ def test_default_model_brief_on_a_demo_contact(default_llm, kb, settings) -> Non
     _assert_contract(d, kb)
     assert len(d["facts"]) >= 3 and len(d["questions"]) >= 3
     dana = {c.id for c in kb.chunks_of(Target.contact("Dana Whitfield"))}
+    fields = {c.id for f in resolve_contact(kb, settings, "Dana Whitfield").fields for c in kb.chunks_of(Target.field(f))}
     for q in d["questions"]:
         assert questions.is_open_question(q["text"]) and not questions.is_job_ask(q["text"])
-        assert set(q["sources"]) <= dana
+        assert set(q["sources"]) & dana and set(q["sources"]) <= dana | fields, \
+            "a question cites her notes (and, for the field question, a note about her field)"
     assert d["narrative"] or "narrative" in d["failed"]
 
 

@@ -338,7 +338,9 @@ def test_chat_hostile_answer_is_text(demo: Settings) -> None:
     at = app(gen, contact="Dana Whitfield", page="views/chat.py")
     at.chat_input(key="chat_input").set_value("What did she write?").run()
     assert not at.exception, at.exception
-    assert any("evil" in m.value for m in at.markdown)
+    shown = " ".join(m.value for m in at.markdown)
+    assert "evil.example" not in shown, "links the notes do not hold are removed from the answer"
+    assert "script" in shown, "the rest of the hostile answer is shown, as text"
     no_raw_html_or_images(at)
 
 
