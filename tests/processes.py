@@ -40,3 +40,19 @@ def stop(proc: subprocess.Popen, timeout: float = 20) -> None:
         proc.wait(timeout=10)
     if group is not None:  # the leader is gone; make sure nothing else of its group is left
         _signal(proc, group, signal.SIGKILL)
+
+
+def rapport_in_process(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    """Run the real entry point (``rapport ...``, error handler included) in this process: (code, out, err)."""
+    import sys
+
+    from assistant.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["rapport", *args])
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err

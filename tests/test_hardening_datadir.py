@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import rapport_in_process
 from assistant.notes import datadir
 from assistant.errors import StoreError
 
@@ -140,17 +141,9 @@ DAMAGE: dict[str, bool] = {}
 
 
 def _rapport(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
-    """The real entry point (error handler included), in this process."""
-    from assistant.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["rapport", *args])
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, " ".join(captured.err.split())
+    """The real entry point in this process; stderr with its whitespace folded (messages wrap)."""
+    code, out, err = rapport_in_process(monkeypatch, capsys, *args)
+    return code, out, " ".join(err.split())
 
 
 def _fill(kb, settings, tmp_path: Path) -> None:

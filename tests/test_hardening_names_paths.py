@@ -19,11 +19,11 @@ Counts for docs/RELIABILITY.md are printed with ``-s`` (``[names-paths] tried=N 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.processes import rapport_in_process
 from assistant.conversation.history import Conversation
 from assistant.errors import InputError, ModelError
 from assistant.forget import forget_contact
@@ -45,18 +45,7 @@ def _files_under(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and p.name != "manifest.json")
 
 
-def _rapport(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
-    """Run the real entry point (``rapport ...``, error handler included) in this process."""
-    from assistant.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["rapport", *args])
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+_rapport = rapport_in_process
 
 
 # ------------------------------------------------------------------ forget --

@@ -246,6 +246,23 @@ def open_page(title: str, read=None):
     return settings, kb, value
 
 
+def with_model(settings: Settings, action: str, spinner: str, work):
+    """Load the shared model, say so while it is busy, and run ``work(generator)`` under a spinner.
+
+    Returns ``(ok, result)``; a failure is already shown on the page in words.
+    """
+    with errors_shown(action="load model") as g:
+        gen = get_generator(settings)
+    if g.failed:
+        return False, None
+    waiting = waiting_notice(gen)
+    result = None
+    with st.spinner(spinner), errors_shown(action=action) as g:
+        result = work(gen)
+    waiting.empty()
+    return not g.failed, result
+
+
 def contact_names_or_hint(kb, settings: Settings) -> list[str]:
     """Contact names, with the next step shown when there are none yet."""
     names = contact_names(kb, settings)

@@ -8,7 +8,7 @@ import streamlit as st
 
 from assistant import (Profile, me_chunk_count, profile_offers, profile_path, read_profile, save_profile, split_lines,
                        suggest_narrative)
-from ui.state import (errors_shown, esc, flash, get_generator, open_page, waiting_notice)
+from ui.state import errors_shown, esc, flash, open_page, with_model
 
 
 def profile_form(kb, settings, current: Profile) -> None:
@@ -61,15 +61,11 @@ def offers_box(kb, settings, current: Profile) -> None:
                    "Ask the model to look, or write them yourself (one per line).")
     if found.method != "model" and len(found.offers) < 2 and st.button("Look for offers with the model",
                                                                       key="find_offers"):
-        with errors_shown(action="load model") as g:
-            gen = get_generator(settings)
-        if not g.failed:
-            waiting = waiting_notice(gen)
-            with st.spinner("Reading your profile for what you can offer…"), errors_shown(action="find offers") as g:
-                found = profile_offers(kb, settings, gen)
-            waiting.empty()
-            if not g.failed:
-                st.session_state["offers_text"] = "\n".join(found.texts)
+        ok, looked = with_model(settings, "find offers", "Reading your profile for what you can offer…",
+                                lambda gen: profile_offers(kb, settings, gen))
+        if ok:
+            found = looked
+            st.session_state["offers_text"] = "\n".join(found.texts)
     if "offers_text" not in st.session_state:
         st.session_state["offers_text"] = "\n".join(found.texts)
     st.text_area("Offers", key="offers_text", height=130, label_visibility="collapsed",
@@ -95,15 +91,10 @@ def narrative_box(kb, settings, current: Profile) -> None:
     if "narrative_text" not in st.session_state:
         st.session_state["narrative_text"] = current.narrative
     if st.button("Suggest one from my profile", key="suggest_narrative"):
-        with errors_shown(action="load model") as g:
-            gen = get_generator(settings)
-        if not g.failed:
-            waiting = waiting_notice(gen)
-            with st.spinner("Writing a suggestion from your profile…"), errors_shown(action="suggest narrative") as g:
-                text = suggest_narrative(kb, settings, gen)
-            waiting.empty()
-            if not g.failed:
-                st.session_state["narrative_text"] = text
+        ok, text = with_model(settings, "suggest narrative", "Writing a suggestion from your profile…",
+                              lambda gen: suggest_narrative(kb, settings, gen))
+        if ok:
+            st.session_state["narrative_text"] = text
     st.text_area("Narrative", key="narrative_text", height=130, label_visibility="collapsed",
                  placeholder="I spent eight years …")
     if st.button("Save narrative", key="save_narrative", type="primary"):
