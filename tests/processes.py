@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+from pathlib import Path
 
 
 def _group(proc: subprocess.Popen) -> int | None:
@@ -56,3 +57,31 @@ def rapport_in_process(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
         code = int(exc.code or 0)
     captured = capsys.readouterr()
     return code, captured.out, captured.err
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 for a server a test starts."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 180, log: "Path | None" = None) -> None:
+    """Wait until a Streamlit server at ``url`` answers its health check; fail with its log if it dies or hangs."""
+    import time
+    import urllib.request
+
+    tail = lambda: log.read_text()[-3000:] if log is not None and log.exists() else ""  # noqa: E731
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"the server exited early with code {proc.returncode}:\n{tail()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.4)
+    raise AssertionError(f"the server did not answer within {timeout:.0f} s:\n{tail()}")

@@ -16,7 +16,6 @@ import io
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -48,7 +47,7 @@ from assistant.generation.llm import Completion, OpenAICompatGenerator, Scripted
 from assistant.types import slug
 from assistant.types import Target
 from tests.fakes import hashing_embed
-from tests.processes import stop
+from tests.processes import free_port, stop
 
 REPO = Path(__file__).resolve().parent.parent
 GOAL = "meet people who build heat pump and grid software"
@@ -365,19 +364,13 @@ def test_sigkill_mid_run_then_resume(data_home: Path, tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------ server mode --
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def llama_server(tmp_path: Path):
     from assistant.config import Settings
     from assistant.generation.models import resolve_model
 
     model = resolve_model("tiny", Settings.from_env())
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "server.log").open("w")
     proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(model.path), "--host",
                              "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_threads", "1"],

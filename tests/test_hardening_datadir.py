@@ -315,15 +315,11 @@ def test_migration_renames_old_per_person_files_to_the_new_slugs(tmp_path: Path)
 @pytest.mark.server
 def test_sigterm_to_rapport_ui_stops_its_streamlit_server(tmp_path: Path) -> None:
     """`kill <rapport ui>` used to leave Streamlit running and holding the data dir."""
-    import socket
     import time
-    import urllib.request
 
-    from tests.processes import stop
+    from tests.processes import free_port, stop, wait_healthy
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     env = {**os.environ, "HOME": str(tmp_path / "user"), "RAPPORT_HOME": str(tmp_path / "home"), "BROWSER": "true"}
     rapport = str(Path(sys.executable).parent / "rapport")
     log = (tmp_path / "ui.log").open("w")
@@ -331,15 +327,7 @@ def test_sigterm_to_rapport_ui_stops_its_streamlit_server(tmp_path: Path) -> Non
                             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     children: list[int] = []
     try:
-        deadline = time.time() + 180
-        while time.time() < deadline and proc.poll() is None:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.5)
-        assert proc.poll() is None, (tmp_path / "ui.log").read_text()
+        wait_healthy(f"http://127.0.0.1:{port}", proc, log=tmp_path / "ui.log")
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
                 fields = stat.read_text().rsplit(")", 1)[1].split()

@@ -23,18 +23,16 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from assistant.config import _QUIET_ENV
-from tests.processes import stop
+from tests.processes import free_port, stop, wait_healthy
 
 STRACE = shutil.which("strace")
 RAPPORT = str(Path(sys.executable).with_name("rapport"))
@@ -107,12 +105,6 @@ def parse(name: str, path: Path) -> Trace:
             else:
                 trace.local += 1
     return trace
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Traced:
@@ -193,20 +185,6 @@ def _stop_all(proc: subprocess.Popen) -> None:
             pass
 
 
-def _wait_healthy(port: int, proc: subprocess.Popen, log: Path, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"rapport ui exited early:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail(f"rapport ui did not answer within {timeout:.0f} s:\n{log.read_text()[-3000:]}")
-
-
 def _render(port: int, query: str = "", origin: str | None = None, timeout: float = 180) -> list[str]:
     """Run the app's script once over Streamlit's WebSocket, as a browser tab does; the text it drew."""
     from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -276,10 +254,10 @@ def traced(tmp_path_factory: pytest.TempPathFactory) -> Traced:
     # The browser app: a tab renders the first page (the embedder loads in the server), a foreign
     # page's WebSocket is refused, and the server stays up long enough for anything delayed
     # (onnxruntime's telemetry upload started ~5 s after the model loaded).
-    port = _free_port()
+    port = free_port()
     proc, out, log = t.start("ui", "ui", "--port", str(port), "--headless")
     try:
-        _wait_healthy(port, proc, log)
+        wait_healthy(f"http://127.0.0.1:{port}", proc, log=log)
         t.ui_texts = _render(port)
         t.ui_cross_origin_refused = _refused_cross_origin(port)
         time.sleep(8)
@@ -289,12 +267,12 @@ def traced(tmp_path_factory: pytest.TempPathFactory) -> Traced:
     t.ui_log = log.read_text()
 
     # --lan: Streamlit used to look up the machine's public address for its banner.
-    port = _free_port()
+    port = free_port()
     token = secrets.token_urlsafe(24)
     proc, out, log = t.start("ui-lan", "ui", "--lan", "--port", str(port), "--headless",
                              env={"RAPPORT_UI_TOKEN": token})
     try:
-        _wait_healthy(port, proc, log)
+        wait_healthy(f"http://127.0.0.1:{port}", proc, log=log)
         t.lan_locked = _render(port)
         t.lan_open = _render(port, query=f"token={token}")
         time.sleep(3)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.processes import free_port
 from assistant.notes.ingest import ingest_paths, ingest_text
 from assistant.forget import forget_contact
 from assistant.notes.contacts import list_contacts, search_contact
@@ -21,12 +21,6 @@ from assistant.types import Target
 from tests.processes import stop
 
 pytestmark = pytest.mark.server
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

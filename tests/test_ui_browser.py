@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.processes import stop
+from tests.processes import free_port, stop, wait_healthy
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -37,32 +35,12 @@ HOSTILE = "Met at the pier. <script>alert('x')</script> ![x](http://evil.example
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(BRIEF_TIMEOUT_S + 600)]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"streamlit exited early with code {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise AssertionError("streamlit did not become healthy in time")
-
-
 @pytest.fixture
 def server(tmp_path: Path):
     if not Path(CHROMIUM).is_file():
         pytest.skip(f"{CHROMIUM} is not installed (run `make browser`, which installs Debian's chromium)")
     home = tmp_path / "home"
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "RAPPORT_HOME": str(home), "RAPPORT_MODEL": "tiny",
            "RAPPORT_MODELS_DIR": os.environ["RAPPORT_MODELS_DIR"]}
     env.pop("RAPPORT_LLM_URL", None)
@@ -74,7 +52,7 @@ def server(tmp_path: Path):
         cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)  # stop() ends the group
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, proc)
+        wait_healthy(url, proc, 120)
         yield url, home
     finally:
         stop(proc)
@@ -169,7 +147,7 @@ def test_rapport_ui_starts_without_prompting(tmp_path: Path) -> None:
     "enter your email" prompt. Stdin is closed here, as under `make` in a script; BROWSER=true
     stands in for the user's browser (webbrowser runs it with the URL).
     """
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "HOME": str(tmp_path / "user"), "RAPPORT_HOME": str(tmp_path / "home"), "BROWSER": "true"}
     log = tmp_path / "ui.log"
     with log.open("w") as out:
@@ -178,7 +156,7 @@ def test_rapport_ui_starts_without_prompting(tmp_path: Path) -> None:
                                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)  # stop() ends the group; `ui` stops its Streamlit
         try:
-            _wait_healthy(f"http://127.0.0.1:{port}", proc)
+            wait_healthy(f"http://127.0.0.1:{port}", proc, 120)
             deadline = time.time() + 30
             while "Rapport is at" not in log.read_text() and time.time() < deadline:
                 time.sleep(0.2)

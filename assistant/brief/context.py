@@ -62,6 +62,7 @@ class BriefContext:
                  goal: str | None = None, size: str = "full", today: date | None = None,
                  event_name: str = "") -> None:
         self.kb, self.settings, self.gen = kb, settings, generator
+        self._vectors: dict[str, list[float]] = {}  # text -> embedding, once per brief
         self.size = SIZES[size]
         self.today = today or date.today()
         self.event_name = event_name
@@ -136,9 +137,21 @@ class BriefContext:
             | {c.id: c.text for c in self.field_by_text.values()}
         return [by_id[i] for i in ids if i in by_id]
 
+    def vectors(self, texts: Sequence[str]) -> list[list[float]]:
+        """Embeddings, each text embedded once per brief.
+
+        Why: every question re-checks itself against the facts and the questions
+        already accepted; without this the same facts were embedded again for
+        each of up to a dozen question calls.
+        """
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            self._vectors.update(zip(missing, self.kb.embed(missing)))
+        return [self._vectors[t] for t in texts]
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length embeddings, so a dot product is a cosine."""
-        return unit_rows(self.kb.embed(list(texts)))
+        return unit_rows(self.vectors(list(texts)))
 
     def timed(self, section: str, fn: Callable[[], None]) -> None:
         start = time.perf_counter()

@@ -71,7 +71,7 @@ def write_facts(ctx: BriefContext, attempt_seed: int = 0) -> None:
         if kept:
             # The same role said twice ("is the Chief Nursing Executive ..." / "is currently named chief
             # nursing executive ...") reads as padding: merge at the eval's duplicate threshold or below.
-            keep = similarity.dedupe([t for t, _ in kept], ctx.kb.embed, threshold=DUPLICATE_FACTS)
+            keep = similarity.dedupe([t for t, _ in kept], ctx.vectors, threshold=DUPLICATE_FACTS)
             kept = [kept[i] for i in keep]
         if len(kept) >= 3 or len(kept) >= len(ctx.notes):
             break

@@ -41,7 +41,7 @@ def write_field(ctx: BriefContext, attempt_seed: int = 0) -> None:
     order = sorted(range(len(candidates)), key=lambda i: -float(scores[i]))
     picked = [i for i in order if float(scores[i]) >= MIN_SIMILARITY]
     texts = [candidates[i][0] for i in picked]
-    keep = similarity.dedupe(texts, ctx.kb.embed, threshold=0.85) if len(texts) > 1 else list(range(len(texts)))
+    keep = similarity.dedupe(texts, ctx.vectors, threshold=0.85) if len(texts) > 1 else list(range(len(texts)))
     for n in keep[:MAX_POINTS]:
         sentence, chunk = candidates[picked[n]]
         b.sources[chunk.id] = chunk

@@ -62,7 +62,7 @@ def question_problem(ctx: BriefContext, text: str, accepted: Sequence[str], fact
     if foreign_script(text, [c.text for c in ctx.notes]):
         return "Write in English only."
     if accepted:
-        pairs = similarity.near_duplicates([*accepted, text], ctx.kb.embed, threshold=0.85)
+        pairs = similarity.near_duplicates([*accepted, text], ctx.vectors, threshold=0.85)
         if any(j == len(accepted) for _, j, _ in pairs):
             return _REPEATED
     return ""
