@@ -94,6 +94,7 @@ ENV_RANGES: dict[str, tuple[float, float]] = {
     "RAPPORT_CADENCE_DAYS": (1, 3650),
     "RAPPORT_MAX_ASKS_PER_WEEK": (1, 50),
     "RAPPORT_RETRIES": (0, 20),
+    "RAPPORT_STATE_CACHE_MB": (0, 1_048_576),
 }
 
 
@@ -119,6 +120,7 @@ class Settings:
     cadence_days: int = 42
     max_asks_per_week: int = 3
     retries: int = 2
+    state_cache_mb: int = 1024  # saved model prefix states (assistant/generation/warm.py); 0 = never save
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
@@ -146,6 +148,7 @@ class Settings:
             cadence_days=_ranged_int("RAPPORT_CADENCE_DAYS", 42),
             max_asks_per_week=_ranged_int("RAPPORT_MAX_ASKS_PER_WEEK", 3),
             retries=_ranged_int("RAPPORT_RETRIES", 2),
+            state_cache_mb=_ranged_int("RAPPORT_STATE_CACHE_MB", 1024),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         return replace(base, **clean) if clean else base

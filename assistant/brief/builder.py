@@ -24,7 +24,7 @@ from assistant.brief.followup import write_follow_up, write_opener
 from assistant.brief.giveback import write_give_back
 from assistant.brief.narrative import write_narrative
 from assistant.brief.questions import write_questions
-from assistant.brief.record import Brief, OnSection
+from assistant.brief.record import Brief, Cited, OnSection
 from assistant.config import Settings
 from assistant.generation.llm import Generator
 from assistant.notes.store import KnowledgeBase
@@ -37,17 +37,24 @@ WRITERS: dict[str, Callable[[BriefContext, int], None]] = {
     "follow_up": write_follow_up, "narrative": write_narrative, "give_back": write_give_back,
 }
 
+# Sections whose prompts start with the quoted notes (the prefix a saved state restores).
+NOTES_PREFIXED = ("facts", "field", "opener", "questions")
+
 
 class BriefBuilder(BriefContext):
     """One contact's brief: ``run`` writes every section, ``regenerate`` one of them again."""
 
-    def run(self, on_section: OnSection | None = None) -> Brief:
-        start = time.perf_counter()
+    def run(self, on_section: OnSection | None = None, on_fact: Callable[[Cited], None] | None = None) -> Brief:
+        """Every section in order; ``on_section`` as each lands, ``on_fact`` as each fact passes its checks."""
+        start = self.started = time.perf_counter()
+        self.on_fact = on_fact
         steps = ["avoid", "facts", "field"] + (["opener"] if self.size["opener"] else []) + ["questions"]
         if self.size["narrative"]:
             steps += ["follow_up", "narrative"]
         steps.append("give_back")
         for section in steps:
+            if section == "facts":  # after the code-written "Avoid", which is on screen at once
+                self.timed("prefix", self.use_prefix)
             self.timed(section, lambda section=section: WRITERS[section](self, 0))
             self.brief.seconds = time.perf_counter() - start
             self.drop_invented_contacts()
@@ -86,6 +93,8 @@ class BriefBuilder(BriefContext):
         if section == "avoid":
             write_avoid(self)
         elif section in WRITERS:
+            if section in NOTES_PREFIXED:
+                self.use_prefix()
             WRITERS[section](self, attempt_seed)
         self.drop_invented_contacts()
         return self.brief
@@ -93,10 +102,10 @@ class BriefBuilder(BriefContext):
 
 def build_brief(name: str, kb: KnowledgeBase, settings: Settings, generator: Generator, goal: str | None = None,
                 size: str = "full", on_section: OnSection | None = None, today: date | None = None,
-                event_name: str = "") -> Brief:
+                event_name: str = "", on_fact: Callable[[Cited], None] | None = None) -> Brief:
     """Brief the user about ``name``; ``on_section`` is called as each section lands."""
     builder = BriefBuilder(name, kb, settings, generator, goal=goal, size=size, today=today, event_name=event_name)
-    return builder.run(on_section)
+    return builder.run(on_section, on_fact)
 
 
 __all__ = ["WRITERS", "BriefBuilder", "build_brief"]

@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from assistant.generation.budget import fit_to_budget
-from assistant.brief.record import SIZES, Brief
+from assistant.brief.record import SIZES, Brief, Cited
 from assistant.config import Settings
 from assistant.errors import NotFoundError
 from assistant.generation import prompts
@@ -89,6 +89,8 @@ class BriefContext:
         self.notes_block_full = prompts.quote_notes([(label, c.title or c.source.rsplit("/", 1)[-1], c.text)
                                                      for label, c in self.labels.items()])
         self.me_chunks = kb.chunks_of(Target.me())
+        self.started = time.perf_counter()
+        self.on_fact: Callable[[Cited], None] | None = None  # streamed facts, as each passes its checks
         self.seed = settings.seed
         self.fact_sources: dict[str, list[str]] = {}
         self.field_by_text: dict[str, Chunk] = {}  # "Their field now" point -> its field chunk
@@ -159,6 +161,24 @@ class BriefContext:
             fn()
         finally:
             self.brief.section_seconds[section] = round(time.perf_counter() - start, 2)
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    def use_prefix(self) -> str:
+        """Get the notes prefix (system prompt + quoted notes) into the model's cache before a section's calls.
+
+        From memory when it is still there, from the saved state on disk when one matches, or
+        computed and saved for next time (assistant/generation/warm.py). Recorded on the brief
+        the first time, so ``timings`` says whether this brief started warm.
+        """
+        from assistant.generation.warm import ensure_prefix
+
+        start = time.perf_counter()
+        state = ensure_prefix(self.settings, self.gen, Target.contact(self.name), self.notes_block)
+        if not self.brief.prefix_state:
+            self.brief.prefix_state, self.brief.prefix_seconds = state, time.perf_counter() - start
+        return state
 
     def contact_cadence(self) -> int:
         record = db.get_contact(self.settings, self.name)

@@ -9,6 +9,7 @@ near-duplicates.
 from __future__ import annotations
 
 import logging
+import time
 
 from assistant.brief.context import BriefContext, foreign_script
 from assistant.brief.record import Cited
@@ -49,6 +50,12 @@ def _keep(ctx: BriefContext, text: str, ids: list[str], kept: list[tuple[str, li
     kept.append((text, ids))
 
 
+def _distinct(ctx: BriefContext, kept: list[tuple[str, list[str]]]) -> set[str]:
+    """Texts of ``kept`` that survive the duplicate merge (what may be shown while streaming)."""
+    texts = [t for t, _ in kept]
+    return {texts[i] for i in similarity.dedupe(texts, ctx.vectors, threshold=DUPLICATE_FACTS)}
+
+
 def write_facts(ctx: BriefContext, attempt_seed: int = 0) -> None:
     b = ctx.brief
     b.facts = []
@@ -58,23 +65,43 @@ def write_facts(ctx: BriefContext, attempt_seed: int = 0) -> None:
     schema["properties"]["facts"]["maxItems"] = ctx.size["facts"]
     kept: list[tuple[str, list[str]]] = []
     dropped: list[str] = []
+    start = time.perf_counter()
+
+    def take(item: dict) -> None:
+        """Check one item and keep it; streamed items reach the screen the moment they pass."""
+        ids = ctx.cite(item.get("sources") or [])
+        for text in fact_sentences(complete_sentence(str(item.get("text", "")), 260)):
+            before = len(kept)
+            _keep(ctx, text, ids, kept, dropped)
+            if len(kept) > before and kept[-1][0] in _distinct(ctx, kept):
+                if b.first_fact_seconds is None:
+                    b.first_fact_seconds = ctx.elapsed()
+                if ctx.on_fact is not None:
+                    ctx.on_fact(Cited(*kept[-1]))
+
     for attempt in range(2):
-        got = generate_json(ctx.gen, user, schema, max_tokens=90 * ctx.size["facts"],
-                            seed=seed_for(ctx.seed + attempt_seed, facts_round=attempt), retries=1)
+        prompt = user
+        if attempt and kept:
+            # A second greedy call on the same prompt gives the same answer (wasted seconds): say what is
+            # already there, at the end, so the cached notes prefix still serves this call.
+            prompt = user + "\nAlready listed (give other facts, not these): " + "; ".join(t for t, _ in kept)
+        streamed: list[dict] = []
+        got = generate_json(ctx.gen, prompt, schema, max_tokens=90 * ctx.size["facts"],
+                            seed=seed_for(ctx.seed + attempt_seed, facts_round=attempt), retries=1,
+                            on_item=(lambda item: (streamed.append(item), take(item))) if ctx.on_fact else None)
         if got.data is None:
             dropped.append(got.error)
             continue
         for item in got.data["facts"]:
-            ids = ctx.cite(item["sources"])
-            for text in fact_sentences(complete_sentence(item["text"], 260)):
-                _keep(ctx, text, ids, kept, dropped)
+            if item not in streamed:
+                take(item)
         if kept:
             # The same role said twice ("is the Chief Nursing Executive ..." / "is currently named chief
             # nursing executive ...") reads as padding: merge at the eval's duplicate threshold or below.
-            keep = similarity.dedupe([t for t, _ in kept], ctx.vectors, threshold=DUPLICATE_FACTS)
-            kept = [kept[i] for i in keep]
+            kept = [kept[i] for i in similarity.dedupe([t for t, _ in kept], ctx.vectors, threshold=DUPLICATE_FACTS)]
         if len(kept) >= 3 or len(kept) >= len(ctx.notes):
             break
+    log.debug("facts written in %.1fs", time.perf_counter() - start)
     if not kept:
         b.failed["facts"] = "The model gave no facts that the notes support" + (f" ({dropped[-1]})." if dropped else ".")
         return

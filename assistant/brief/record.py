@@ -61,6 +61,9 @@ class Brief:
     failed: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     section_seconds: dict[str, float] = field(default_factory=dict)
+    first_fact_seconds: float | None = None  # when the first checked fact was ready (streamed)
+    prefix_state: str = ""  # how the notes prefix got into the model: held | loaded | built | off | ...
+    prefix_seconds: float = 0.0
 
     def to_dict(self) -> dict:
         used = self.used_ids()
@@ -79,7 +82,16 @@ class Brief:
                         for i in used if i in self.sources],
             "warnings": list(self.warnings), "failed": dict(self.failed),
             "seconds": round(self.seconds, 2),
+            "timings": self.timings(),
         }
+
+    def timings(self) -> dict:
+        """What ``rapport brief --format json`` reports so anyone can check the speed without logs."""
+        return {"first_fact_seconds": None if self.first_fact_seconds is None else round(self.first_fact_seconds, 2),
+                "sections": {k: round(v, 2) for k, v in self.section_seconds.items()},
+                "total_seconds": round(self.seconds, 2), "prefix_state": self.prefix_state or "off",
+                "prefix_seconds": round(self.prefix_seconds, 2),
+                "warm": self.prefix_state in ("held", "loaded")}
 
     def used_ids(self) -> list[str]:
         seen: dict[str, None] = {}

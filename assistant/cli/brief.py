@@ -56,7 +56,10 @@ def brief(
             bar.update(task, description=f"Briefing: {section} {state} ({b.seconds:.0f}s)")
             console.print(f"  {section}: {state} after {b.seconds:.0f}s", highlight=False)
 
-        result = builder.run(on_section)
+        def on_fact(fact) -> None:
+            console.print(f"    • {shown(fact.text)}", highlight=False)
+
+        result = builder.run(on_section, on_fact)
     save_latest(s, result)
     text = {"md": brief_to_markdown, "html": brief_to_html,
             "json": lambda b: json.dumps(b.to_dict(), indent=2, ensure_ascii=False)}[fmt](result)
@@ -67,6 +70,29 @@ def brief(
         out.print(terminal_text(text), markup=False, highlight=False, soft_wrap=True)
     for section, reason in result.failed.items():
         console.print(f"[yellow]{shown(section)} not available:[/yellow] {shown(reason)}", highlight=False)
+
+
+@app.command()
+def warm(
+    name: str,
+    model: Optional[str] = typer.Option(None, "--model", help="default | small | tiny | PATH.gguf | hf:..."),
+) -> None:
+    """Prepare NAME ahead: the model reads their notes now and saves that, so the brief starts at once."""
+    from assistant.brief.builder import BriefBuilder
+    from assistant.generation.llm import load_generator
+
+    s = settings(model=model)
+    kb = knowledge_base(s)
+    with progress_bar() as bar:
+        task = bar.add_task("Loading the model", total=None)
+        generator = load_generator(s, s.model)
+        bar.update(task, description=f"Reading the notes about {name[:40]}")
+        builder = BriefBuilder(name, kb, s, generator)
+        state = builder.use_prefix()
+    words = {"built": "read and saved", "loaded": "already saved (checked)", "held": "already in memory",
+             "off": "not needed with this model setup (no local cache to save)"}
+    console.print(f"{shown(builder.name)}: notes {words.get(state, state)} in {builder.brief.prefix_seconds:.1f}s "
+                  f"({len(builder.notes)} note chunks).", highlight=False)
 
 
 @app.command("eval")

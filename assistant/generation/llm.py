@@ -9,9 +9,11 @@ serializes calls with a lock: two browser tabs queue instead of crashing.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator, Protocol, Sequence, runtime_checkable
 
@@ -40,7 +42,7 @@ class Generator(Protocol):
                  temperature: float = 0.0, seed: int | None = None) -> Completion: ...
 
     def stream(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.0,
-               seed: int | None = None) -> Iterator[str]: ...
+               seed: int | None = None, schema: dict | None = None) -> Iterator[str]: ...
 
     def count_tokens(self, text: str) -> int: ...
 
@@ -87,6 +89,8 @@ class LlamaCppGenerator:
         self.prefix_cache = prefix_cache
         self.stats = GeneratorStats()
         self.lock = threading.Lock()
+        self.model_path = model_path
+        self.waiting = 0  # callers queued for the lock: a background warm-up gives way when > 0
         try:
             # Greedy schema calls check the grammar on the chosen token only (assistant/sampling.py, bench L2).
             self.llm = fast_grammar_llama(Llama)(model_path=model_path, n_ctx=n_ctx, n_threads=n_threads,
@@ -96,6 +100,102 @@ class LlamaCppGenerator:
 
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8", errors="ignore"), add_bos=False, special=True))
+
+    # ------------------------------------------------------- prefix states ---
+    # The hooks assistant/generation/warm.py uses to save and restore the KV cache of a prompt
+    # prefix (system prompt + quoted notes). llama-cpp-python reuses whatever prefix of
+    # ``input_ids`` matches the next prompt, so restoring a state means putting the KV cells of
+    # sequence 0 back and telling the wrapper which tokens they hold.
+
+    def prompt_tokens(self, messages: Sequence[Message]) -> list[int]:
+        """The exact tokens ``create_chat_completion`` would feed the model for ``messages``.
+
+        Why not format the template here: the chat handler llama-cpp-python picks (the GGUF's
+        Jinja template, or a named format) is the one that counts, so it is asked directly and
+        stopped before it generates anything.
+        """
+        from llama_cpp import llama_chat_format
+
+        llm = self.llm
+        handler = (llm.chat_handler or llm._chat_handlers.get(llm.chat_format)
+                   or llama_chat_format.get_chat_completion_handler(llm.chat_format))
+        captured: list[list[int]] = []
+
+        class _Stop(Exception):
+            pass
+
+        class _Probe:
+            def __getattr__(self, attr: str):
+                return getattr(llm, attr)
+
+            def create_completion(self, prompt, **_kw):  # noqa: ANN001 - the handler's call
+                captured.append(list(prompt))
+                raise _Stop
+
+        try:
+            handler(llama=_Probe(), messages=list(messages), max_tokens=1, temperature=0.0)
+        except _Stop:
+            return captured[0]
+        raise GenerationError("The chat template did not produce a prompt.")  # pragma: no cover
+
+    def prefill(self, tokens: Sequence[int], should_stop=None, step: int = 128) -> bool:
+        """Make the KV cache hold exactly ``tokens`` (reusing the prefix it already holds).
+
+        Evaluated in steps of ``step`` tokens; between steps ``should_stop()`` is asked, so a
+        background warm-up gives way to a user's request. True when all tokens are in.
+        """
+        llm = self.llm
+        tokens = list(tokens)
+        held = _common_prefix(list(llm.input_ids[: llm.n_tokens]), tokens)
+        held = min(held, len(tokens))
+        llm._ctx.kv_cache_seq_rm(-1, held, -1)
+        llm.n_tokens = held
+        for i in range(held, len(tokens), step):
+            if should_stop is not None and should_stop():
+                return False
+            llm.eval(tokens[i:i + step])
+        llm._requires_eval = True  # the logits are the prefix's, not a prompt's: recompute one token
+        return llm.n_tokens == len(tokens)
+
+    def state_bytes(self) -> bytes:
+        """Sequence 0's KV cells (what :meth:`prefill` left), as llama.cpp serialises them."""
+        import llama_cpp
+
+        ctx = self.llm._ctx.ctx
+        size = llama_cpp.llama_state_seq_get_size(ctx, 0)
+        buf = (ctypes.c_uint8 * size)()
+        written = llama_cpp.llama_state_seq_get_data(ctx, buf, size, 0)
+        return bytes(buf[:written])
+
+    def load_state_bytes(self, data: bytes, tokens: Sequence[int]) -> bool:
+        """Put a saved prefix state back into sequence 0; False (cache emptied) when llama.cpp refuses it."""
+        import llama_cpp
+
+        llm = self.llm
+        llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+        llm.n_tokens = 0
+        buf = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
+        if not llama_cpp.llama_state_seq_set_data(llm._ctx.ctx, buf, len(data), 0):
+            llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+            return False
+        n = len(tokens)
+        llm.input_ids[:n] = list(tokens)
+        llm.n_tokens = n
+        llm._requires_eval = True
+        return True
+
+    @contextmanager
+    def _turn(self) -> Iterator[None]:
+        """The model lock, with this caller counted as waiting until it has it (see ``waiting``)."""
+        self.waiting += 1
+        try:
+            self.lock.acquire()
+        finally:
+            self.waiting -= 1
+        try:
+            yield
+        finally:
+            self.lock.release()
 
     def _prepare(self, seed: int | None) -> None:
         self.llm.set_seed(self.seed if seed is None else seed)
@@ -107,7 +207,7 @@ class LlamaCppGenerator:
         kwargs: dict = {"max_tokens": max_tokens, "temperature": temperature, "top_p": 0.9 if temperature else 1.0}
         if schema is not None:
             kwargs["response_format"] = {"type": "json_object", "schema": schema}
-        with self.lock:
+        with self._turn():
             self._prepare(seed)
             before = self.llm.n_tokens
             prev = list(self.llm.input_ids[:before])
@@ -124,14 +224,26 @@ class LlamaCppGenerator:
         return completion
 
     def stream(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.0,
-               seed: int | None = None) -> Iterator[str]:
-        with self.lock:
+               seed: int | None = None, schema: dict | None = None) -> Iterator[str]:
+        """Text as it is decoded; with ``schema`` under the same grammar as :meth:`complete`."""
+        kwargs: dict = {"max_tokens": max_tokens, "temperature": temperature, "top_p": 0.9 if temperature else 1.0}
+        if schema is not None:
+            kwargs["response_format"] = {"type": "json_object", "schema": schema}
+        with self._turn():
             self._prepare(seed)
-            for part in self.llm.create_chat_completion(messages=list(messages), max_tokens=max_tokens,
-                                                        temperature=temperature, stream=True):
+            before = self.llm.n_tokens
+            prev = list(self.llm.input_ids[:before])
+            start = time.perf_counter()
+            pieces = 0
+            for part in self.llm.create_chat_completion(messages=list(messages), stream=True, **kwargs):
                 delta = part["choices"][0].get("delta", {}).get("content")
                 if delta:
+                    pieces += 1
                     yield delta
+            prompt = len(self.prompt_tokens(messages))
+            cached = _common_prefix(prev, list(self.llm.input_ids[:prompt])) if self.prefix_cache else 0
+            self.stats.add(Completion("", "stop", prompt, max(0, self.llm.n_tokens - prompt), cached,
+                                      time.perf_counter() - start))
 
 
 def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
@@ -198,9 +310,39 @@ class OpenAICompatGenerator:
         return c
 
     def stream(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.0,
-               seed: int | None = None) -> Iterator[str]:
-        # Simple and robust: one request, yielded as one piece.
-        yield self.complete(messages, max_tokens=max_tokens, temperature=temperature, seed=seed).text
+               seed: int | None = None, schema: dict | None = None) -> Iterator[str]:
+        """Server-sent events (``"stream": true``): each piece as the server sends it, not the answer at the end."""
+        import httpx
+
+        payload: dict = {"model": self.model, "messages": list(messages), "max_tokens": max_tokens,
+                         "temperature": temperature, "seed": self.seed if seed is None else seed, "stream": True}
+        if schema is not None:
+            payload["response_format"] = {"type": "json_object", "schema": schema}
+        start = time.perf_counter()
+        pieces = 0
+        try:
+            with self.client.stream("POST", f"{self.base_url}/chat/completions", json=payload) as response:
+                response.raise_for_status()
+                for line in response.iter_lines():
+                    if not line.startswith("data:"):
+                        continue
+                    data = line[5:].strip()
+                    if data == "[DONE]":
+                        break
+                    try:
+                        event = json.loads(data)
+                    except json.JSONDecodeError:
+                        continue
+                    choices = event.get("choices") or [{}]
+                    delta = (choices[0].get("delta") or {}).get("content")
+                    if delta:
+                        pieces += 1
+                        yield delta
+        except httpx.HTTPError as exc:
+            raise ModelError(f"The model server at {self.base_url} did not answer: {exc}",
+                             "Check that it is running (e.g. `python -m llama_cpp.server --model FILE`).") from None
+        with self._stats_lock:
+            self.stats.add(Completion("", "stop", 0, pieces, 0, time.perf_counter() - start))
 
 
 @dataclass
@@ -234,7 +376,7 @@ class ScriptedGenerator:
         return Completion(self._reply(messages))
 
     def stream(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.0,
-               seed: int | None = None) -> Iterator[str]:
+               seed: int | None = None, schema: dict | None = None) -> Iterator[str]:
         for word in self._reply(messages).split(" "):
             yield word + " "
 

@@ -135,6 +135,29 @@ def sha256_file(path: Path, progress: Progress | None = None, label: str = "") -
     return digest.hexdigest()
 
 
+_identity: dict[tuple[str, int, int], str] = {}
+
+
+def model_sha256(path: Path) -> str:
+    """The model file's sha256: from its ``.verified`` stamp when that still matches, else computed once per process.
+
+    Why: saved prefix states (generation/warm.py) are keyed by the exact model file, and
+    hashing a 1 GB file on every brief would cost seconds.
+    """
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _identity:
+        try:
+            data = json.loads(_stamp_path(path).read_text())
+            if (data.get("size"), data.get("mtime_ns")) == (st.st_size, st.st_mtime_ns) and data.get("sha256"):
+                _identity[key] = str(data["sha256"])
+        except (OSError, ValueError):
+            pass
+        if key not in _identity:
+            _identity[key] = sha256_file(path)
+    return _identity[key]
+
+
 def _stamp_path(path: Path) -> Path:
     return path.with_name(path.name + ".verified")
 

@@ -48,23 +48,87 @@ def messages_for(user: str) -> list[dict]:
     return [{"role": "system", "content": prompts.system()}, {"role": "user", "content": user}]
 
 
+class ItemScanner:
+    """Complete items of the answer's first array, as soon as each one closes (``{"facts": [{..}, {..`` ).
+
+    Why: a streamed answer can show its first fact seconds before the last one is written;
+    json.loads on the whole text would have to wait for the closing bracket.
+    """
+
+    def __init__(self) -> None:
+        self.text = ""
+        self._pos = 0
+        self._depth = 0
+        self._in_string = False
+        self._escape = False
+        self._start = -1
+
+    def feed(self, piece: str) -> list[dict]:
+        self.text += piece
+        found: list[dict] = []
+        for i in range(self._pos, len(self.text)):
+            ch = self.text[i]
+            if self._in_string:
+                if self._escape:
+                    self._escape = False
+                elif ch == "\\":
+                    self._escape = True
+                elif ch == '"':
+                    self._in_string = False
+                continue
+            if ch == '"':
+                self._in_string = True
+            elif ch in "{[":
+                self._depth += 1
+                if self._depth == 3 and ch == "{":
+                    self._start = i
+            elif ch in "}]":
+                if self._depth == 3 and ch == "}" and self._start >= 0:
+                    try:
+                        item = json.loads(self.text[self._start:i + 1])
+                    except json.JSONDecodeError:
+                        item = None
+                    if isinstance(item, dict):
+                        found.append(item)
+                    self._start = -1
+                self._depth -= 1
+        self._pos = len(self.text)
+        return found
+
+
+def _streamed(generator: Generator, messages: list[dict], schema: dict, max_tokens: int, seed: int,
+              on_item: Callable[[dict], None]) -> Completion:
+    """One greedy attempt, streamed: ``on_item`` sees each array item the moment it closes."""
+    scanner = ItemScanner()
+    for piece in generator.stream(messages, schema=schema, max_tokens=max_tokens, temperature=0.0, seed=seed):
+        for item in scanner.feed(piece):
+            on_item(item)
+    return Completion(scanner.text)
+
+
 def generate_json(generator: Generator, user: str, schema: dict, *, max_tokens: int, seed: int,
                   retries: int = 2, accept: Callable[[dict], str] | None = None,
-                  feedback: bool = False) -> Attempted:
+                  feedback: bool = False, on_item: Callable[[dict], None] | None = None) -> Attempted:
     """Ask for JSON matching ``schema``; ``accept`` returns "" or a reason to retry.
 
     With ``feedback`` the reason an answer was rejected is added at the end of
     the next attempt's prompt ("Your previous answer was rejected: ..."), so a
     retry is told what to fix instead of only getting a new seed; the changing
-    text goes last, so the fixed prompt prefix stays cached.
+    text goes last, so the fixed prompt prefix stays cached. With ``on_item``
+    the first attempt is streamed and each array item is handed over as it
+    closes (the whole answer is still validated at the end).
     """
     error = ""
     done: list[Completion] = []
     for attempt in range(retries + 1):
         temperature = 0.0 if attempt == 0 else 0.4
         prompt = f"{user}\nYour previous answer was rejected: {error}" if feedback and error else user
-        completion = generator.complete(messages_for(prompt), schema=schema, max_tokens=max_tokens,
-                                        temperature=temperature, seed=seed_for(seed, retry=attempt))
+        if on_item is not None and attempt == 0:
+            completion = _streamed(generator, messages_for(prompt), schema, max_tokens, seed_for(seed, retry=attempt),
+                                   on_item)
+        else:
+            completion = generator.complete(messages_for(prompt), schema=schema, max_tokens=max_tokens,
+                                            temperature=temperature, seed=seed_for(seed, retry=attempt))
         done.append(completion)
         if completion.finish_reason == "length":
             error = "the answer was cut off (too long)"
@@ -87,4 +151,4 @@ def generate_json(generator: Generator, user: str, schema: dict, *, max_tokens: 
     return Attempted(None, retries + 1, error, tuple(done))
 
 
-__all__ = ["Attempted", "SEED_STEPS", "generate_json", "messages_for", "seed_for"]
+__all__ = ["Attempted", "ItemScanner", "SEED_STEPS", "generate_json", "messages_for", "seed_for"]
