@@ -26,7 +26,7 @@ LAYERS: list[set[str]] = [
     {"notes"},                                  # loaders, ingest, the stores, contacts, profile
     {"brief"},                                  # the Brief and its sections
     {"conversation", "event"},                  # chat, drafts, log; attendee lists
-    {"forget"},                                 # every store a person lives in
+    {"forget", "rename"},                       # every store a person lives in
     {"cli", "__main__"},                        # the terminal front end
 ]
 SIBLINGS_APART = {("conversation", "event"), ("event", "conversation")}

@@ -15,6 +15,8 @@ import os
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -35,8 +37,8 @@ HOSTILE = "Met at the pier. <script>alert('x')</script> ![x](http://evil.example
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(BRIEF_TIMEOUT_S + 600)]
 
 
-@pytest.fixture
-def server(tmp_path: Path):
+def _serve(tmp_path: Path, **extra_env: str):
+    """`streamlit run ui/app.py` on a free port with its own data dir; yields (url, home)."""
     if not Path(CHROMIUM).is_file():
         pytest.skip(f"{CHROMIUM} is not installed (run `make browser`, which installs Debian's chromium)")
     home = tmp_path / "home"
@@ -45,6 +47,7 @@ def server(tmp_path: Path):
            "RAPPORT_MODELS_DIR": os.environ["RAPPORT_MODELS_DIR"]}
     env.pop("RAPPORT_LLM_URL", None)
     env.pop("RAPPORT_CHROMA_URL", None)
+    env.update(extra_env)
     log = (tmp_path / "streamlit.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "ui/app.py", "--server.port", str(port),
@@ -57,6 +60,11 @@ def server(tmp_path: Path):
     finally:
         stop(proc)
         log.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path):
+    yield from _serve(tmp_path)
 
 
 def _wait_idle(page, timeout_ms: int = 120_000) -> None:
@@ -101,13 +109,15 @@ def test_add_contact_prepare_brief_and_see_sources(server, tmp_path: Path) -> No
             # A hostile note is stored and shown as plain text, not HTML and not an image.
             _add_contact(page, "Eve Pier", HOSTILE)
             page.get_by_role("tab", name="Notes (1)").click()
-            page.get_by_text("![x](http://evil.example/x.png)", exact=False).first.wait_for(timeout=30_000)
+            # The Timeline tab (first) holds the same text, hidden while another tab is open: look at what shows.
+            page.get_by_text("![x](http://evil.example/x.png)", exact=False).locator("visible=true").first.wait_for(
+                timeout=30_000)
             assert page.locator("img[src*='evil']").count() == 0
             assert page.locator("a[href*='evil']").count() == 0
 
             # The contact we brief (added last, so it is the selected one).
             _add_contact(page, "Ana Costa", NOTE)
-            page.get_by_role("link", name="Brief").click()
+            page.get_by_role("link", name="Brief", exact=True).click()
             page.get_by_role("heading", name="Brief", exact=True).wait_for(timeout=60_000)
             page.get_by_role("button", name="Prepare").click()
             page.get_by_text("Briefing: Ana Costa").wait_for(timeout=BRIEF_TIMEOUT_S * 1000)
@@ -165,3 +175,122 @@ def test_rapport_ui_starts_without_prompting(tmp_path: Path) -> None:
     text = log.read_text()
     assert f"Rapport is at http://127.0.0.1:{port}" in text, text
     assert "Email:" not in text, text
+
+
+# ------------------------------------------------------------------ debrief --
+SCREENSHOTS = REPO / "docs" / "screenshots"
+
+
+@pytest.fixture
+def scripted_model_server():
+    """An OpenAI-compatible endpoint on 127.0.0.1 that answers from the debrief tests' ScriptedGenerator.
+
+    The app runs in its own process, so the scripted model reaches it the way a model server would
+    (RAPPORT_LLM_URL): same replies as tests/test_debrief.py, no model weights, seconds not minutes.
+    """
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from tests.test_debrief import scripted
+
+    gen = scripted()
+
+    class Handler(BaseHTTPRequestHandler):
+        def _send(self, data: dict) -> None:
+            body = json.dumps(data).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            payload = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+            text = gen.complete(payload.get("messages") or []).text
+            self._send({"choices": [{"message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+                        "usage": {}})
+
+        def do_GET(self) -> None:  # noqa: N802
+            self._send({"data": [{"id": "scripted"}]})
+
+        def log_message(self, *args) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}", gen
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.mark.timeout(900)
+def test_debrief_a_meeting_and_keep_two_proposals(scripted_model_server, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_debrief import DEBRIEF
+
+    llm_url, gen = scripted_model_server
+    outside: list[str] = []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with contextmanager(_serve)(tmp_path, RAPPORT_LLM_URL=llm_url) as (url, _home), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 2600})
+            page.on("request", lambda r: outside.append(r.url)
+                    if not r.url.startswith((url, "data:", "blob:", "about:")) else None)
+            page.goto(url)
+            page.get_by_role("heading", name="Today").wait_for(timeout=120_000)
+            page.get_by_role("link", name="People").click()
+            page.get_by_role("heading", name="People").wait_for(timeout=60_000)
+            _add_contact(page, "Dana Whitfield", "Dana Whitfield leads product at Brightwater Heat.")
+
+            page.get_by_role("link", name="Today").click()
+            page.get_by_role("heading", name="Today").wait_for(timeout=60_000)
+            _wait_idle(page)
+            page.screenshot(path=str(SCREENSHOTS / "today.png"), full_page=True)
+
+            page.get_by_role("link", name="Debrief").click()
+            page.get_by_role("heading", name="Debrief").wait_for(timeout=60_000)
+            _wait_idle(page)
+            box = page.get_by_label("What you remember, or a transcript")
+            box.fill(DEBRIEF)
+            box.press("Tab")
+            _wait_idle(page)
+            page.get_by_role("button", name="Propose").click()
+            page.get_by_text("Review: Dana Whitfield", exact=False).wait_for(timeout=180_000)
+            _wait_idle(page)
+            # Keep two: what happened (0) and the fact about her (3); untick the rest.
+            keep = page.locator("[data-testid='stCheckbox'] label")
+            assert keep.count() == 7
+            for n in (1, 2, 4, 5, 6):
+                keep.nth(n).click()
+                _wait_idle(page)
+            page.get_by_text("Review: Dana Whitfield", exact=False).scroll_into_view_if_needed()
+            page.screenshot(path=str(SCREENSHOTS / "debrief-review.png"), full_page=True)
+            page.get_by_role("button", name="Save accepted").click()
+            page.get_by_text("Saved for Dana Whitfield.", exact=False).wait_for(timeout=180_000)
+            page.get_by_text("Thank-you draft", exact=False).wait_for(timeout=60_000)
+            _wait_idle(page)
+
+            # Both kept items are on her page: the dated log entry and the note with the new fact.
+            page.get_by_role("link", name="People").click()
+            page.get_by_role("heading", name="People").wait_for(timeout=60_000)
+            _wait_idle(page)
+            page.get_by_role("tab", name="Notes (3)").click()
+            today = date.today().isoformat()
+            for shown in (f"Logged {today}", f"Debrief {today}: about Dana Whitfield", "launching the installer app"):
+                page.locator(f"text={shown} >> visible=true").first.wait_for(timeout=30_000)
+            # And on her timeline, newest first, which the docs show.
+            page.get_by_role("tab", name="Timeline").click()
+            page.locator("text=launching the installer app >> visible=true").first.wait_for(timeout=30_000)
+            page.screenshot(path=str(SCREENSHOTS / "timeline.png"), full_page=True)
+        finally:
+            browser.close()
+    assert not outside, f"the browser fetched from outside the app: {outside[:5]}"
+    assert any("Propose what the user should keep" in c[-1]["content"] for c in gen.calls)
+    assert (SCREENSHOTS / "today.png").stat().st_size > 10_000
+    assert (SCREENSHOTS / "debrief-review.png").stat().st_size > 10_000
+    assert (SCREENSHOTS / "timeline.png").stat().st_size > 10_000

@@ -59,6 +59,7 @@ PAGES = [
     st.Page("views/people.py", title="People", icon=":material/group:"),
     st.Page("views/brief.py", title="Brief", icon=":material/description:"),
     st.Page("views/chat.py", title="Chat", icon=":material/forum:"),
+    st.Page("views/debrief.py", title="Debrief", icon=":material/rate_review:"),
     st.Page("views/event.py", title="Event", icon=":material/event:"),
     st.Page("views/me.py", title="Me", icon=":material/person:"),
 ]

@@ -14,7 +14,7 @@ from assistant.cli.common import app, console, print_error
 from assistant.errors import RapportError
 
 # One module per command group; importing one registers its commands on ``app``.
-COMMAND_MODULES = ("kb", "brief", "chat", "drafts", "relationship", "event", "imports")
+COMMAND_MODULES = ("kb", "brief", "chat", "drafts", "relationship", "event", "imports", "debrief", "timeline")
 for _name in COMMAND_MODULES:
     importlib.import_module(f"{__name__}.{_name}")
 

@@ -1,4 +1,4 @@
-"""People: who you know, when you last spoke, their notes; add, import, delete, forget."""
+"""People: who you know, when you last spoke, their notes; add, import, a timeline, edit, draft, rename, forget."""
 
 from __future__ import annotations
 
@@ -10,23 +10,14 @@ from assistant import describe_counts, forget_contact, forget_preview
 from assistant import list_contacts
 from assistant import Target
 from assistant import add_contact, field_names, ingest_uploads
+from assistant import name_key, note_id, remove_note
 from ui.state import (errors_shown, esc, flash, open_page, pick_contact)
+from ui.views.contact_timeline import cadence_tab, drafts_tab, due_items, manage_tab, timeline_tab
 
 
-def due_to_reconnect(kb, settings) -> dict[str, str]:
+def due_to_reconnect(items) -> dict[str, str]:
     """contact key -> why they are due (cadence, open loops)."""
-    from datetime import date
-
-    from assistant import due, name_key
-
-    out: dict[str, str] = {}
-    with errors_shown(action="due list"):
-        for item in due(kb, settings, date.today()):
-            name = getattr(item, "name", None) or getattr(item, "contact", "")
-            why = getattr(item, "reason", "") or getattr(item, "why", "") or "due"
-            if name:
-                out[name_key(str(name))] = str(why)
-    return out
+    return {name_key(i.name): i.reason or "due" for i in items if i.name}
 
 
 def contacts_table(contacts, due: dict[str, str]) -> None:
@@ -111,7 +102,7 @@ def upload_tab(kb, settings, name: str) -> None:
         st.dataframe(shown[1], hide_index=True, width="stretch")
 
 
-def notes_tab(kb, name: str) -> None:
+def notes_tab(kb, settings, name: str) -> None:
     notes = kb.notes_of(Target.contact(name))
     if not notes:
         st.info("No notes yet. Paste some or upload files above.")
@@ -128,9 +119,11 @@ def notes_tab(kb, name: str) -> None:
                 with st.popover("Delete", key=f"del_pop_{n}"):
                     st.write(f"Delete this note ({note.chunks} chunks)? Other notes stay.")
                     if st.button("Delete note", key=f"delete_note_{n}", type="primary"):
-                        removed = kb.delete_note(note.source_key)
-                        flash(f"Deleted the note ({removed} chunks).")
-                        st.rerun()
+                        with errors_shown(action="delete note") as g:
+                            change = remove_note(kb, settings, note_id(note.source_key), owner=Target.contact(name))
+                        if not g.failed:
+                            flash(change.describe())
+                            st.rerun()
 
 
 def forget_tab(kb, settings, name: str) -> None:
@@ -157,8 +150,9 @@ def main() -> None:
         return
     settings, kb, contacts = opened
     st.session_state["_has_contacts"] = bool(contacts)
+    due_now = due_items(kb, settings) if contacts else []
     if contacts:
-        contacts_table(contacts, due_to_reconnect(kb, settings))
+        contacts_table(contacts, due_to_reconnect(due_now))
     else:
         st.info("No contacts yet. Add someone below, or load the demo with `rapport load-demo`.")
     add_contact_form(kb, settings)
@@ -173,14 +167,23 @@ def main() -> None:
     st.subheader(name)
     st.caption(" · ".join(x for x in (f"{summary.notes} notes", f"{summary.chunks} chunks",
                                       esc(", ".join(summary.fields)) if summary.fields else "") if x))
-    paste, upload, notes, forget = st.tabs(["Paste notes", "Upload files", f"Notes ({summary.notes})", "Forget"])
-    with paste:
+    tabs = st.tabs(["Timeline", "Paste notes", "Upload files", f"Notes ({summary.notes})", "Drafts", "Cadence",
+                    "Rename, merge, fields", "Forget"])
+    with tabs[0]:
+        timeline_tab(kb, settings, name)
+    with tabs[1]:
         paste_tab(kb, settings, name)
-    with upload:
+    with tabs[2]:
         upload_tab(kb, settings, name)
-    with notes:
-        notes_tab(kb, name)
-    with forget:
+    with tabs[3]:
+        notes_tab(kb, settings, name)
+    with tabs[4]:
+        drafts_tab(kb, settings, name)
+    with tabs[5]:
+        cadence_tab(kb, settings, name, summary, due_now)
+    with tabs[6]:
+        manage_tab(kb, settings, name)
+    with tabs[7]:
         forget_tab(kb, settings, name)
 
 

@@ -13,9 +13,9 @@ _ICONS = {"prepare": ":material/description:", "debrief": ":material/edit_note:"
           "ask": ":material/help:", "due": ":material/schedule:"}
 
 
-def _open_brief(name: str) -> None:
+def _open_brief(name: str, page: str = "views/brief.py") -> None:
     st.session_state["contact"] = name
-    st.switch_page("views/brief.py")
+    st.switch_page(page)
 
 
 def _item(i, n: int, settings) -> None:
@@ -24,8 +24,8 @@ def _item(i, n: int, settings) -> None:
         left.markdown(f"{_ICONS.get(i.kind, '')} **{esc(i.title)}**")
         left.caption(esc(i.why))
         if i.kind in ("prepare", "due", "debrief"):
-            if right.button("Open brief" if i.kind != "debrief" else "Open", key=f"today_open_{n}"):
-                _open_brief(i.name)
+            if right.button("Open brief" if i.kind != "debrief" else "Debrief", key=f"today_open_{n}"):
+                _open_brief(i.name, "views/debrief.py" if i.kind == "debrief" else "views/brief.py")
         elif i.loop_id is not None:
             if right.button("Done", key=f"today_close_{n}", help="Close this loop"):
                 with errors_shown(action="close loop") as g:
