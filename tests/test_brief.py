@@ -182,7 +182,7 @@ def test_tiny_model_end_to_end_structure_and_determinism(tiny_llm, priya, kb, se
         assert reason and section in ("facts", "questions", "narrative", "follow_up", "give_back")
     assert first["goal"] == "learn how kelp pricing works" and first["model"] == tiny_llm.name
     second = build_brief(priya, kb, settings, tiny_llm, goal="learn how kelp pricing works").to_dict()
-    strip = lambda d: {k: v for k, v in d.items() if k not in ("generated_at", "seconds")}  # noqa: E731
+    strip = lambda d: {k: v for k, v in d.items() if k not in ("generated_at", "seconds", "timings")}  # noqa: E731
     assert strip(first) == strip(second), "same inputs, model and seed give the same brief"
 
 

@@ -48,11 +48,51 @@ def test_greedy_grammar_answers_match_the_stock_chain(tiny_llm, stock, schema: d
         json.loads(ours.text)  # a finished answer is valid JSON: the grammar was enforced
 
 
-def test_sampled_and_free_calls_keep_the_stock_sampler(tiny_llm) -> None:
+def test_sampled_schema_calls_take_the_fast_path_and_free_calls_the_stock_chain(tiny_llm) -> None:
+    """A retry at temperature 0.4 used to fall back to the full-vocabulary grammar chain (issue #12's waste)."""
+    ask = [{"role": "user", "content": f"{NOTES}\n\nWrite one open question to ask Dana about her work, as JSON."}]
     tiny_llm.llm.last_sampler = None
-    tiny_llm.complete([{"role": "user", "content": "Say hi as JSON."}], schema=QUESTION, max_tokens=16, temperature=0.4)
+    first = tiny_llm.complete(ask, schema=QUESTION, max_tokens=60, temperature=0.4, seed=5)
+    sampler = tiny_llm.llm.last_sampler
+    assert isinstance(sampler, GreedyGrammarSampler) and sampler.temp == 0.4 and sampler.fast > 0
+    assert tiny_llm.complete(ask, schema=QUESTION, max_tokens=60, temperature=0.4, seed=5).text == first.text
+    if first.finish_reason == "stop":
+        json.loads(first.text)
+    tiny_llm.llm.last_sampler = None
     tiny_llm.complete([{"role": "user", "content": "Say hi."}], max_tokens=8, temperature=0.0)
-    assert tiny_llm.llm.last_sampler is None
+    assert tiny_llm.llm.last_sampler is None  # no grammar: llama.cpp's own chain
+
+
+def _reference_keep(logits, allowed, top_k=40, top_p=0.9, min_p=0.05):
+    """llama.cpp's chain written out over the whole vocabulary: grammar, top-k, top-p, min-p."""
+    import numpy as np
+
+    ids = np.array(sorted(allowed, key=lambda i: -logits[i]))[:top_k]
+    z = np.asarray([logits[i] for i in ids]) - logits[ids[0]]
+    cum = np.cumsum(np.exp(z)) / np.exp(z).sum()
+    keep = int(np.searchsorted(cum, top_p)) + 1
+    keep = min(keep, int((z[:keep] >= np.log(min_p)).sum()))
+    return set(int(i) for i in ids[:keep])
+
+
+@pytest.mark.parametrize("allowed_every", [1, 3, 50])
+def test_sampled_filters_keep_exactly_the_tokens_the_stock_chain_keeps(allowed_every: int) -> None:
+    """Top-k, top-p and min-p over the allowed tokens, whether the top 64 suffice or the full pass is needed."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    logits = rng.normal(0, 2, 3000).astype(np.float32)
+    allowed = set(range(0, 3000, allowed_every))
+    expected = _reference_keep(logits, allowed)
+    seen: set[int] = set()
+    for n in range(400):
+        sampler, fake = _sampler_with(logits, allowed, temp=0.4, seed=n)
+        token = sampler.sample(SimpleNamespace(ctx=None), -1)
+        assert token in expected and fake.accepted == [token]
+        seen.add(token)
+    assert seen == expected or len(seen) >= min(3, len(expected))
 
 
 class _FakeLlamaCpp:
@@ -74,7 +114,8 @@ class _FakeLlamaCpp:
         self.accepted.append(int(token))
 
 
-def _sampler_with(logits, allowed, eos: int = 0) -> tuple[GreedyGrammarSampler, _FakeLlamaCpp]:
+def _sampler_with(logits, allowed, eos: int = 0, temp: float = 0.0, seed: int = 0,
+                  ) -> tuple[GreedyGrammarSampler, _FakeLlamaCpp]:
     import numpy as np
 
     fake = _FakeLlamaCpp(logits)
@@ -82,6 +123,8 @@ def _sampler_with(logits, allowed, eos: int = 0) -> tuple[GreedyGrammarSampler, 
     sampler._c, sampler._n_vocab, sampler._grammar, sampler._eos = fake, len(fake.logits), None, eos
     sampler.fast = sampler.full = 0
     sampler.dead_end = False
+    sampler.temp, sampler.top_k, sampler.top_p, sampler.min_p = temp, 40, 0.9, 0.05
+    sampler._rng = np.random.default_rng(seed)
     sampler._allowed = lambda ids, _logits: np.isin(ids, list(allowed))  # the grammar's verdict, scripted
     return sampler, fake
 

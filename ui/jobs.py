@@ -90,6 +90,37 @@ def start(job, kb, settings, generator, *, top: int | None, retry_failed: bool =
     return handle
 
 
+_warming: dict[tuple[str, str], threading.Thread] = {}
+
+
+def warm_in_background(name: str, kb, settings, generator) -> bool:
+    """Read a contact's notes into the model while the user is still choosing (``assistant.warm_contact``).
+
+    One thread per contact at a time; it runs only while the model is idle and gives way to any
+    request, so pressing Prepare never waits for it. True when a warm-up was started.
+    """
+    from assistant import warm_contact
+
+    key = (str(settings.home), name)
+    with _lock:
+        current = _warming.get(key)
+        if current is not None and current.is_alive():
+            return False
+
+        def work() -> None:
+            try:
+                log.info("warm-up for a contact: %s", warm_contact(name, kb, settings, generator, background=True))
+            except RapportError as exc:
+                log.info("warm-up skipped: %s", exc)
+            except Exception:  # never let a background nicety break the page
+                log.exception("warm-up crashed")
+
+        thread = threading.Thread(target=work, name="rapport-warm", daemon=True)
+        _warming[key] = thread
+        thread.start()
+    return True
+
+
 def cancel(settings, event_id: int) -> bool:
     handle = get(settings, event_id)
     if handle is None or not handle.alive:

@@ -108,4 +108,19 @@ def build_brief(name: str, kb: KnowledgeBase, settings: Settings, generator: Gen
     return builder.run(on_section, on_fact)
 
 
-__all__ = ["WRITERS", "BriefBuilder", "build_brief"]
+def warm_contact(name: str, kb: KnowledgeBase, settings: Settings, generator: Generator, *,
+                 background: bool = True) -> str:
+    """Read ``name``'s notes into the model ahead of a brief (and save that), so the brief starts warm.
+
+    With ``background`` (the browser does this when a contact is opened) it runs only while the
+    model is idle and gives way the moment a request queues. Returns how the prefix got there
+    (see ``assistant.generation.warm``); "busy" or "stopped" when it gave way.
+    """
+    from assistant.generation.warm import ensure_prefix
+    from assistant.types import Target
+
+    ctx = BriefContext(name, kb, settings, generator)
+    return ensure_prefix(settings, generator, Target.contact(ctx.name), ctx.notes_block, background=background)
+
+
+__all__ = ["NOTES_PREFIXED", "WRITERS", "BriefBuilder", "build_brief", "warm_contact"]

@@ -50,10 +50,9 @@ def _keep(ctx: BriefContext, text: str, ids: list[str], kept: list[tuple[str, li
     kept.append((text, ids))
 
 
-def _distinct(ctx: BriefContext, kept: list[tuple[str, list[str]]]) -> set[str]:
-    """Texts of ``kept`` that survive the duplicate merge (what may be shown while streaming)."""
-    texts = [t for t, _ in kept]
-    return {texts[i] for i in similarity.dedupe(texts, ctx.vectors, threshold=DUPLICATE_FACTS)}
+def _distinct(ctx: BriefContext, kept: list[tuple[str, list[str]]]) -> set[int]:
+    """Indexes of ``kept`` that survive the duplicate merge (what may be shown while streaming)."""
+    return set(similarity.dedupe([t for t, _ in kept], ctx.vectors, threshold=DUPLICATE_FACTS))
 
 
 def write_facts(ctx: BriefContext, attempt_seed: int = 0) -> None:
@@ -73,7 +72,7 @@ def write_facts(ctx: BriefContext, attempt_seed: int = 0) -> None:
         for text in fact_sentences(complete_sentence(str(item.get("text", "")), 260)):
             before = len(kept)
             _keep(ctx, text, ids, kept, dropped)
-            if len(kept) > before and kept[-1][0] in _distinct(ctx, kept):
+            if len(kept) > before and len(kept) - 1 in _distinct(ctx, kept):
                 if b.first_fact_seconds is None:
                     b.first_fact_seconds = ctx.elapsed()
                 if ctx.on_fact is not None:
@@ -81,10 +80,12 @@ def write_facts(ctx: BriefContext, attempt_seed: int = 0) -> None:
 
     for attempt in range(2):
         prompt = user
-        if attempt and kept:
+        if attempt:
             # A second greedy call on the same prompt gives the same answer (wasted seconds): say what is
-            # already there, at the end, so the cached notes prefix still serves this call.
-            prompt = user + "\nAlready listed (give other facts, not these): " + "; ".join(t for t, _ in kept)
+            # already there or what went wrong, at the end, so the cached notes prefix still serves it.
+            prompt = user + ("\nAlready listed (give other facts, not these): " + "; ".join(t for t, _ in kept)
+                             if kept else f"\nYour previous facts were rejected ({(dropped or ['no facts'])[-1]}); "
+                                          "state only what the notes say, citing the note each fact comes from.")
         streamed: list[dict] = []
         got = generate_json(ctx.gen, prompt, schema, max_tokens=90 * ctx.size["facts"],
                             seed=seed_for(ctx.seed + attempt_seed, facts_round=attempt), retries=1,

@@ -26,7 +26,9 @@ TITLES = {
 ORDER = ["opener", "facts", "field", "narrative", "questions", "give_back", "avoid", "follow_up"]
 SIZES = {
     # facts, questions (min, max), give-backs max, narrative/follow-up, opener
-    "full": {"facts": 6, "q_min": 5, "q_max": 8, "gb_max": 3, "narrative": True, "opener": False},
+    # q_max is what one question per fact plus the field question can reach (6 + 1): a cap of 8
+    # was never reached, since another round runs only while the brief is short of q_min.
+    "full": {"facts": 6, "q_min": 5, "q_max": 7, "gb_max": 3, "narrative": True, "opener": False},
     "event": {"facts": 4, "q_min": 3, "q_max": 3, "gb_max": 2, "narrative": False, "opener": True},
 }
 

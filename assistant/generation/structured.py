@@ -48,6 +48,34 @@ def messages_for(user: str) -> list[dict]:
     return [{"role": "system", "content": prompts.system()}, {"role": "user", "content": user}]
 
 
+_CHARS_PER_TOKEN = 3  # English runs ~4 characters per token; 3 leaves room for names and numbers
+
+
+def token_bound(schema: dict) -> int:
+    """The most tokens an answer the schema allows can take (strings at their maxLength).
+
+    Why: a ``max_tokens`` below this lets the grammar-constrained model write a valid but long
+    answer that is cut off and thrown away; :func:`generate_json` raises ``max_tokens`` to this.
+    A schema with an unbounded string or array has no bound (returns 0).
+    """
+    kind = schema.get("type")
+    if "enum" in schema:
+        return max(len(json.dumps(v)) for v in schema["enum"]) // 2 + 2
+    if kind == "string":
+        return schema["maxLength"] // _CHARS_PER_TOKEN + 4 if "maxLength" in schema else 0
+    if kind == "array":
+        item = token_bound(schema.get("items", {}))
+        return schema["maxItems"] * (item + 1) + 2 if "maxItems" in schema and item else 0
+    if kind == "object":
+        parts = [token_bound(v) for v in schema.get("properties", {}).values()]
+        if not parts or not all(parts):
+            return 0
+        return sum(parts) + sum(len(k) // _CHARS_PER_TOKEN + 3 for k in schema["properties"]) + 2
+    if kind in ("integer", "number", "boolean"):
+        return 8
+    return 0
+
+
 class ItemScanner:
     """Complete items of the answer's first array, as soon as each one closes (``{"facts": [{..}, {..`` ).
 
@@ -120,6 +148,7 @@ def generate_json(generator: Generator, user: str, schema: dict, *, max_tokens: 
     """
     error = ""
     done: list[Completion] = []
+    max_tokens = max(max_tokens, token_bound(schema))  # never cut off an answer the schema allows
     for attempt in range(retries + 1):
         temperature = 0.0 if attempt == 0 else 0.4
         prompt = f"{user}\nYour previous answer was rejected: {error}" if feedback and error else user
@@ -151,4 +180,4 @@ def generate_json(generator: Generator, user: str, schema: dict, *, max_tokens: 
     return Attempted(None, retries + 1, error, tuple(done))
 
 
-__all__ = ["Attempted", "ItemScanner", "SEED_STEPS", "generate_json", "messages_for", "seed_for"]
+__all__ = ["Attempted", "ItemScanner", "token_bound", "SEED_STEPS", "generate_json", "messages_for", "seed_for"]

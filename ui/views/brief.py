@@ -8,8 +8,9 @@ from assistant import BriefBuilder
 from assistant import SECTIONS, Brief
 from assistant import load_brief, save_brief
 from ui.render import ORDER, TITLES, render_section, show_brief
-from ui.state import (contact_names_or_hint, errors_shown, esc, get_generator, open_page, pick_contact,
-                      waiting_notice)
+from ui.jobs import warm_in_background
+from ui.state import (contact_names_or_hint, errors_shown, esc, get_generator, loaded_generator, open_page,
+                      pick_contact, waiting_notice)
 
 
 def _briefs() -> dict:
@@ -43,9 +44,19 @@ def prepare(name: str, goal: str, kb, settings) -> None:
             with slot.container():
                 render_section(section, brief.to_dict(), interactive=False)
 
+    streamed: list[str] = []
+
+    def on_fact(fact) -> None:  # each fact as it passes its checks, before the section is done
+        waiting.empty()
+        streamed.append(fact.text)
+        with slots["facts"].container():
+            st.markdown(f"**{TITLES['facts']}**")
+            for text in streamed:
+                st.markdown(f"- {esc(text)}")
+
     with errors_shown(action="prepare brief") as g:
         builder = BriefBuilder(name, kb, settings, gen, goal=goal or None)
-        brief = builder.run(on_section=on_section)
+        brief = builder.run(on_section=on_section, on_fact=on_fact)
     if g.failed:
         waiting.empty()
         status.empty()
@@ -95,6 +106,9 @@ def main() -> None:
                    help="Reads your notes and writes the brief, one section at a time.")
     if not name:
         return
+    gen = loaded_generator(settings)
+    if gen is not None and not go:
+        warm_in_background(name, kb, settings, gen)  # the brief then starts from the saved notes state
     if go:
         prepare(name, goal.strip(), kb, settings)
         return
