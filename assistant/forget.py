@@ -20,13 +20,14 @@ import json
 import re
 import shutil
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.config import Settings
 from assistant.errors import InputError
 from assistant.event import jobs as event_store
 from assistant.event.pack import write_all
+from assistant.generation import warm
 from assistant.notes import db
 from assistant.notes.contacts import resolve_contact
 from assistant.notes.store import KnowledgeBase
@@ -39,10 +40,17 @@ from assistant.types import Target, file_owner, name_key, slug
 class ForgetReport:
     name: str
     removed: dict[str, int]
+    #: Whole-store copies kept after damage (``rapport.db.damaged-*``, ``chroma.damaged-*``): they hold
+    #: everyone's data, so forget cannot remove them without removing other people; the user is told.
+    untouched: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
         parts = [f"{n} {what}" for what, n in self.removed.items() if n]
-        return f"Forgot {self.name}: " + (", ".join(parts) if parts else "nothing was stored")
+        text = f"Forgot {self.name}: " + (", ".join(parts) if parts else "nothing was stored")
+        if self.untouched:
+            text += (f". Not touched: {', '.join(self.untouched)}, copies of a damaged store kept by Rapport, which "
+                     "hold everyone's notes (theirs too); delete them once `rapport rebuild` has been checked")
+        return text
 
 
 def forget_contact(kb: KnowledgeBase, settings: Settings, name: str) -> ForgetReport:
@@ -61,13 +69,59 @@ def forget_contact(kb: KnowledgeBase, settings: Settings, name: str) -> ForgetRe
     owned = _owned_files(settings, contact.name)
     for p in owned:
         p.unlink(missing_ok=True)
-    removed["chat and brief files"] = len(owned)
+    removed["chat and brief files"] = sum(1 for p in owned if not _is_damaged_copy(p.name))
+    damaged = _damaged_folders(settings, target)
+    for p in damaged:
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)  # a file, or a link (never what it points at)
+    removed["damaged copies"] = len(damaged) + sum(1 for p in owned if _is_damaged_copy(p.name))
+    removed["saved model states"] = warm.drop_states(settings, target)
     removed.update(db.delete_contact(settings, contact.name))
     removed["meetings"] = db.delete_meetings_of(settings, contact.key, contact.name)
     removed["event entries"] = _forget_in_events(settings, contact.name)
     _wipe_sqlite(settings.db_path)
     removed["log entries"] = _scrub_log(settings.log_path, {contact.name.casefold(), target.key} | words)
-    return ForgetReport(contact.name, removed)
+    return ForgetReport(contact.name, removed, _store_copies(settings))
+
+
+def _is_damaged_copy(file_name: str) -> bool:
+    """A per-person file set aside because it failed to load (``<slug>.corrupt.json``, ``<slug>.json.damaged-<time>``)."""
+    return ".damaged-" in file_name or ".corrupt." in file_name
+
+
+def _damaged_folders(settings: Settings, target: Target) -> list[Path]:
+    """Copies of the person's per-person folders (or files) set aside as damaged: ``<slug>.damaged-*`` and
+    ``<slug>.<anything>.damaged-*`` next to ``files/<kind>/<slug>`` and ``states/<kind>/<slug>``.
+
+    Found by the slug (which holds a hash of the name key, and no ".") followed by a ".", so no other
+    person's entry can match; a copied-files folder whose manifest names someone else is left alone.
+    """
+    own = slug(target.name)
+    found: list[Path] = []
+    for parent in (copies_dir(settings, target).parent, warm.owner_dir(settings, target).parent):
+        if not parent.is_dir() or parent.is_symlink():
+            continue
+        for p in sorted(parent.glob(f"{glob.escape(own)}.*")):
+            if p.parent != parent or ".damaged-" not in p.name[len(own):]:
+                continue
+            if p.is_dir() and not p.is_symlink():
+                manifest = read_manifest(p)
+                if manifest is not None and manifest.get("owner_key", target.key) != target.key:
+                    continue
+            found.append(p)
+    return found
+
+
+def _store_copies(settings: Settings) -> list[str]:
+    """Names of whole-store copies kept after damage, which forget does not remove (everyone is in them)."""
+    home = settings.home
+    try:
+        return sorted(p.name for p in [*home.glob("rapport.db.damaged-*"), *home.glob("chroma.damaged-*")]
+                      if not p.name.endswith(("-wal", "-shm")))
+    except OSError:
+        return []
 
 
 def _forget_in_events(settings: Settings, name: str) -> int:
@@ -197,8 +251,13 @@ def forget_preview(kb: KnowledgeBase, settings: Settings, name: str) -> dict[str
     counts = {"notes": contact.notes, "note chunks": contact.chunks}
     counts["copied files"] = len(_copies(settings, target)[1])
     owned = _owned_files(settings, contact.name)
-    counts["chats"] = sum(1 for p in owned if p.parent == settings.chats_dir)
-    counts["saved briefs"] = sum(1 for p in owned if p.parent == settings.briefs_dir)
+    counts["chats"] = sum(1 for p in owned if p.parent == settings.chats_dir and not _is_damaged_copy(p.name))
+    counts["saved briefs"] = sum(1 for p in owned if p.parent == settings.briefs_dir and not _is_damaged_copy(p.name))
+    counts["damaged copies"] = len(_damaged_folders(settings, target)) + sum(1 for p in owned
+                                                                            if _is_damaged_copy(p.name))
+    states = warm.owner_dir(settings, target)
+    counts["saved model states"] = (sum(1 for p in states.rglob("*") if p.is_file())
+                                    if states.is_dir() and not states.is_symlink() else 0)
     with event_store.connect(settings) as conn:  # the app's database, event tables included
         counts["logged interactions"] = conn.execute(
             "SELECT COUNT(*) FROM interactions WHERE contact_key=?", (contact.key,)).fetchone()[0]

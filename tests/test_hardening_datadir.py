@@ -295,7 +295,7 @@ def test_migration_renames_old_per_person_files_to_the_new_slugs(tmp_path: Path)
     conn.close()
     (home / "VERSION").write_text("1\n")
 
-    assert datadir.check_schema(home) == datadir.SCHEMA_VERSION == 2
+    assert datadir.check_schema(home) == datadir.SCHEMA_VERSION == 3
     s = Settings.from_env(home=home)
     wang = copies_dir(s, Target.contact("王芳"))
     assert (wang / "tea.md").read_text(encoding="utf-8") == "Wang Fang runs a tea shop."

@@ -19,8 +19,10 @@ from assistant.notes.ingest import ingest_paths, ingest_text
 from assistant.generation.llm import ScriptedGenerator
 from assistant.forget import forget_contact
 from assistant.notes.contacts import search_contact
+from assistant.generation import warm
+from assistant.notes.ingest import copies_dir
 from assistant.notes.workspace import brief_path
-from assistant.types import Target
+from assistant.types import Target, slug
 
 MARK = "ZQXMARKERforget7781"
 
@@ -51,6 +53,13 @@ def test_forget_leaves_no_trace_in_any_file(kb, settings, tmp_path: Path) -> Non
     log.setLevel(logging.INFO)
     logging.getLogger("rapport.brief").info("fact dropped (unsupported: x): %r", f"The {MARK} fact")
     logging.getLogger("rapport").info("an unrelated line about Bob")
+    # A saved model prefix state encodes the quoted notes: a file under states/ holding their bytes.
+    state = warm.owner_dir(settings, dana) / "prefix-0a1b2c.state"
+    state.parent.mkdir(parents=True, exist_ok=True)
+    state.write_bytes(b"\x00GGSQ" + f"<notes>{MARK} Dana Whitfield</notes>".encode() + b"\x00" * 64)
+    # Copies set aside as damaged: theirs (a chat, a copied-files folder, a states folder) and Bob's.
+    damaged = _plant_damaged(settings, dana, f"{MARK} Dana Whitfield")
+    bobs = _plant_damaged(settings, bob, "Bob's chess clocks")
     assert files_with(settings.home, MARK), "the marker was never written: the test would prove nothing"
 
     try:
@@ -61,14 +70,47 @@ def test_forget_leaves_no_trace_in_any_file(kb, settings, tmp_path: Path) -> Non
         handler.close()
 
     assert report.removed["note chunks"] >= 4 and report.removed["log entries"] >= 1
+    assert report.removed["saved model states"] == 1 and report.removed["damaged copies"] == len(damaged)
+    assert "1 saved model states" in report.describe() and not report.untouched
     assert files_with(settings.home, MARK) == []
     assert files_with(settings.home, "Dana Whitfield") == []
+    assert not any(p.exists() for p in damaged) and all(p.exists() for p in bobs)  # Bob's copies stay
     # The rest still works: Bob is found, new notes go in, the log keeps other lines.
     assert "chess clocks" in search_contact(kb, settings, "Bob Keeper", "chess", k=1)[0].text
     ingest_text("Dana is back: she now runs a bakery.", dana, kb, settings)
     assert "bakery" in search_contact(kb, settings, "Dana Whitfield", "bakery", k=1)[0].text
     kept = settings.log_path.read_text()
     assert "unrelated line about Bob" in kept and "after the forget" in kept
+
+
+def _plant_damaged(settings, target: Target, text: str) -> list[Path]:
+    """``<slug>.*`` copies set aside after they failed to load, one in each per-person place."""
+    own = slug(target.name)
+    stamp = "20261201-101500"
+    chat = settings.chats_dir / f"{own}.json.damaged-{stamp}"
+    chat.parent.mkdir(parents=True, exist_ok=True)
+    chat.write_text('{"turns": [{"content": "' + text, encoding="utf-8")  # cut off: unreadable JSON
+    corrupt = settings.briefs_dir / f"{own}.corrupt.json"
+    corrupt.parent.mkdir(parents=True, exist_ok=True)
+    corrupt.write_text("{" + text, encoding="utf-8")
+    files = copies_dir(settings, target).with_name(f"{own}.damaged-{stamp}")
+    files.mkdir(parents=True)
+    (files / "1a2b3c4d-note.md").write_text(text, encoding="utf-8")
+    states = warm.owner_dir(settings, target).with_name(f"{own}.damaged-{stamp}")
+    states.mkdir(parents=True)
+    (states / "prefix.state").write_bytes(text.encode("utf-16-le"))
+    return [chat, corrupt, files, states]
+
+
+def test_forget_leaves_copies_of_damaged_stores_and_says_so(kb, settings) -> None:
+    """A ``rapport.db.damaged-*`` copy holds everyone: forget must not delete it, and must say it is there."""
+    ingest_text("Dana said hello.", Target.contact("Dana Whitfield"), kb, settings)
+    ingest_text("Bob collects vintage chess clocks.", Target.contact("Bob Keeper"), kb, settings)
+    kept = settings.home / "rapport.db.damaged-20261201-101500"
+    kept.write_bytes(b"SQLite format 3\x00 Bob Keeper and Dana Whitfield")
+    report = forget_contact(kb, settings, "Dana Whitfield")
+    assert kept.exists() and report.untouched == [kept.name]
+    assert kept.name in report.describe() and "rapport rebuild" in report.describe()
 
 
 def test_forget_wipes_a_store_reopened_in_a_fresh_process(kb, settings) -> None:

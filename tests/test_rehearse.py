@@ -144,3 +144,39 @@ def test_asked_to_stop_may_step_out_of_character(ana, settings) -> None:
     r = Rehearsal(ANA, ana, settings, gen)
     assert "AI assistant" in r.reply("Let's stop the role-play. Are you an AI?")
     assert len(gen.calls) == 1
+
+
+def test_replies_lose_links_and_numbers_the_notes_do_not_hold(kb, settings) -> None:
+    """The model plays the contact, so an invented link reads as theirs: it never reaches the user."""
+    store_note(kb, settings, Note(Target.contact(ANA), "Ana Costa runs saltmarsh restoration at Estuary Trust. "
+                                  "Her programme page is estuarytrust.org/saltmarsh and she takes calls on "
+                                  "(902) 555-0143.", source="role.md", title="role.md"))
+    gen = QueueGenerator(queues={
+        "reading": ["Ana Costa: Mostly field reports. Check out https://www.designweekly.com/trends/ for ideas. "
+                    "Saltmarsh is my focus."],
+        "reach you": ["Write to ana.costa@gmail.com or call +1 416 555 0199. Or see estuarytrust.org/saltmarsh."],
+        "page": ["It is all on estuarytrust.org/saltmarsh, or ring me at 902.555.0143."],
+    })
+    r = Rehearsal(ANA, kb, settings, gen)
+    reply = r.reply("What are you reading lately?")
+    assert "designweekly" not in reply and "http" not in reply
+    assert "Mostly field reports." in reply and "Saltmarsh is my focus." in reply
+    reply = r.reply("How can I reach you?")
+    assert "gmail" not in reply and "416" not in reply and "estuarytrust.org/saltmarsh" in reply
+    # Verbatim in the notes (formatting aside): kept as written.
+    assert r.reply("Where is your programme page?") == "It is all on estuarytrust.org/saltmarsh, or ring me at 902.555.0143."
+    assert r.turns[1]["content"].count("designweekly") == 0 and len(r.invented) == 3
+
+
+def test_a_streamed_reply_with_an_invented_link_is_replaced(ana, settings) -> None:
+    gen = QueueGenerator(queues={"learn more": ["Read my post at https://ana-costa.blog/kelp-myths then ask me again."],
+                                 "only link": ["https://saltmarsh-facts.example.com/"]})
+    r = Rehearsal(ANA, ana, settings, gen)
+    tokens = list(r.reply_stream("Where can I learn more about kelp?"))
+    resets = [t for t in tokens if isinstance(t, Reset)]
+    assert len(resets) == 1 and "link" in resets[0]
+    after = "".join(t for t in tokens[tokens.index(resets[0]) + 1:] if not isinstance(t, Reset))
+    assert "ana-costa.blog" not in after and "ana-costa.blog" not in r.turns[-1]["content"]
+    # A reply that was nothing but a link: nothing is left of it, so it is not kept as an empty turn.
+    r.reply("Send me your only link, please.")
+    assert r.turns[-1]["content"] and "saltmarsh-facts" not in r.turns[-1]["content"]

@@ -32,6 +32,7 @@ from assistant.config import Settings
 from assistant.conversation.history import Reset, fit_messages, keywords
 from assistant.errors import InputError, NotFoundError
 from assistant.text.guard import INJECTION, injected_sentences, steered
+from assistant.text.links import strip_invented
 from assistant.generation.llm import Generator, Message
 from assistant.notes.contacts import resolve_contact
 from assistant.notes.store import KnowledgeBase
@@ -147,6 +148,7 @@ class Rehearsal:
         self.system = prompts.render("rehearse", name=self.name, first=self.first, notes=block)
         self.injections = injected_sentences(c.text for c in self.notes)
         self.turns: list[Message] = []
+        self.invented: list[str] = []  # links, e-mails and phone numbers removed from replies (not shown again)
 
     def _select(self, chunks: list[Chunk]) -> list[Chunk]:
         """Who they are and how they talk first (by relevance), logged interactions next, within budget."""
@@ -179,6 +181,18 @@ class Rehearsal:
             text = text[: cut.start()]
         return " ".join(text.split())
 
+    def _unlinked(self, text: str) -> str:
+        """The reply without URLs, e-mails or phone numbers that the notes it was given do not hold verbatim.
+
+        The model plays the contact, so an invented link reads as theirs ("my site is ..."): a user who
+        visits it or calls it is embarrassed or phished. Logged by count (the item is not repeated).
+        """
+        clean, invented = strip_invented(text, [c.text for c in self.notes])
+        if invented:
+            self.invented.extend(invented)
+            log.info("rehearsal reply: removed %d invented link(s) or contact detail(s)", len(invented))
+        return " ".join(clean.split())
+
     def _problem(self, text: str) -> str:
         if not text:
             return "empty"
@@ -195,8 +209,9 @@ class Rehearsal:
 
     def _retry(self, first_problem: str) -> str:
         """One more try with another seed; then drop offending sentences, or a neutral line."""
-        text = self._clean(self.gen.complete(self._messages(), max_tokens=self.max_tokens, temperature=0.9,
-                                             seed=self.settings.seed + len(self.turns) + 7919).text)
+        text = self._unlinked(self._clean(self.gen.complete(
+            self._messages(), max_tokens=self.max_tokens, temperature=0.9,
+            seed=self.settings.seed + len(self.turns) + 7919).text))
         if not self._problem(text):
             return text
         kept = [s for s in split_sentences(text) if not _AI_REVEAL.search(s) and not INJECTION.search(s)
@@ -207,8 +222,8 @@ class Rehearsal:
     def reply(self, user_text: str) -> str:
         """The contact's answer to what the user said (recorded in ``turns``)."""
         self._start(user_text)
-        text = self._clean(self.gen.complete(self._messages(), max_tokens=self.max_tokens, temperature=0.7,
-                                             seed=self.settings.seed + len(self.turns)).text)
+        text = self._unlinked(self._clean(self.gen.complete(
+            self._messages(), max_tokens=self.max_tokens, temperature=0.7, seed=self.settings.seed + len(self.turns)).text))
         problem = self._problem(text)
         if problem:
             text = self._retry(problem)
@@ -249,6 +264,12 @@ class Rehearsal:
             yield Reset(f"\n[{self.first} would not say that ({problem}); trying again.]\n")
             text = self._retry(problem)
             yield text
+        else:
+            clean = self._unlinked(text)
+            if clean != text:  # what was shown held a link or number the notes do not: replace it on screen
+                yield Reset("\n[Rapport removed a link or contact detail your notes do not contain.]\n")
+                text = clean if not self._problem(clean) else self._retry("it invented a link or contact detail")
+                yield text
         self.turns.append({"role": "assistant", "content": text})
 
     # ----------------------------------------------------------- review --

@@ -41,7 +41,9 @@ from assistant.files import atomic_write_text
 #: The data-dir layout this code writes. Bump it with a migration below.
 #: 2: per-person files and folders are named by ``names.slug`` (readable part + hash of the name key),
 #: and saved chats/briefs and copied-file folders record their owner's name key.
-SCHEMA_VERSION = 2
+#: 3: every note chunk carries a combined ``owner_id`` ("contact:<name key>") that owner filters use
+#: (see :func:`backfill_owner_ids`); a Rapport of schema 2 would write chunks without it, so it must refuse.
+SCHEMA_VERSION = 3
 
 LOCK_NAME = ".lock"
 VERSION_NAME = "VERSION"
@@ -410,5 +412,38 @@ def _migrate_1_to_2(home: Path) -> None:
                 continue
 
 
+def _migrate_2_to_3(home: Path) -> None:
+    """Nothing to move on disk: the notes' ``owner_id`` backfill needs the Chroma client, so it runs when
+    the knowledge base opens (:func:`backfill_owner_ids`, tracked by a flag on the collection, which also
+    covers a Chroma server and dirs stamped before versions existed)."""
+
+
+_BACKFILL_PAGE = 2000
+
+
+def backfill_owner_ids(collection, flag: str, progress: Callable[[int, int, str], None] | None = None) -> int:
+    """Schema 2 -> 3 for a notes collection: add ``owner_id`` to every chunk lacking it; returns chunks updated.
+
+    Resumable and lossless: it only adds one metadata key (Chroma's update merges metadata; ids,
+    texts and vectors are untouched), pages through the store skipping chunks that have it, and
+    sets ``flag`` in the collection's metadata only at the end, so a crash part-way is finished
+    by the next open.
+    """
+    done, total = 0, collection.count()
+    for start in range(0, total, _BACKFILL_PAGE):
+        got = collection.get(include=["metadatas"], limit=_BACKFILL_PAGE, offset=start)
+        todo = [(i, m) for i, m in zip(got["ids"], got["metadatas"] or [])
+                if m and "owner_id" not in m and "kind" in m and "owner_key" in m]
+        if todo:
+            collection.update(ids=[i for i, _ in todo],
+                              metadatas=[{"owner_id": f"{m['kind']}:{m['owner_key']}"} for _, m in todo])
+            done += len(todo)
+        if progress:
+            progress(min(start + _BACKFILL_PAGE, total), total, "owner ids")
+    kept = {k: v for k, v in (collection.metadata or {}).items() if not k.startswith("hnsw:")}
+    collection.modify(metadata={**kept, flag: 1})  # the distance space lives in the configuration
+    return done
+
+
 #: ``from_version -> function(home)`` upgrading a dir by exactly one version.
-MIGRATIONS: dict[int, Callable[[Path], None]] = {1: _migrate_1_to_2}
+MIGRATIONS: dict[int, Callable[[Path], None]] = {1: _migrate_1_to_2, 2: _migrate_2_to_3}

@@ -222,6 +222,9 @@ few enough that a crash loses little work (ids are content hashes, so a rerun
 simply adds what is missing)."""
 
 
+_CHUNK_PROGRESS = 512
+
+
 def _finish(result: FileResult, parts: Sequence[UpsertResult]) -> FileResult:
     for part in parts:
         result.added += part.added
@@ -235,12 +238,26 @@ def _finish(result: FileResult, parts: Sequence[UpsertResult]) -> FileResult:
 
 
 def _flush(pending: list[tuple[FileResult, Path, list[Note]]], kb: KnowledgeBase,
-           settings: Settings, fields: Sequence[str] = ()) -> list[FileResult]:
-    """Write the pending files' notes in one batch; if that fails, file by file so only the culprit fails."""
+           settings: Settings, fields: Sequence[str] = (), progress: Progress | None = None) -> list[FileResult]:
+    """Write the pending files' notes in one batch; if that fails, file by file so only the culprit fails.
+
+    The store embeds and commits 256 chunks at a time, so a crash keeps what was written (ids are
+    content hashes: a rerun embeds only the missing chunks). A write of more than ``_CHUNK_PROGRESS``
+    chunks (one huge file) also reports each batch to ``progress`` (``done, total, "<file>: N of M
+    chunks stored"``); ordinary batches keep the one call per file.
+    """
     notes = [note for _, _, file_notes in pending for note in file_notes]
+    label = pending[0][1].name if len(pending) == 1 else f"{len(pending)} files"
+
+    def chunk_progress(done: int, total: int, _what: str) -> None:
+        if progress and total > _CHUNK_PROGRESS:
+            progress(done, total, f"{label}: {done:,} of {total:,} chunks stored")
+
     try:
-        parts = kb.upsert_notes(notes)
-    except Exception:
+        parts = kb.upsert_notes(notes, progress=chunk_progress)
+    except Exception as exc:
+        log.warning("a batch of %d notes could not be stored (%s); storing them file by file", len(notes),
+                    type(exc).__name__)
         parts = None
     done: list[FileResult] = []
     offset = 0
@@ -280,7 +297,7 @@ def ingest_paths(paths: Sequence[str | Path], target: Target, kb: KnowledgeBase,
 
     def flush() -> None:
         nonlocal pending_chunks
-        for index, result in zip(pending_index, _flush(pending, kb, settings, fields)):
+        for index, result in zip(pending_index, _flush(pending, kb, settings, fields, progress)):
             slots[index] = result
         pending_index.clear()
         pending_chunks = 0
