@@ -7,14 +7,18 @@ itself), and a rejection's reason is fed back into the next attempt.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from typing import Sequence
 
+import jsonschema
+
 from assistant.brief.context import BriefContext, foreign_script
 from assistant.brief.record import Cited
 from assistant.generation import prompts
-from assistant.generation.structured import generate_json, seed_for
+from assistant.generation.batch import complete_many
+from assistant.generation.structured import generate_json, messages_for, seed_for, token_bound
 from assistant.text import questions, similarity, voice
 from assistant.text.guard import INJECTION
 from assistant.text.sensitive import raises_sensitive
@@ -109,7 +113,22 @@ def _field_question(ctx: BriefContext, schema: dict, attempt_seed: int) -> int:
     return calls
 
 
+def _answer(text: str, schema: dict) -> dict | None:
+    try:
+        data = json.loads(text)
+        jsonschema.validate(data, schema)
+    except (json.JSONDecodeError, jsonschema.ValidationError):
+        return None
+    return data
+
+
 def write_questions(ctx: BriefContext, attempt_seed: int = 0) -> None:
+    """One question per fact, all asked in one batch; the rejected ones asked again together, with the reason.
+
+    Why batches: the calls share the notes prefix, and decoding 4-8 answers at once costs
+    little more than one on a memory-bound CPU (assistant/generation/batch.py). The checks
+    still run one by one in fact order, so "repeated" means repeated of an accepted question.
+    """
     b = ctx.brief
     b.questions = []
     if not b.facts:
@@ -117,50 +136,53 @@ def write_questions(ctx: BriefContext, attempt_seed: int = 0) -> None:
         return
     schema = prompts.schema("question")
     want_max, want_min = ctx.size["q_max"], ctx.size["q_min"]
-    # Each call is ~6 s with the default model on 2 cores: bound the section's cost, whatever the checks say.
+    # Each answer is ~6 s of decode with the default model on 2 cores: bound the section's cost.
     budget = want_max + 4
-    for rnd in range(3):
-        if len(b.questions) >= want_min and rnd:
-            break  # another round only while the brief is short of questions
-        for fact in b.facts:
-            if len(b.questions) >= want_max or budget <= 0:
+    todo: list[tuple[Cited, str]] = [(fact, "") for fact in b.facts[:want_max]]
+    asked: set[str] = set()
+    for rnd in range(1 + ctx.settings.retries):
+        if not todo or budget <= 0 or len(b.questions) >= want_max or (rnd and len(b.questions) >= want_min
+                                                                        and not any(r for _, r in todo)):
+            break
+        batch, todo = todo[:budget], []
+        budget -= len(batch)
+        accepted = [q.text for q in b.questions]
+        users = []
+        for i, (fact, rejected) in enumerate(batch):
+            avoid = f"\n{rejected}" if rejected else ""
+            # Earlier questions are shown only after a rejection or in a later round: shown up front,
+            # a 1.5B model copies them (measured on the demo contact: 7 of 10 calls repeated).
+            if accepted and (rejected or rnd):
+                avoid += "\nAsk from a different angle than these questions:\n" + "\n".join(f"- {q}" for q in accepted[-4:])
+            starter = _STARTERS[(i + rnd * 3) % len(_STARTERS)]
+            users.append(prompts.render("question", notes=ctx.notes_block, name=ctx.name, fact=fact.text,
+                                        avoid=avoid, starter=starter))
+            asked.add(fact.text)
+        answers = complete_many(ctx.gen, [messages_for(u) for u in users], schema=schema,
+                                max_tokens=token_bound(schema))
+        for (fact, _), answer in zip(batch, answers):
+            if len(b.questions) >= want_max:
                 break
-            rejected = ""
-            for attempt in range(ctx.settings.retries + 1):
-                if budget <= 0:
-                    break
-                budget -= 1
-                accepted = [q.text for q in b.questions]
-                # Earlier questions are shown only after a rejection or in the second round: shown up
-                # front, a 1.5B model copies them (measured on the demo contact: 7 of 10 calls repeated).
-                avoid = f"\n{rejected}" if rejected else ""
-                if accepted and (rejected or rnd):
-                    avoid += "\nAsk from a different angle than these questions:\n" + "\n".join(
-                        f"- {q}" for q in accepted[-4:])
-                starter = _STARTERS[(len(b.questions) + attempt + rnd) % len(_STARTERS)]
-                user = prompts.render("question", notes=ctx.notes_block, name=ctx.name, fact=fact.text,
-                                      avoid=avoid, starter=starter)
-                got = generate_json(ctx.gen, user, schema, max_tokens=100,
-                                    seed=seed_for(ctx.seed + attempt_seed, question_round=rnd, question_try=attempt),
-                                    retries=0)
-                if got.data is None:
-                    continue
-                text = voice.to_second_person(complete_sentence(got.data["question"], 260), ctx.name)
-                grows_from = closest_fact(ctx, text, fact)
-                # The "why" is the fact it grows from, written here: ~22 fewer tokens per call than
-                # asking the model, whose "why" was mostly the prompt's rules recited back.
-                why = plain_why(str(got.data.get("why", "")), grows_from.text)
-                ctx.fact_sources[fact.text] = fact.sources
-                reason = question_problem(ctx, text, accepted, fact.text) or (
-                    "Write in English only." if foreign_script(why, [c.text for c in ctx.notes]) else "")
-                if reason:
-                    log.info("question rejected (%s): %r", reason, text)
-                    rejected = f"Your previous answer was rejected: {reason}"
-                    if reason == _REPEATED:
-                        break  # a small model asked again repeats itself: try the next fact instead
-                    continue
-                b.questions.append(Cited(text, list(grows_from.sources), why))
-                break
+            data = _answer(answer.text, schema)
+            if data is None:
+                todo.append((fact, "Your previous answer was rejected: it was not one JSON object with a question."))
+                continue
+            text = voice.to_second_person(complete_sentence(data["question"], 260), ctx.name)
+            grows_from = closest_fact(ctx, text, fact)
+            # The "why" is the fact it grows from, written here: ~22 fewer tokens per call than
+            # asking the model, whose "why" was mostly the prompt's rules recited back.
+            why = plain_why(str(data.get("why", "")), grows_from.text)
+            ctx.fact_sources[fact.text] = fact.sources
+            reason = question_problem(ctx, text, [q.text for q in b.questions], fact.text) or (
+                "Write in English only." if foreign_script(why, [c.text for c in ctx.notes]) else "")
+            if reason:
+                log.info("question rejected (%s): %r", reason, text)
+                if reason != _REPEATED:  # a small model asked again repeats itself: leave that fact
+                    todo.append((fact, f"Your previous answer was rejected: {reason}"))
+                continue
+            b.questions.append(Cited(text, list(grows_from.sources), why))
+        if len(b.questions) < want_min:  # short: the facts not asked yet get their turn
+            todo += [(f, "") for f in b.facts if f.text not in asked and all(f is not t for t, _ in todo)]
     if b.field_now and b.facts and len(b.questions) < want_max and want_max > want_min:
         _field_question(ctx, schema, attempt_seed)
     if len(b.questions) < min(want_min, 1):

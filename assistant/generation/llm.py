@@ -184,6 +184,36 @@ class LlamaCppGenerator:
         llm._requires_eval = True
         return True
 
+    def complete_batch(self, batch: Sequence[Sequence[Message]], *, schema: dict, max_tokens: int = 256,
+                       ) -> list[Completion]:
+        """Greedy schema answers for several prompts decoded together (assistant/generation/batch.py).
+
+        The prompts should share a long prefix (the quoted notes); the prefix is taken from this
+        generator's cache when it holds it, so a warm contact pays nothing for it here either.
+        """
+        from llama_cpp import LlamaGrammar
+
+        from assistant.generation.batch import BatchDecoder, fitting_groups
+
+        if not batch:
+            return []
+        grammar = LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
+        with self._turn():
+            prompts = [self.prompt_tokens(m) for m in batch]
+            if getattr(self, "_batcher", None) is None:
+                self._batcher = BatchDecoder(self.llm, max(self.n_ctx, 4096), self.llm.n_threads)
+            held = list(self.llm.input_ids[: self.llm.n_tokens])
+            state = (held, self.state_bytes()) if held else None
+            out: list[Completion] = []
+            for g in fitting_groups(prompts, max_tokens, self._batcher.n_ctx):
+                for tokens, finish, seconds in self._batcher.run(g, [grammar] * len(g), max_tokens=max_tokens,
+                                                                 prefix_state=state):
+                    text = self.llm.detokenize(tokens).decode("utf-8", errors="ignore")
+                    c = Completion(text, finish, len(g[0]), len(tokens), 0, seconds / len(g))
+                    self.stats.add(c)
+                    out.append(c)
+        return out
+
     @contextmanager
     def _turn(self) -> Iterator[None]:
         """The model lock, with this caller counted as waiting until it has it (see ``waiting``)."""
