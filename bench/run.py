@@ -12,6 +12,7 @@ Benchmarks (each also runs alone as ``python -m bench.<module>``):
     R2 bench.r2_ingest     ingest chunks/s vs raw onnxruntime; fixed vs dynamic padding
     S1 bench.s1_coldstart  process start to first brief section; peak RSS per model
     B1 bench.event_bench   event prep, prefix reuse on vs off (and llama.cpp server modes)
+    P2 bench.p2_warm       warm state + batched questions vs cold, one at a time: first fact, whole brief
     S2 bench.s2_scale      10k contacts / 100k chunks: contacts, brief/search start, R1 filter; rank-only; huge import
 
 Machine facts (CPU, cores, memory, measured copy bandwidth, load) are printed
@@ -86,7 +87,8 @@ def bench_naive(settings: Settings, kb: KnowledgeBase, model: str, contact: str)
 
 BENCHES: dict[str, str] = {"L1": "bench.l1_decode", "L2": "bench.l2_grammar", "L3": "bench.l3_settings",
                            "P1": "bench.p1_prefix", "R1": "bench.r1_retrieval", "R2": "bench.r2_ingest",
-                           "S1": "bench.s1_coldstart", "B1": "bench.event_bench", "S2": "bench.s2_scale"}
+                           "S1": "bench.s1_coldstart", "B1": "bench.event_bench", "S2": "bench.s2_scale",
+                           "P2": "bench.p2_warm"}
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
 START, END = "<!-- bench:results:start -->", "<!-- bench:results:end -->"
 
@@ -100,6 +102,8 @@ def _bench_argv(key: str, args: argparse.Namespace) -> list[str]:
             argv += ["--reps", str(args.reps)]
     if key == "S1":
         argv += ["--model", args.model]
+    if key == "P2":
+        argv += ["--model", args.model, "--limit", "2" if args.model == "tiny" else "9"]
     if key in ("R2",) and args.reps:
         argv += ["--reps", str(args.reps)]
     if key == "R1" and args.sizes:

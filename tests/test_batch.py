@@ -57,11 +57,14 @@ def test_a_batch_of_one_equals_the_ordinary_call(gen) -> None:
 
 
 def test_batches_are_cut_to_fit_the_sequences_and_the_context() -> None:
-    prompts_ = [[1] * 100 for _ in range(MAX_SEQUENCES + 3)]
+    prompts_ = [[1] * 100 + [i] * 10 for i in range(MAX_SEQUENCES + 3)]  # a shared prefix, own suffixes
     groups = fitting_groups(prompts_, 50, 100_000)
     assert [len(g) for g in groups] == [MAX_SEQUENCES, 3]
-    small = fitting_groups(prompts_[:4], 50, 400)  # 100 + 100 + 2 x 50 = 300 fits; a third would not
-    assert [len(g) for g in small] == [2, 2]
+    # The prefix is stored once: 100 + 4 x (10 + 50) = 340 cells fit in 399; a fifth (400) would not.
+    assert [len(g) for g in fitting_groups(prompts_[:6], 50, 399)] == [4, 2]
+    # Without a shared prefix every prompt counts whole: 2 x (110 + 50) = 320; a third would not.
+    alone = [[i] * 110 for i in range(3)]
+    assert [len(g) for g in fitting_groups(alone, 50, 400)] == [2, 1]
 
 
 def test_generators_without_a_batch_answer_one_by_one() -> None:

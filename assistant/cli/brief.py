@@ -104,6 +104,7 @@ def evaluate(
     markdown: Optional[Path] = typer.Option(None, "--markdown", help="Append the result table to this file."),
     me: str = typer.Option("all", "--me", help="Which me profile of the manifest (me_profiles), or all: "
                            "one table section per profile."),
+    debriefs: bool = typer.Option(False, "--debriefs", help="Score the manifest's meeting debriefs instead of briefs."),
 ) -> None:
     """Measure brief quality over an evaluation set and print a table."""
     from assistant.notes.demo import EVAL_MANIFEST
@@ -111,6 +112,19 @@ def evaluate(
 
     s = settings(model=model)
     manifest = (directory / "manifest.yaml") if directory else EVAL_MANIFEST
+    if debriefs:
+        from assistant.conversation.debrief_eval import format_debrief_table, run_debrief_eval
+
+        with progress_bar() as bar:
+            task = bar.add_task("Debriefs", total=None)
+            rows = run_debrief_eval(manifest, s, s.model, progress=lambda d, t, label: bar.update(
+                task, completed=d, total=t, description=label[:50]))
+        table = format_debrief_table(rows, s.model)
+        out.print(terminal_text(table), markup=False, highlight=False)
+        if markdown:
+            with markdown.open("a", encoding="utf-8") as fh:
+                fh.write(table + "\n")
+        return
     with progress_bar() as bar:
         task = bar.add_task("Evaluating", total=None)
         report = run_eval(manifest, s, s.model, naive=naive, limit=limit, me=me,

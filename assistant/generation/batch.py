@@ -22,7 +22,7 @@ import ctypes
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 log = logging.getLogger("rapport.batch")
 
@@ -120,7 +120,8 @@ class BatchDecoder:
         self._prefix = list(prefix)
 
     def run(self, prompts: Sequence[list[int]], grammars: Sequence[Any], *, max_tokens: int,
-            prefix_state: tuple[list[int], bytes] | None = None) -> list[tuple[list[int], str, float]]:
+            prefix_state: tuple[list[int], Callable[[], bytes]] | None = None,
+            ) -> list[tuple[list[int], str, float]]:
         """Decode every prompt (token lists) to the end of its grammar or ``max_tokens``.
 
         Returns (tokens, finish reason, seconds) per prompt, in order. ``prefix_state`` is the
@@ -135,10 +136,11 @@ class BatchDecoder:
         n = _shared_prefix(prompts)
         n = min(n, min(len(p) for p in prompts) - 1)  # every sequence needs one token of its own to get logits
         prefix = list(prompts[0][:n])
-        if prefix_state is not None and list(prefix_state[0][:n]) == prefix:
-            state: bytes | None = prefix_state[1]
-        else:
-            state = None
+        state: bytes | None = None
+        if self._prefix != prefix and prefix_state is not None:
+            held, read = prefix_state
+            if list(held[:n]) == prefix:
+                state = read()  # a copy of the main cache, only when this context lacks the prefix
         need = n + sum(len(p) - n + max_tokens for p in prompts)
         if need > self.n_ctx:
             raise ValueError(f"the batch needs {need} cells, the context has {self.n_ctx}")
@@ -183,12 +185,17 @@ class BatchDecoder:
 
 
 def fitting_groups(prompts: Sequence[list[int]], max_tokens: int, n_ctx: int) -> list[list[list[int]]]:
-    """The prompts in order, cut into batches that fit ``MAX_SEQUENCES`` and the context's cells."""
+    """The prompts in order, cut into batches that fit ``MAX_SEQUENCES`` and the context's cells.
+
+    The shared prefix is stored once (sequences share its cells); each sequence adds its own
+    suffix and up to ``max_tokens`` of answer.
+    """
     groups: list[list[list[int]]] = []
     group: list[list[int]] = []
     for p in prompts:
         trial = group + [p]
-        cells = len(trial[0]) + sum(len(q) for q in trial[1:]) + max_tokens * len(trial)  # prefix shared at best
+        shared = _shared_prefix(trial)
+        cells = shared + sum(len(q) - shared + max_tokens for q in trial)
         if group and (len(trial) > MAX_SEQUENCES or cells > n_ctx):
             groups.append(group)
             trial = [p]

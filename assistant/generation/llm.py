@@ -203,13 +203,14 @@ class LlamaCppGenerator:
             if getattr(self, "_batcher", None) is None:
                 self._batcher = BatchDecoder(self.llm, max(self.n_ctx, 4096), self.llm.n_threads)
             held = list(self.llm.input_ids[: self.llm.n_tokens])
-            state = (held, self.state_bytes()) if held else None
+            state = (held, self.state_bytes) if held else None
             out: list[Completion] = []
             for g in fitting_groups(prompts, max_tokens, self._batcher.n_ctx):
                 for tokens, finish, seconds in self._batcher.run(g, [grammar] * len(g), max_tokens=max_tokens,
                                                                  prefix_state=state):
                     text = self.llm.detokenize(tokens).decode("utf-8", errors="ignore")
-                    c = Completion(text, finish, len(g[0]), len(tokens), 0, seconds / len(g))
+                    shared = _common_prefix(g[0], held) if held else 0  # came from the cache, not computed
+                    c = Completion(text, finish, len(g[0]), len(tokens), shared, seconds / len(g))
                     self.stats.add(c)
                     out.append(c)
         return out
