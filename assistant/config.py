@@ -95,6 +95,7 @@ ENV_RANGES: dict[str, tuple[float, float]] = {
     "RAPPORT_MAX_ASKS_PER_WEEK": (1, 50),
     "RAPPORT_RETRIES": (0, 20),
     "RAPPORT_STATE_CACHE_MB": (0, 1_048_576),
+    "RAPPORT_BATCH_DECODE": (0, 1),
 }
 
 
@@ -121,6 +122,10 @@ class Settings:
     max_asks_per_week: int = 3
     retries: int = 2
     state_cache_mb: int = 1024  # saved model prefix states (assistant/generation/warm.py); 0 = never save
+    # Decode a brief's question calls as one batch (generation/batch.py). Off by default: on a
+    # 2-core CPU with Q4_K_M weights a decode step costs ~linearly more per sequence (bench P2),
+    # so it gains little there; on a GPU or Metal build it is the faster schedule.
+    batch_decode: bool = False
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
@@ -149,6 +154,7 @@ class Settings:
             max_asks_per_week=_ranged_int("RAPPORT_MAX_ASKS_PER_WEEK", 3),
             retries=_ranged_int("RAPPORT_RETRIES", 2),
             state_cache_mb=_ranged_int("RAPPORT_STATE_CACHE_MB", 1024),
+            batch_decode=bool(_ranged_int("RAPPORT_BATCH_DECODE", 0)),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         return replace(base, **clean) if clean else base

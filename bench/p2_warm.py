@@ -38,7 +38,10 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     ap.add_argument("--model", default="tiny")
     ap.add_argument("--limit", type=int, default=9, help="Eval contacts to brief (each twice).")
     ap.add_argument("--size", default="full", help="full | event")
+    ap.add_argument("--decode-only", action="store_true", help="Only the decode step cost at 1, 2, 4, 8 sequences.")
     args = ap.parse_args(argv)
+    if args.decode_only:
+        return decode_steps(args.model)
 
     from unittest import mock
 
@@ -84,6 +87,7 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
             total = time.perf_counter() - start
         computed = (gen.stats.prompt_tokens - before[0]) - (gen.stats.cached_tokens - before[1])
         return {"name": name, "first_fact": b.first_fact_seconds, "total": total, "state": b.prefix_state,
+                "sections": dict(b.section_seconds), "calls": gen.stats.calls,
                 "computed": computed, "facts": [f.text for f in b.facts], "questions": len(b.questions)}
 
     for i, name in enumerate(names):
@@ -91,7 +95,8 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
             r = brief(side, name)
             rows[side].append(r)
             print(f"  {side:3} {name[:28]:28} first fact {r['first_fact'] or 0:6.1f}s total {r['total']:6.1f}s "
-                  f"state {r['state']:7} questions {r['questions']}", flush=True)
+                  f"state {r['state']:7} questions {r['questions']}  "
+                  + " ".join(f"{k}={v:.0f}" for k, v in r["sections"].items()), flush=True)
 
     figures: list[Figure] = []
     for label, key in (("first checked fact", "first_fact"), ("whole brief", "total")):
@@ -147,6 +152,37 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     emit(figures, Figure("P2", "saved state bytes per prefix token", per_token, None, "B",
                          note=f"{len(files)} files, {sum(f.stat().st_size for f in files) / 1e6:.0f} MB"))
     emit(figures, Figure("P2", "saved state load p95 (incl. tokenizing)", _p95(loads), None, "s"))
+    return figures
+
+
+def decode_steps(spec: str) -> list[Figure]:
+    """Milliseconds per decode step with 1, 2, 4, 8 sequences (short prompts, prefix kept): is decode memory-bound?"""
+    import json
+
+    from llama_cpp import LlamaGrammar
+
+    from assistant.generation.batch import BatchDecoder
+    from assistant.generation.llm import LlamaCppGenerator
+    from bench.llm_common import resolve
+
+    settings, model = resolve(spec)
+    gen = LlamaCppGenerator(str(model.path), name=model.label, n_ctx=4096, n_threads=settings.n_threads)
+    grammar = LlamaGrammar.from_json_schema(json.dumps({"type": "object", "required": ["a"], "properties": {
+        "a": {"type": "string", "maxLength": 400}}}), verbose=False)
+    decoder = BatchDecoder(gen.llm, 4096, settings.n_threads)
+    base = gen.llm.tokenize(b"Write a long story about a cat named Tom who lives in a lighthouse.", add_bos=False)
+    per_step: dict[int, float] = {}
+    for n in (1, 2, 4, 8):
+        prompts_ = [base + gen.llm.tokenize(f" Version {i}.".encode(), add_bos=False) for i in range(n)]
+        decoder.run(prompts_, [grammar] * n, max_tokens=4)  # the prefix in place
+        steps, start = decoder.steps, time.perf_counter()
+        decoder.run(prompts_, [grammar] * n, max_tokens=40)
+        per_step[n] = 1000 * (time.perf_counter() - start) / max(1, decoder.steps - steps)
+    figures: list[Figure] = []
+    for n in (2, 4, 8):
+        emit(figures, Figure("P2", f"decode ms/step, {n} sequences vs 1 ({model.label[:18]})", per_step[n], per_step[1],
+                             "ms", "1 sequence", f"memory-bound would be a ratio near 1; {n} is fully compute-bound",
+                             higher_is_better=False))
     return figures
 
 

@@ -18,6 +18,7 @@ PROPOSALS = json.dumps({
     "offers": [{"text": "I will send the article on shift-swap apps.", "sources": ["D4"]}],
     "asks": [], "facts": [], "insights": [],
     "thanks": {"text": "how their team re-plans routes", "sources": ["D2"]},
+    "circle_back": {"days": 30, "text": "Write again in a month.", "sources": ["D1"]},
 })
 THANKS = json.dumps({"subject": "Thank you", "body": "Thank you for explaining how your team re-plans routes.",
                      "sources": ["N1"]})
@@ -39,4 +40,4 @@ def test_the_debrief_eval_scores_each_debrief(settings) -> None:
     assert by_file["debriefs/adaeze-no-offer.vtt"]["offer_loops"] == 0
     assert not by_file["debriefs/kit-injection.txt"]["wrong_offer"]
     table = format_debrief_table(rows, "scripted")
-    assert table.count("\n| ") == len(rows) + 1 and "invented loops" in table
+    assert table.count("\n| ") == len(rows) + 2 and "invented loops" in table  # header, rows, total

@@ -125,9 +125,10 @@ def _answer(text: str, schema: dict) -> dict | None:
 def write_questions(ctx: BriefContext, attempt_seed: int = 0) -> None:
     """One question per fact, all asked in one batch; the rejected ones asked again together, with the reason.
 
-    Why batches: the calls share the notes prefix, and decoding 4-8 answers at once costs
-    little more than one on a memory-bound CPU (assistant/generation/batch.py). The checks
-    still run one by one in fact order, so "repeated" means repeated of an accepted question.
+    The calls share the notes prefix (cached once); with ``Settings.batch_decode`` they are
+    decoded together (assistant/generation/batch.py), and a model server gets them as
+    concurrent requests. The checks still run one by one in fact order, so "repeated" means
+    repeated of an accepted question.
     """
     b = ctx.brief
     b.questions = []
@@ -159,7 +160,7 @@ def write_questions(ctx: BriefContext, attempt_seed: int = 0) -> None:
                                         avoid=avoid, starter=starter))
             asked.add(fact.text)
         answers = complete_many(ctx.gen, [messages_for(u) for u in users], schema=schema,
-                                max_tokens=token_bound(schema))
+                                max_tokens=token_bound(schema), batched=ctx.settings.batch_decode)
         for (fact, _), answer in zip(batch, answers):
             if len(b.questions) >= want_max:
                 break

@@ -95,29 +95,32 @@ class BatchDecoder:
         if rc != 0:
             raise RuntimeError(f"llama_decode returned {rc}")
 
-    def _set_prefix(self, prefix: list[int], state: bytes | None) -> None:
+    def _set_prefix(self, prefix: list[int], state: bytes | None, usable: int = 0) -> str:
         """Sequence 0 holds ``prefix``: kept if it already does, else restored from ``state`` or computed.
 
-        ``state`` may hold more than the prefix (the main context's cache after an answer): what
-        lies past the prefix is removed after loading.
+        ``state`` is the main context's cache; its first ``usable`` cells are the start of
+        ``prefix`` (the notes), the rest of it is removed and the remainder of ``prefix``
+        (the task text the batch shares) computed here. Returns how: kept | restored | computed.
         """
         if self._prefix == prefix:
             for s in range(1, MAX_SEQUENCES + 1):
                 self._c.llama_memory_seq_rm(self._mem, s, -1, -1)
-            return
+            return "kept"
         self._c.llama_memory_clear(self._mem, True)
         self._prefix = []
-        if state is not None:
+        done, how = 0, "computed"
+        if state is not None and usable:
             buf = (ctypes.c_uint8 * len(state)).from_buffer_copy(state)
             if self._c.llama_state_seq_set_data(self.ctx.ctx, buf, len(state), 0):
-                self._c.llama_memory_seq_rm(self._mem, 0, len(prefix), -1)
-                self._prefix = list(prefix)
-                return
-            self._c.llama_memory_clear(self._mem, True)
-        for start in range(0, len(prefix), 512):
+                self._c.llama_memory_seq_rm(self._mem, 0, usable, -1)
+                done, how = usable, "restored"
+            else:
+                self._c.llama_memory_clear(self._mem, True)
+        for start in range(done, len(prefix), 512):
             part = prefix[start:start + 512]
             self._decode([(t, start + j, 0, False) for j, t in enumerate(part)])
         self._prefix = list(prefix)
+        return how
 
     def run(self, prompts: Sequence[list[int]], grammars: Sequence[Any], *, max_tokens: int,
             prefix_state: tuple[list[int], Callable[[], bytes]] | None = None,
@@ -137,15 +140,17 @@ class BatchDecoder:
         n = min(n, min(len(p) for p in prompts) - 1)  # every sequence needs one token of its own to get logits
         prefix = list(prompts[0][:n])
         state: bytes | None = None
+        usable = 0
         if self._prefix != prefix and prefix_state is not None:
             held, read = prefix_state
-            if list(held[:n]) == prefix:
+            usable = _shared_prefix([held, prefix])
+            if usable >= 16:
                 state = read()  # a copy of the main cache, only when this context lacks the prefix
         need = n + sum(len(p) - n + max_tokens for p in prompts)
         if need > self.n_ctx:
             raise ValueError(f"the batch needs {need} cells, the context has {self.n_ctx}")
         start = time.perf_counter()
-        self._set_prefix(prefix, state)
+        how = self._set_prefix(prefix, state, usable)
         vocab = self.llm._model.vocab
         seqs = [_Seq(i, i + 1, list(p[n:]), GreedyGrammarSampler(self.llm._model, g, self.llm._n_vocab), n, [])
                 for i, (p, g) in enumerate(zip(prompts, grammars))]
@@ -169,6 +174,8 @@ class BatchDecoder:
                 s.pos += 1
                 self._take(s, s.sampler.sample(self.ctx, idx), vocab, max_tokens)
         seconds = time.perf_counter() - start
+        log.info("batch of %d: prefix %d tokens (%s, %d from the main cache), suffixes %d tokens, %d decode calls, %.1fs",
+                 len(seqs), n, how, usable if how == "restored" else 0, len(pending), self.steps, seconds)
         for s in seqs:
             s.sampler.close()
         return [(s.out or [], s.finish, seconds) for s in seqs]
@@ -205,13 +212,14 @@ def fitting_groups(prompts: Sequence[list[int]], max_tokens: int, n_ctx: int) ->
 
 
 def complete_many(generator: Any, batch: Sequence[Sequence[dict]], *, schema: dict,
-                  max_tokens: int = 256) -> list[Any]:
+                  max_tokens: int = 256, batched: bool = True) -> list[Any]:
     """Greedy schema answers for several prompts: one batch in process, concurrent requests to a server.
 
     A llama.cpp server started with parallel slots (``llama-server --parallel 4``) batches
-    concurrent requests itself; anything else answers one at a time.
+    concurrent requests itself; anything else answers one at a time (as does llama.cpp in
+    process unless ``batched``: see ``Settings.batch_decode``).
     """
-    if hasattr(generator, "complete_batch"):
+    if batched and hasattr(generator, "complete_batch"):
         return generator.complete_batch(batch, schema=schema, max_tokens=max_tokens)  # type: ignore[attr-defined]
     if hasattr(generator, "base_url") and len(batch) > 1:
         from concurrent.futures import ThreadPoolExecutor

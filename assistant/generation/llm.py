@@ -138,11 +138,13 @@ class LlamaCppGenerator:
             return captured[0]
         raise GenerationError("The chat template did not produce a prompt.")  # pragma: no cover
 
-    def prefill(self, tokens: Sequence[int], should_stop=None, step: int = 128) -> bool:
+    def prefill(self, tokens: Sequence[int], should_stop=None, step: int = 512) -> bool:
         """Make the KV cache hold exactly ``tokens`` (reusing the prefix it already holds).
 
-        Evaluated in steps of ``step`` tokens; between steps ``should_stop()`` is asked, so a
-        background warm-up gives way to a user's request. True when all tokens are in.
+        Evaluated in steps of ``step`` tokens (the same 512 as a cold prompt, from position 0,
+        so a cold brief and a warm one compute the same numbers); between steps
+        ``should_stop()`` is asked, so a background warm-up gives way to a user's request.
+        True when all tokens are in.
         """
         llm = self.llm
         tokens = list(tokens)
