@@ -38,7 +38,7 @@ WRITERS: dict[str, Callable[[BriefContext, int], None]] = {
 }
 
 # Sections whose prompts start with the quoted notes (the prefix a saved state restores).
-NOTES_PREFIXED = ("facts", "field", "opener", "questions", "follow_up")
+NOTES_PREFIXED = ("facts", "field", "opener", "questions")
 
 
 class BriefBuilder(BriefContext):

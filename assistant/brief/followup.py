@@ -15,14 +15,8 @@ def write_follow_up(ctx: BriefContext, attempt_seed: int = 0) -> None:
     b = ctx.brief
     b.follow_up = []
     cadence = ctx.contact_cadence()
-    # The notes as every other section reads them (so the model's cache of them is reused), then
-    # the user's own lines and plans, which the other sections leave out and this one is about.
-    own_lines = ("\nWhat the user wrote about their own side (their plans and what they said), quoted like the "
-                 "notes:\n" + prompts.quote_notes([("U1", "your own lines", "\n".join(ctx.user_lines))]) + "\n"
-                 if ctx.user_lines else "")
     got = generate_json(
-        ctx.gen, prompts.render("followup", notes=ctx.notes_block, name=ctx.name, own_lines=own_lines),
-        prompts.schema("followup"),
+        ctx.gen, prompts.render("followup", notes=ctx.notes_block_full, name=ctx.name), prompts.schema("followup"),
         max_tokens=160, seed=ctx.seed + attempt_seed, retries=ctx.settings.retries,
         accept=lambda d: "job ask" if any(questions.is_job_ask(t) for t in [d["thank_you"], *d["follow_up"]]) else "")
     if got.data is not None:

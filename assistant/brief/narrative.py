@@ -1,8 +1,6 @@
 """Your 30-second narrative: the user's own story, tailored to this contact, checked to stay the user's.
 
-A profile that fits the budget is given whole, in its own order (so its cached
-prefix is reused across contacts); a longer one is cut to the parts closest to
-the contact's facts. A narrative that
+The profile is ordered by relevance to the contact's facts; a narrative that
 retells the contact's story as the user's ("Like Dana, I work at
 Brightwater") is rejected and the prompt falls back to one without the
 contact's facts.
@@ -61,18 +59,8 @@ def write_narrative(ctx: BriefContext, attempt_seed: int = 0) -> None:
         b.failed["narrative"] = ("Your own profile is empty, so there is no story to tailor. Add it with "
                                  "`rapport ingest FILE --me` or on the Me page.")
         return
-    # A profile that fits is given whole and in its own order, the same for every contact, so its
-    # prefix is read once and saved (generation/warm.py); a longer one (a pasted CV) keeps the
-    # parts closest to this contact, which differ per contact.
-    whole = fit_to_budget(ctx.gen, list(ctx.me_chunks), 900, overhead=0, stop_at_overflow=True)
-    fixed = len(whole) == len(ctx.me_chunks)
-    chosen = whole if fixed else fit_to_budget(ctx.gen, me_by_relevance(ctx), 900, overhead=0, stop_at_overflow=True)
-    me_text = [c.text.replace("<", "‹").replace(">", "›") for c in chosen]
-    if fixed:
-        from assistant.generation.warm import ensure_prefix
-        from assistant.types import Target
-
-        ensure_prefix(ctx.settings, ctx.gen, Target.me(), "<notes>\n" + "\n\n".join(me_text) + "\n</notes>")
+    me_text = [c.text.replace("<", "‹").replace(">", "›")
+               for c in fit_to_budget(ctx.gen, me_by_relevance(ctx), 900, overhead=0, stop_at_overflow=True)]
     interests = "; ".join(f.text for f in b.facts[:3]) or f"their work as described in your notes about {ctx.name}"
     support = me_text + [f.text for f in b.facts] + [ctx.name]
 
@@ -104,7 +92,7 @@ def write_narrative(ctx: BriefContext, attempt_seed: int = 0) -> None:
          f"the user, so never present them as the user's own: {interests}. End with one sentence spoken to "
          f"{ctx.first} (\"you\") that connects the user's story to one of these facts.",
          max(0, ctx.settings.retries - 1), True),
-        (f"Lead with the parts of the user's story closest to what {ctx.name} works on.", 1, False),
+        ("Lead with the parts of the user's story that come first in the notes.", 1, False),
     ]
     got = None
     for n, (tailoring, retries, tailored) in enumerate(variants):
