@@ -308,7 +308,7 @@ def test_migration_renames_old_per_person_files_to_the_new_slugs(tmp_path: Path)
     assert load_brief(s, "Dana Whitfield") == {"contact": "Dana Whitfield", "questions": []}
     assert (home / "chats" / "ana-lima.corrupt.json").exists()  # owner unknown: left where it was
     assert (pack / f"01-{slug('Dana Whitfield')}.md").exists() and not (pack / "01-dana-whitfield.md").exists()
-    assert (home / "VERSION").read_text().strip() == "2"
+    assert (home / "VERSION").read_text().strip() == str(datadir.SCHEMA_VERSION)  # migrated on to the newest
     DAMAGE["schema 1 -> 2 migration keeps every owned file"] = True
 
 
