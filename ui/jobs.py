@@ -91,6 +91,7 @@ def start(job, kb, settings, generator, *, top: int | None, retry_failed: bool =
 
 
 _warming: dict[tuple[str, str], threading.Thread] = {}
+_warm: set[tuple[str, str]] = set()  # contacts whose notes are already read and saved in this process
 
 
 def warm_in_background(name: str, kb, settings, generator) -> bool:
@@ -104,12 +105,15 @@ def warm_in_background(name: str, kb, settings, generator) -> bool:
     key = (str(settings.home), name)
     with _lock:
         current = _warming.get(key)
-        if current is not None and current.is_alive():
-            return False
+        if key in _warm or (current is not None and current.is_alive()):
+            return False  # every page rerun calls this: read the notes once, not on every click
 
         def work() -> None:
             try:
-                log.info("warm-up for a contact: %s", warm_contact(name, kb, settings, generator, background=True))
+                state = warm_contact(name, kb, settings, generator, background=True)
+                log.info("warm-up for a contact: %s", state)
+                if state in ("built", "loaded", "held"):
+                    _warm.add(key)
             except RapportError as exc:
                 log.info("warm-up skipped: %s", exc)
             except Exception:  # never let a background nicety break the page

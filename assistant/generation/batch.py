@@ -31,7 +31,6 @@ MAX_SEQUENCES = 8
 
 @dataclass
 class _Seq:
-    index: int
     seq_id: int
     suffix: list[int]
     sampler: Any
@@ -152,7 +151,7 @@ class BatchDecoder:
         start = time.perf_counter()
         how = self._set_prefix(prefix, state, usable)
         vocab = self.llm._model.vocab
-        seqs = [_Seq(i, i + 1, list(p[n:]), GreedyGrammarSampler(self.llm._model, g, self.llm._n_vocab), n, [])
+        seqs = [_Seq(i + 1, list(p[n:]), GreedyGrammarSampler(self.llm._model, g, self.llm._n_vocab), n, [])
                 for i, (p, g) in enumerate(zip(prompts, grammars))]
         for s in seqs:
             self._c.llama_memory_seq_cp(self._mem, 0, s.seq_id, -1, -1)
