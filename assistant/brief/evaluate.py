@@ -9,6 +9,7 @@ same for the pipeline and for the naive one-prompt baseline it is compared with.
 
 from __future__ import annotations
 
+import json
 import re
 import tempfile
 import time
@@ -30,7 +31,8 @@ from assistant.notes.demo import load_manifest, read_manifest
 from assistant.generation.llm import Generator, load_generator
 from assistant.notes.store import KnowledgeBase
 from assistant.generation.structured import generate_json
-from assistant.types import Target
+from assistant.files import atomic_write_text
+from assistant.types import Target, slug
 
 CONTRACT = prompts.contract()
 
@@ -226,8 +228,11 @@ def use_profile(kb: KnowledgeBase, settings: Settings, files: Sequence[Path]) ->
 
 def run_eval(manifest_path: Path, settings: Settings, model: str | None = None, naive: bool = False,
              limit: int | None = None, progress: Callable[[int, int, str], None] | None = None,
-             me: str = "all") -> list[EvalReport]:
-    """One report per (me profile, mode); each holds one score per contact."""
+             me: str = "all", briefs_dir: Path | None = None) -> list[EvalReport]:
+    """One report per (me profile, mode); each holds one score per contact.
+
+    ``briefs_dir`` keeps every brief as JSON: the metrics say what to look at, the briefs say why.
+    """
     manifest = read_manifest(manifest_path)
     profiles, extras = manifest_extras(manifest_path)
     profiles = pick_profiles(profiles, me)
@@ -258,6 +263,10 @@ def run_eval(manifest_path: Path, settings: Settings, model: str | None = None, 
                     else:
                         d = naive_brief(case.name, kb, s, generator)
                     report.scores.append(score_brief(d, kb, case, names, time.perf_counter() - start))
+                    if briefs_dir is not None:
+                        briefs_dir.mkdir(parents=True, exist_ok=True)
+                        stem = f"{profile}-{report.mode.split()[0]}-{slug(case.name)}"
+                        atomic_write_text(briefs_dir / f"{stem}.json", json.dumps(d, indent=1, ensure_ascii=False))
                     done += 1
         if progress:
             progress(total, total, "done")

@@ -105,6 +105,7 @@ def evaluate(
     me: str = typer.Option("all", "--me", help="Which me profile of the manifest (me_profiles), or all: "
                            "one table section per profile."),
     debriefs: bool = typer.Option(False, "--debriefs", help="Score the manifest's meeting debriefs instead of briefs."),
+    briefs: Optional[Path] = typer.Option(None, "--briefs", help="Also keep every brief as JSON in this folder, to read."),
 ) -> None:
     """Measure brief quality over an evaluation set and print a table."""
     from assistant.notes.demo import EVAL_MANIFEST
@@ -127,7 +128,7 @@ def evaluate(
         return
     with progress_bar() as bar:
         task = bar.add_task("Evaluating", total=None)
-        report = run_eval(manifest, s, s.model, naive=naive, limit=limit, me=me,
+        report = run_eval(manifest, s, s.model, naive=naive, limit=limit, me=me, briefs_dir=briefs,
                           progress=lambda d, t, label: bar.update(task, completed=d, total=t, description=label[:50]))
     table = format_table(report)
     out.print(terminal_text(table), markup=False, highlight=False)
