@@ -9,6 +9,7 @@ near-duplicates.
 from __future__ import annotations
 
 import logging
+import re
 import time
 
 from assistant.brief.context import BriefContext, foreign_script
@@ -32,6 +33,44 @@ def fact_sentences(text: str) -> list[str]:
     if len(parts) < 2 or any(len(p.split()) < 5 for p in parts):
         parts = [text]
     return [p[:1].upper() + p[1:] for p in parts if p]
+
+
+_YEAR_ITEM = re.compile(r"^(?:In\s+)?((?:19|20)\d\d)(?:\s*[-\u2013]\s*(?:(?:19|20)\d\d|present|now))?\s*[:,\u2013-]\s*(.+)$", re.I)
+_BARE_VERB = re.compile(r"^(named|appointed|elected|promoted|established|founded|co-founded|launched|led|joined|"
+                        r"received|won|became|created|built|started|published|wrote|introduced|oversaw|chaired)\b", re.I)
+_NAMED_AWARD = re.compile(r"\b(?:has been|was|is|were)?\s*named\s+(?:the\s+|an?\s+)?(?=[\w' -]*\b(?:Award|Prize|Medal)\b(?!\s+(?:recipient|winner|laureate|nominee)))",
+                          re.I)
+_PASSIVE = {"named", "appointed", "elected", "promoted"}
+
+
+def readable_fact(text: str, first: str) -> str:
+    """A fact copied from a list ("2025: named chief nursing executive of ...") as a sentence about them.
+
+    Why: "Career Highlights" lists are how real bios read; a small model copies
+    their items as they are ("She has been named Apotheosis Award"). Only the
+    subject and a verb are added (the checks against the sources still run on
+    the result), so nothing new is claimed.
+    """
+    text = original = text.strip()
+    year = ""
+    item = _YEAR_ITEM.match(text)
+    if item:
+        year, text = item.group(1), item.group(2).strip()
+    bare = _BARE_VERB.match(text)
+    if bare:
+        verb = bare.group(1).lower()
+        text = f"{first} {'was ' if verb in _PASSIVE else ''}{verb}{text[bare.end():]}"
+    elif year and re.search(r"\b(?:Award|Prize|Medal|Fellowship)\b", text) and text[:1].islower():
+        text = f"{first} received the {text}"  # "2016: national Patient Safety Award ..."
+    elif year and text[:1].islower():
+        return original  # no verb to add: left as the list said it
+    text = _NAMED_AWARD.sub(" received the ", text).replace("  ", " ").strip()
+    text = re.sub(r"\breceived the the\b", "received the", text)
+    if year:
+        text = f"In {year}, {text}"
+    if text and text[-1] not in ".!?)\"\u201d":
+        text += "."
+    return text[:1].upper() + text[1:]
 
 
 def _keep(ctx: BriefContext, text: str, ids: list[str], kept: list[tuple[str, list[str]]],
@@ -69,7 +108,7 @@ def write_facts(ctx: BriefContext, attempt_seed: int = 0) -> None:
     def take(item: dict) -> None:
         """Check one item and keep it; streamed items reach the screen the moment they pass."""
         ids = ctx.cite(item.get("sources") or [])
-        for text in fact_sentences(complete_sentence(str(item.get("text", "")), 260)):
+        for text in fact_sentences(readable_fact(complete_sentence(str(item.get("text", "")), 260), ctx.first)):
             before = len(kept)
             _keep(ctx, text, ids, kept, dropped)
             if len(kept) > before and len(kept) - 1 in _distinct(ctx, kept):
@@ -113,4 +152,4 @@ def write_facts(ctx: BriefContext, attempt_seed: int = 0) -> None:
     b.facts = [Cited(t, ids) for t, ids in kept[: ctx.size["facts"]]]
 
 
-__all__ = ["fact_sentences", "write_facts"]
+__all__ = ["fact_sentences", "readable_fact", "write_facts"]

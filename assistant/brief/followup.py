@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from datetime import timedelta
 
 from assistant.brief.context import BriefContext
 from assistant.generation import prompts
 from assistant.generation.structured import generate_json
-from assistant.text import openers, questions
-from assistant.text.sentences import complete_sentence
+from assistant.text import grounding, openers, questions
+from assistant.text.sentences import complete_sentence, split_sentences, whole_sentences
+
+log = logging.getLogger("rapport.brief")
+# The user's to-do "send her my deck" comes back as "Send me the deck": the user does the sending.
+_SEND_ME = re.compile(r"^(Send|Share|Email|E-mail|Forward|Give|Show) me\b", re.I)
+
+
+def _whole(text: str) -> str:
+    """Drop a last sentence the model did not finish ("I look forward to continuing our work on")."""
+    parts = split_sentences(text, lines=False)
+    if len(parts) > 1 and not parts[-1].rstrip().endswith((".", "!", "?", '"', "\u201d", ")")):
+        return " ".join(parts[:-1])
+    return text
 
 
 def write_follow_up(ctx: BriefContext, attempt_seed: int = 0) -> None:
@@ -20,8 +34,18 @@ def write_follow_up(ctx: BriefContext, attempt_seed: int = 0) -> None:
         max_tokens=160, seed=ctx.seed + attempt_seed, retries=ctx.settings.retries,
         accept=lambda d: "job ask" if any(questions.is_job_ask(t) for t in [d["thank_you"], *d["follow_up"]]) else "")
     if got.data is not None:
-        b.follow_up.append(f"Thank-you note: {' '.join(got.data['thank_you'].split())}")
-        b.follow_up.extend(" ".join(t.split()) for t in got.data["follow_up"])
+        support = [c.text for c in ctx.notes] + [ctx.name]
+        thanks = _whole(whole_sentences(complete_sentence(got.data["thank_you"], 280), 45))
+        if thanks:
+            b.follow_up.append(f"Thank-you note: {thanks}")
+        for item in got.data["follow_up"]:
+            item = _SEND_ME.sub(lambda m: f"{m.group(1)} {ctx.first}", complete_sentence(item, 120))
+            # lower-cased first word: an imperative ("Send ...") is not a name the notes must hold
+            missing = grounding.unsupported_terms(item[:1].lower() + item[1:], support)
+            if item and not missing:
+                b.follow_up.append(item)
+            elif missing:  # "Meet Kit on January 1st": a date or name the notes never gave
+                log.info("follow-up dropped (unsupported: %s): %r", ", ".join(missing), item)
     else:
         b.failed["follow_up"] = f"The follow-up suggestions failed ({got.error})."
     for loop in ctx.open_loops():

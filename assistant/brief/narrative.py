@@ -52,6 +52,44 @@ def claimed_from_contact(ctx: BriefContext, narrative: str, me_text: Sequence[st
     return claimed
 
 
+_WORK = re.compile(r"\b(?:working on|works on|worked on|leading|leads|led|building|builds|built|running|runs|ran|"
+                   r"developing|develops|started|starting|launching|launched|researching|researches|writing|"
+                   r"writes|wrote|rebuilding|redesigning|piloting|focus(?:es|ed|ing)? on)\s+(.+)$", re.I)
+_DRAWN = re.compile(r"\b(?:interested in|passionate about|curious about|keen on|cares? about)\s+(.+)$", re.I)
+_AT = re.compile(r"\b(?:is|was|works as)\s+(?:a|an|the)\s+[^,.;]*?\bat\s+((?:[A-Z][\w'&-]*)(?:\s+(?:of\s+)?[A-Z][\w'&-]*)*)")
+_THEIR = re.compile(r"\b(?:his|her|their)\b", re.I)
+
+
+def _phrase(rest: str) -> str:
+    """The object of a fact's verb, up to the first clause break, in at most 12 words, said to them."""
+    rest = re.split(r"[,;:.(]|\s[\u2014\u2013-]\s|\s(?:and|while|which|who|because|since)\s", rest, maxsplit=1)[0]
+    words = rest.split()[:12]
+    return _THEIR.sub("your", " ".join(words)).strip()
+
+
+def closing_line(facts: Sequence[str], first: str) -> str:
+    """A sentence to the contact about something of theirs, written in code from a fact.
+
+    Why: the untailored fallback narrative is the same story for everyone; one
+    plain line from a checked fact ("I'd love to hear how your falls-prevention
+    pilot on 7B is going.") makes it about this person without letting the
+    model retell their story as the user's.
+    """
+    for fact in facts:
+        work, drawn = _WORK.search(fact), _DRAWN.search(fact)
+        if drawn and (not work or drawn.start() < work.start()):
+            return f"I'd love to hear what draws you to {_phrase(drawn.group(1))}, {first}."
+        if work:
+            thing = re.sub(r"^(?:a|an|the)\s+", "your ", _phrase(work.group(1)), flags=re.I)
+            if len(thing.split()) >= 2:
+                return f"I'd love to hear about {thing}, {first}."
+    for fact in facts:
+        org = _AT.search(fact)
+        if org:
+            return f"I'd love to hear about your work at {org.group(1)}, {first}."
+    return ""
+
+
 def write_narrative(ctx: BriefContext, attempt_seed: int = 0) -> None:
     b = ctx.brief
     b.narrative = ""
@@ -107,6 +145,10 @@ def write_narrative(ctx: BriefContext, attempt_seed: int = 0) -> None:
         b.failed["narrative"] = f"The narrative did not pass the checks ({got.error if got else 'no attempt'})."
         return
     b.narrative = got.data["narrative"]  # accept() normalised and trimmed it
+    if contact_side and not voice.names_them(b.narrative, contact_side):
+        closing = closing_line([f.text for f in b.facts], ctx.first)
+        if closing and not voice.narrative_problem(f"{b.narrative} {closing}", support, max_words=120):
+            b.narrative = f"{b.narrative} {closing}"
 
 
-__all__ = ["claimed_from_contact", "me_by_relevance", "write_narrative"]
+__all__ = ["claimed_from_contact", "closing_line", "me_by_relevance", "write_narrative"]

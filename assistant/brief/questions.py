@@ -14,6 +14,7 @@ from typing import Sequence
 
 import jsonschema
 
+from assistant.brief import sense
 from assistant.brief.context import BriefContext, foreign_script
 from assistant.brief.record import Cited
 from assistant.generation import prompts
@@ -103,7 +104,8 @@ def _field_question(ctx: BriefContext, schema: dict, attempt_seed: int) -> int:
             continue
         text = voice.to_second_person(complete_sentence(got.data["question"], 260), ctx.name)
         ctx.fact_sources[fact.text] = fact.sources
-        reason = question_problem(ctx, text, [q.text for q in b.questions], fact.text)
+        reason = question_problem(ctx, text, [q.text for q in b.questions], fact.text) or (
+            sense.NONSENSE if sense.received_shape(text) else "")
         if reason:
             log.info("field question rejected (%s): %r", reason, text)
             continue
@@ -111,6 +113,23 @@ def _field_question(ctx: BriefContext, schema: dict, attempt_seed: int) -> int:
         b.questions.append(Cited(text, list(dict.fromkeys([*fact.sources, *point.sources])), why))
         break
     return calls
+
+
+def _drop_nonsense(ctx: BriefContext, start: int, asked_from: dict[str, Cited], todo: list[tuple[Cited, str]],
+                   seed: int) -> None:
+    """Take out this round's questions whose verb does not fit their object; their facts are asked again.
+
+    One short call after the cached notes prefix judges the whole round (assistant/brief/sense.py).
+    """
+    fresh = ctx.brief.questions[start:]
+    if not fresh:
+        return
+    flags = sense.nonsense(ctx.gen, [q.text for q in fresh], notes=ctx.notes_block, name=ctx.name, seed=seed)
+    for q, bad in zip(fresh, flags):
+        if bad:
+            log.info("question rejected (%s): %r", sense.NONSENSE, q.text)
+            ctx.brief.questions.remove(q)
+            todo.append((asked_from[q.text], f"Your previous answer was rejected: {sense.NONSENSE}"))
 
 
 def _answer(text: str, schema: dict) -> dict | None:
@@ -141,6 +160,7 @@ def write_questions(ctx: BriefContext, attempt_seed: int = 0) -> None:
     budget = want_max + 4
     todo: list[tuple[Cited, str]] = [(fact, "") for fact in b.facts[:want_max]]
     asked: set[str] = set()
+    asked_from: dict[str, Cited] = {}
     for rnd in range(1 + ctx.settings.retries):
         if not todo or budget <= 0 or len(b.questions) >= want_max or (rnd and len(b.questions) >= want_min
                                                                         and not any(r for _, r in todo)):
@@ -159,6 +179,7 @@ def write_questions(ctx: BriefContext, attempt_seed: int = 0) -> None:
             users.append(prompts.render("question", notes=ctx.notes_block, name=ctx.name, fact=fact.text,
                                         avoid=avoid, starter=starter))
             asked.add(fact.text)
+        round_start = len(b.questions)
         answers = complete_many(ctx.gen, [messages_for(u) for u in users], schema=schema,
                                 max_tokens=token_bound(schema), batched=ctx.settings.batch_decode)
         for (fact, _), answer in zip(batch, answers):
@@ -182,6 +203,8 @@ def write_questions(ctx: BriefContext, attempt_seed: int = 0) -> None:
                     todo.append((fact, f"Your previous answer was rejected: {reason}"))
                 continue
             b.questions.append(Cited(text, list(grows_from.sources), why))
+            asked_from[text] = fact
+        _drop_nonsense(ctx, round_start, asked_from, todo, seed=seed_for(ctx.seed + attempt_seed, question_round=rnd))
         if len(b.questions) < want_min:  # short: the facts not asked yet get their turn
             todo += [(f, "") for f in b.facts if f.text not in asked and all(f is not t for t, _ in todo)]
     if b.field_now and b.facts and len(b.questions) < want_max and want_max > want_min:

@@ -10,6 +10,7 @@ import typer
 
 from assistant.cli.common import app
 from assistant.cli.common import console
+from assistant.cli.common import fail
 from assistant.cli.common import knowledge_base
 from assistant.cli.common import out
 from assistant.cli.common import progress_bar
@@ -106,6 +107,8 @@ def evaluate(
                            "one table section per profile."),
     debriefs: bool = typer.Option(False, "--debriefs", help="Score the manifest's meeting debriefs instead of briefs."),
     briefs: Optional[Path] = typer.Option(None, "--briefs", help="Also keep every brief as JSON in this folder, to read."),
+    sense: bool = typer.Option(False, "--sense", help="Score the question sense check against the set's hand labels "
+                               "(sense.yaml) instead of briefs."),
 ) -> None:
     """Measure brief quality over an evaluation set and print a table."""
     from assistant.notes.demo import EVAL_MANIFEST
@@ -113,6 +116,22 @@ def evaluate(
 
     s = settings(model=model)
     manifest = (directory / "manifest.yaml") if directory else EVAL_MANIFEST
+    if sense:
+        from assistant.brief.sense import agreement, agreement_table
+        from assistant.generation.llm import load_generator
+
+        sample = manifest.parent / "sense.yaml"
+        if not sample.is_file():
+            fail(f"No hand-labelled questions at {sample}.", 2)
+        with progress_bar() as bar:
+            bar.add_task("Judging questions", total=None)
+            gen = load_generator(s, s.model)
+            table = agreement_table(agreement(gen, sample, seed=s.seed), gen.name)
+        out.print(terminal_text(table), markup=False, highlight=False)
+        if markdown:
+            with markdown.open("a", encoding="utf-8") as fh:
+                fh.write(table + "\n")
+        return
     if debriefs:
         from assistant.conversation.debrief_eval import format_debrief_table, run_debrief_eval
 

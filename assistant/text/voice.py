@@ -194,6 +194,11 @@ def logistics_clause(clause: str) -> bool:
     return bool(_LOGISTICS.search(clause))
 
 
+# A to-do list in the user's notes ("ToDo:", "f/u: send 3 bullets ...", "Next steps:") is the user's errands.
+_TODO_HEAD = re.compile(r"^\W*(?:to[- ]?dos?|next steps|action items?|my actions|f/?u|follow[- ]?ups?)\s*:", re.I)
+_BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+")
+
+
 def about_them(text: str) -> tuple[str, list[str]]:
     """The note as facts about the contact may be drawn from, and the clauses taken out.
 
@@ -202,11 +207,23 @@ def about_them(text: str) -> tuple[str, list[str]]:
     Clauses whose subject is the user, and logistics between the two of them,
     are the user's story and plans: they go to follow-ups, never into facts or
     questions about the contact. "She told me she is hiring" stays: its
-    subject is her. Layout (line breaks) is kept.
+    subject is her. A to-do list ("ToDo:" and its bullets, "f/u: ...") is the
+    user's errands and goes too. Layout (line breaks) is kept.
     """
     kept_lines: list[str] = []
     removed: list[str] = []
+    in_todo = False
     for line in text.split("\n"):
+        head = _TODO_HEAD.match(line)
+        if head:
+            # "ToDo:" alone heads the bullets below it; "f/u: send ..." is one errand on its line
+            in_todo = not line[head.end():].strip()
+            removed.append(line.strip())
+            continue
+        if in_todo and line.strip() and _BULLET.match(line):
+            removed.append(line.strip())
+            continue
+        in_todo = False
         out = ""
         for sentence, sep in split_keeping_layout(line) or [(line, "")]:
             parts = _CLAUSE_SPLIT.split(sentence)

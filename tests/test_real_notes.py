@@ -1,0 +1,118 @@
+"""Real notes, as people write them: to-do lists, cut-off model sentences, an untailored story.
+
+Each case is a failure seen in a default-model brief on the eval set's real-notes
+contacts (docs/QUALITY.md): the user's "ToDo:" bullets became facts about the
+contact ("Adaeze is interested in draft 2 sample scenario cards by end Nov"), a
+thank-you ended mid-sentence, "Send me the deck" was the user's own errand, an
+invented date reached a follow-up, and the fallback narrative said nothing to the contact.
+"""
+
+from __future__ import annotations
+
+import json
+
+from assistant.brief.narrative import closing_line
+from assistant.text.voice import about_them, names_them, narrative_problem
+
+NOTE = """Adaeze N - coffee, Tues 3 Nov
+
+- falls pilot: 11 falls in Jun-Sep vs 19 same period last yr.
+- she's on the staff-side working group.
+
+ToDo:
+- draft 2 sample scenario cards by end Nov (sepsis + family convo)
+- send her my "explaining hard ideas" deck? she asked about it for her band 5s
+
+She runs the preceptorship programme on 7B.
+f/u: send 3 bullet summary + ask if they want Rachel intro
+- she wants scenario-based teaching
+"""
+
+
+def test_a_todo_list_is_the_users_errands_not_facts_about_them() -> None:
+    kept, removed = about_them(NOTE)
+    assert "scenario cards" not in kept and "deck" not in kept and "Rachel" not in kept
+    assert any("scenario cards" in r for r in removed) and any("Rachel" in r for r in removed)
+    # what follows the list is theirs again, and an errand on its own line ends at that line
+    assert "preceptorship programme" in kept and "scenario-based teaching" in kept
+    assert "falls pilot" in kept
+
+
+def test_a_word_like_todo_inside_a_sentence_is_left_alone() -> None:
+    kept, _ = about_them("She said her next steps are a pilot in March.\nActions speak louder, she says.")
+    assert "next steps are a pilot" in kept and "Actions speak louder" in kept
+
+
+def test_closing_line_names_their_work_and_passes_the_narrative_checks() -> None:
+    facts = ["Tomasz is passionate about ultramarathons and enjoys running on the Hel trail race.",
+             "He is currently leading the rebuild of RouteDesk, a planning engine for 19 depots."]
+    line = closing_line(facts, "Tomasz")
+    assert line == "I'd love to hear what draws you to ultramarathons, Tomasz."
+    assert closing_line(facts[1:], "Tomasz") == "I'd love to hear about your rebuild of RouteDesk, Tomasz."
+    story = "I am a nurse turned UX researcher. I watch how ward staff use clinical software at 3 a.m."
+    assert names_them(f"{story} {line}", facts)
+    assert narrative_problem(f"{story} {line}", [story, *facts, "Tomasz Wielgosz"]) == ""
+    assert closing_line(["Kit is a studio director at Lanternfish Games, known for Tidewrack."], "Kit") == \
+        "I'd love to hear about your work at Lanternfish Games, Kit."
+    assert closing_line(["Dr. Okonkwo-Hale was named chief medical officer."], "Amara") == ""
+
+
+class _FollowUp:
+    name, n_ctx = "followup", 4096
+
+    def __init__(self, reply: dict) -> None:
+        self.reply = reply
+
+    def complete(self, messages, *, schema=None, max_tokens=256, temperature=0.0, seed=None):
+        from assistant.generation.llm import Completion
+        from tests.test_speed_paths import FACTS
+
+        user = messages[-1]["content"]
+        if "short facts about" in user:
+            return Completion(json.dumps({"facts": [dict(f, sources=["N1"]) for f in FACTS]}))
+        if "will follow up" in user:
+            return Completion(json.dumps(self.reply))
+        return Completion("{}")
+
+    def stream(self, messages, **kw):
+        yield self.complete(messages, **kw).text
+
+    def count_tokens(self, text: str) -> int:
+        return len(text) // 4 + 1
+
+
+def test_follow_up_is_whole_in_the_users_voice_and_invents_no_dates(kb, settings) -> None:
+    from assistant.brief.builder import BriefBuilder
+    from assistant.notes import db
+    from assistant.notes.ingest import ingest_text
+    from assistant.types import Target
+    from tests.test_brief import ME, PRIYA
+
+    db.upsert_contact(settings, "Priya Raman", [])
+    ingest_text(PRIYA, Target.contact("Priya Raman"), kb, settings, title="Coffee notes")
+    ingest_text(ME, Target.me(), kb, settings, title="My profile")
+    gen = _FollowUp({"thank_you": "Thank you for walking me through wholesale pricing at Tidewater Kelp. "
+                                  "I look forward to continuing our work on",
+                     "follow_up": ["Send me the pricing notes you mentioned.", "Meet Priya again on January 1st."]})
+    builder = BriefBuilder("Priya Raman", kb, settings, gen)
+    builder.regenerate("follow_up")
+    items = builder.brief.follow_up
+    assert items[0] == "Thank-you note: Thank you for walking me through wholesale pricing at Tidewater Kelp."
+    assert "Send Priya the pricing notes you mentioned." in items
+    assert not any("January" in i for i in items)
+
+
+def test_list_items_become_sentences_about_them() -> None:
+    from assistant.brief.facts import readable_fact
+
+    assert readable_fact("2025: named chief nursing executive of Wyndham Vale Hospitals", "Marisol") == \
+        "In 2025, Marisol was named chief nursing executive of Wyndham Vale Hospitals."
+    assert readable_fact("She has been named Apotheosis Award.", "Kate") == "She received the Apotheosis Award."
+    assert readable_fact("2016: national Patient Safety Award (outreach category)", "Marisol") == \
+        "In 2016, Marisol received the national Patient Safety Award (outreach category)"
+    assert readable_fact("established a team of four nurse informaticists", "Marisol") == \
+        "Marisol established a team of four nurse informaticists."
+    # sentences already about them, and the award-recipient phrasing, are left as they are
+    for fine in ("Marisol is Chief Nursing Executive at Wyndham Vale.", "She was named the Apotheosis Award recipient.",
+                 "2019: three-site merger programme"):
+        assert readable_fact(fine, "Marisol") == fine

@@ -1,0 +1,125 @@
+"""The question sense check: a motive or choice asked about something that happened to them is dropped.
+
+The model half is scripted here (its real agreement with hand labels is measured by
+`rapport eval --sense`, docs/QUALITY.md); what is tested is how its verdicts and the
+plain-words rule combine, and that a failed judge never removes a question.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assistant.brief import sense
+from tests.fakes import QueueGenerator
+
+
+@pytest.mark.parametrize("question", [
+    "How do you decide to receive the Apotheosis Award?",
+    "What inspired you to be named chief nursing executive?",
+    "How did you decide to be listed among the 100 most influential nurses?",
+    "What made you choose to have worked at Brightwater for ten years?",
+])
+def test_words_catch_a_motive_for_being_given_something(question: str) -> None:
+    assert sense.received_shape(question)
+
+
+@pytest.mark.parametrize("question", [
+    "How do you decide which clinical workflows to redesign first?",
+    "What led you to start the maintainers' fund?",
+    "What surprised you about being appointed by the board last March?",
+    "Why did you choose to study economics before moving into public policy?",
+    "What led you to win the regional innovation prize?",
+])
+def test_words_leave_real_choices_alone(question: str) -> None:
+    assert not sense.received_shape(question)
+
+
+def _judge(*verdicts: str) -> QueueGenerator:
+    return QueueGenerator(queues={"QUESTIONS:": [json.dumps({"verdicts": list(verdicts)})]})
+
+
+def test_model_verdict_counts_only_with_a_motive_verb() -> None:
+    qs = ["How do you plan your retirement from the keynote you gave last year?",   # motive + happened: nonsense
+          "What surprised you about the award?",                                    # happened, but no motive asked
+          "How do you decide which speakers to invite?"]                            # a choice among things
+    gen = _judge("happened to them", "happened to them", "happened to them")
+    assert sense.nonsense(gen, qs) == [True, False, False]
+    assert "1. How do you plan" in gen.prompts_with("QUESTIONS:")[0]
+
+
+def test_failed_judge_removes_nothing_the_words_do_not() -> None:
+    gen = QueueGenerator(queues={"QUESTIONS:": ["not json"]})
+    qs = ["How do you decide to receive the award?", "What are you working on now?"]
+    assert sense.nonsense(gen, qs) == [True, False]   # the words rule still holds; the model adds nothing
+
+
+def test_judge_schema_has_one_verdict_per_question() -> None:
+    gen = _judge("their doing")
+    sense.nonsense(gen, ["What are you working on now?", "What led you to start the fund?"])
+    # the scripted single verdict does not fit the two-item schema: rejected, so nothing is flagged
+    assert sense.nonsense(gen, ["What are you working on now?", "What led you to start the fund?"]) == [False, False]
+
+
+def test_agreement_reads_the_hand_labels(tmp_path) -> None:
+    sample = tmp_path / "sense.yaml"
+    sample.write_text("questions:\n  - {q: 'How do you decide to receive the award?', sense: false}\n"
+                      "  - {q: 'How do you decide which speakers to invite?', sense: true}\n", encoding="utf-8")
+    rows = {r.judge: r for r in sense.agreement(_judge("happened to them", "happened to them"), sample, group=2)}
+    assert rows["words"].agree == 2 and rows["both"].agree == 2
+    assert rows["model"].missed == [] and rows["model"].false_rejects == []
+    assert "| both | 100% | 0 | 0 |" in sense.agreement_table(list(rows.values()), "scripted")
+
+
+class _Judged:
+    """Facts and questions from a script; the judge calls the first question of a round nonsense."""
+
+    name, n_ctx = "judged", 4096
+
+    def __init__(self) -> None:
+        self.questions = iter(["How do you decide to receive the Tidewater pricing award?",
+                               "What made you rebuild wholesale pricing this quarter?",
+                               "How do you keep a team of six aligned in Lunenburg?",
+                               "What surprised you about seaweed farming as a business?"])
+        self.judged: list[str] = []
+
+    def complete(self, messages, *, schema=None, max_tokens=256, temperature=0.0, seed=None):
+        from assistant.generation.llm import Completion
+        from tests.test_speed_paths import FACTS
+
+        user = messages[-1]["content"]
+        if "short facts about" in user:
+            return Completion(json.dumps({"facts": [dict(f, sources=["N1"]) for f in FACTS]}))
+        if "ONE open question" in user:
+            return Completion(json.dumps({"question": next(self.questions, "What are you working on now, Priya?")}))
+        if "QUESTIONS:" in user:
+            self.judged.append(user)
+            n = schema["properties"]["verdicts"]["maxItems"]
+            return Completion(json.dumps({"verdicts": ["their doing"] * n}))
+        return Completion("{}")
+
+    def stream(self, messages, **kw):
+        yield self.complete(messages, **kw).text
+
+    def count_tokens(self, text: str) -> int:
+        return len(text) // 4 + 1
+
+
+def test_a_brief_drops_a_nonsense_question_and_asks_its_fact_again(kb, settings) -> None:
+    from assistant.brief.builder import build_brief
+    from assistant.notes import db
+    from assistant.notes.ingest import ingest_text
+    from assistant.types import Target
+    from tests.test_brief import ME, PRIYA
+
+    db.upsert_contact(settings, "Priya Raman", [])
+    ingest_text(PRIYA, Target.contact("Priya Raman"), kb, settings, title="Coffee notes")
+    ingest_text(ME, Target.me(), kb, settings, title="My profile")
+    gen = _Judged()
+    brief = build_brief("Priya Raman", kb, settings, gen, size="event")
+    texts = [q.text for q in brief.questions]
+    assert not any("decide to receive" in t for t in texts)
+    assert gen.judged and "decide to receive" in gen.judged[0]      # the judge saw it after the notes prefix
+    assert gen.judged[0].index("Priya") < gen.judged[0].index("QUESTIONS:")
+    assert len(texts) >= 2
