@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -64,3 +65,35 @@ def hashing_embed(texts: Sequence[str], dims: int = 128, min_len: int = 1) -> li
                 vec[int.from_bytes(hashlib.md5(token.encode()).digest()[:4], "little") % dims] += 1.0
         out.append(vec)
     return out
+
+
+class Routed:
+    """A stand-in model that answers by what the prompt asks (subclasses write ``answer``).
+
+    For pipeline tests whose point is what code does with an answer: the
+    brief's facts come from ``tests.test_speed_paths.FACTS`` unless ``answer``
+    says otherwise.
+    """
+
+    name, n_ctx = "routed", 4096
+
+    def answer(self, user: str, schema: dict | None) -> str | None:
+        return None
+
+    def complete(self, messages, *, schema=None, max_tokens=256, temperature=0.0, seed=None):
+        from assistant.generation.llm import Completion
+        from tests.test_speed_paths import FACTS
+
+        user = messages[-1]["content"]
+        got = self.answer(user, schema)
+        if got is not None:
+            return Completion(got)
+        if "short facts about" in user:
+            return Completion(json.dumps({"facts": [dict(f, sources=["N1"]) for f in FACTS]}))
+        return Completion("{}")
+
+    def stream(self, messages, **kw):
+        yield self.complete(messages, **kw).text
+
+    def count_tokens(self, text: str) -> int:
+        return len(text) // 4 + 1

@@ -13,6 +13,7 @@ import json
 
 from assistant.brief.narrative import closing_line
 from assistant.text.voice import about_them, names_them, narrative_problem
+from tests.fakes import Routed
 
 NOTE = """Adaeze N - coffee, Tues 3 Nov
 
@@ -57,28 +58,12 @@ def test_closing_line_names_their_work_and_passes_the_narrative_checks() -> None
     assert closing_line(["Dr. Okonkwo-Hale was named chief medical officer."], "Amara") == ""
 
 
-class _FollowUp:
-    name, n_ctx = "followup", 4096
-
+class _FollowUp(Routed):
     def __init__(self, reply: dict) -> None:
         self.reply = reply
 
-    def complete(self, messages, *, schema=None, max_tokens=256, temperature=0.0, seed=None):
-        from assistant.generation.llm import Completion
-        from tests.test_speed_paths import FACTS
-
-        user = messages[-1]["content"]
-        if "short facts about" in user:
-            return Completion(json.dumps({"facts": [dict(f, sources=["N1"]) for f in FACTS]}))
-        if "will follow up" in user:
-            return Completion(json.dumps(self.reply))
-        return Completion("{}")
-
-    def stream(self, messages, **kw):
-        yield self.complete(messages, **kw).text
-
-    def count_tokens(self, text: str) -> int:
-        return len(text) // 4 + 1
+    def answer(self, user: str, schema: dict | None) -> str | None:
+        return json.dumps(self.reply) if "will follow up" in user else None
 
 
 def test_follow_up_is_whole_in_the_users_voice_and_invents_no_dates(kb, settings) -> None:

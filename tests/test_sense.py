@@ -12,7 +12,7 @@ import json
 import pytest
 
 from assistant.brief import sense
-from tests.fakes import QueueGenerator
+from tests.fakes import QueueGenerator, Routed
 
 
 @pytest.mark.parametrize("question", [
@@ -72,10 +72,8 @@ def test_agreement_reads_the_hand_labels(tmp_path) -> None:
     assert "| both | 100% | 0 | 0 |" in sense.agreement_table(list(rows.values()), "scripted")
 
 
-class _Judged:
-    """Facts and questions from a script; the judge calls the first question of a round nonsense."""
-
-    name, n_ctx = "judged", 4096
+class _Judged(Routed):
+    """Questions from a script; the judge calls every question fine (the words rule must still catch one)."""
 
     def __init__(self) -> None:
         self.questions = iter(["How do you decide to receive the Tidewater pricing award?",
@@ -84,26 +82,13 @@ class _Judged:
                                "What surprised you about seaweed farming as a business?"])
         self.judged: list[str] = []
 
-    def complete(self, messages, *, schema=None, max_tokens=256, temperature=0.0, seed=None):
-        from assistant.generation.llm import Completion
-        from tests.test_speed_paths import FACTS
-
-        user = messages[-1]["content"]
-        if "short facts about" in user:
-            return Completion(json.dumps({"facts": [dict(f, sources=["N1"]) for f in FACTS]}))
+    def answer(self, user: str, schema: dict | None) -> str | None:
         if "ONE open question" in user:
-            return Completion(json.dumps({"question": next(self.questions, "What are you working on now, Priya?")}))
+            return json.dumps({"question": next(self.questions, "What are you working on now, Priya?")})
         if "QUESTIONS:" in user:
             self.judged.append(user)
-            n = schema["properties"]["verdicts"]["maxItems"]
-            return Completion(json.dumps({"verdicts": ["their doing"] * n}))
-        return Completion("{}")
-
-    def stream(self, messages, **kw):
-        yield self.complete(messages, **kw).text
-
-    def count_tokens(self, text: str) -> int:
-        return len(text) // 4 + 1
+            return json.dumps({"verdicts": ["their doing"] * schema["properties"]["verdicts"]["maxItems"]})
+        return None
 
 
 def test_a_brief_drops_a_nonsense_question_and_asks_its_fact_again(kb, settings) -> None:

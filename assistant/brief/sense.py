@@ -25,8 +25,8 @@ from assistant.generation.structured import generate_json
 
 log = logging.getLogger("rapport.brief")
 # Asking for a choice, a plan or a motive: fine about what someone did, nonsense about what was done to them.
-_INTENT = re.compile(r"\b(decid\w*|choos\w*|chose|inspired you|made you (want|choose|decide)|plan\w*|"
-                     r"motivat\w*|led you to (be|have)|want(ed)? to (be|have))\b", re.I)
+_INTENT = re.compile(r"\b(decid\w*|choos\w*|chose|inspired you|made you (want|choose|decide)|"
+                     r"plan(?:ned|ning)? (?:to|your|for)|motivat\w*|want(ed)? to (be|have))\b", re.I)
 # ... directly over a verb of receiving: "decide to receive the award", "inspired you to be named".
 _RECEIVED = re.compile(_INTENT.pattern + r"(\s+\w+){0,3}?\s+(to (be|have|receive|get)\b|receiving\b|being \w+(ed|en)\b)", re.I)
 # "decide which workflows to redesign" asks how they choose among things: a real choice.
