@@ -228,7 +228,7 @@ def use_profile(kb: KnowledgeBase, settings: Settings, files: Sequence[Path]) ->
 
 def run_eval(manifest_path: Path, settings: Settings, model: str | None = None, naive: bool = False,
              limit: int | None = None, progress: Callable[[int, int, str], None] | None = None,
-             me: str = "all", briefs_dir: Path | None = None) -> list[EvalReport]:
+             me: str = "all", briefs_dir: Path | None = None, only: Sequence[str] | None = None) -> list[EvalReport]:
     """One report per (me profile, mode); each holds one score per contact.
 
     ``briefs_dir`` keeps every brief as JSON: the metrics say what to look at, the briefs say why.
@@ -237,6 +237,11 @@ def run_eval(manifest_path: Path, settings: Settings, model: str | None = None, 
     profiles, extras = manifest_extras(manifest_path)
     profiles = pick_profiles(profiles, me)
     contacts = manifest.contacts[:limit] if limit else manifest.contacts
+    if only:
+        wanted = {n.casefold() for n in only}
+        contacts = [c for c in contacts if c.name.casefold() in wanted]
+        if len(contacts) < len(wanted):
+            raise InputError(f"Not in the evaluation set: {', '.join(sorted(wanted - {c.name.casefold() for c in contacts}))}.")
     with tempfile.TemporaryDirectory(prefix="rapport-eval-") as tmp:
         s = replace(settings, home=Path(tmp)).ensure_dirs()
         kb = KnowledgeBase(s)

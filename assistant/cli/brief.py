@@ -102,6 +102,7 @@ def evaluate(
     model: Optional[str] = typer.Option(None, "--model"),
     naive: bool = typer.Option(False, "--naive", help="Also run the one-prompt baseline."),
     limit: Optional[int] = typer.Option(None, "--limit", help="Only the first N contacts."),
+    only: Optional[list[str]] = typer.Option(None, "--contact", metavar="NAME", help="Only this contact (repeatable): rerun the ones a change is about."),
     markdown: Optional[Path] = typer.Option(None, "--markdown", help="Append the result table to this file."),
     me: str = typer.Option("all", "--me", help="Which me profile of the manifest (me_profiles), or all: "
                            "one table section per profile."),
@@ -147,7 +148,7 @@ def evaluate(
         return
     with progress_bar() as bar:
         task = bar.add_task("Evaluating", total=None)
-        report = run_eval(manifest, s, s.model, naive=naive, limit=limit, me=me, briefs_dir=briefs,
+        report = run_eval(manifest, s, s.model, naive=naive, limit=limit, me=me, briefs_dir=briefs, only=only,
                           progress=lambda d, t, label: bar.update(task, completed=d, total=t, description=label[:50]))
     table = format_table(report)
     out.print(terminal_text(table), markup=False, highlight=False)
