@@ -101,3 +101,13 @@ def test_list_items_become_sentences_about_them() -> None:
     for fine in ("Marisol is Chief Nursing Executive at Wyndham Vale.", "She was named the Apotheosis Award recipient.",
                  "2019: three-site merger programme"):
         assert readable_fact(fine, "Marisol") == fine
+
+
+def test_mild_hype_is_said_plainly_and_the_rest_still_fails() -> None:
+    from assistant.text.voice import plain_words
+
+    story = "I'm deeply passionate about clinical software and excited to learn how you run RouteDesk."
+    plain = plain_words(story)
+    assert plain == "I'm deeply interested in clinical software and glad to learn how you run RouteDesk."
+    assert narrative_problem(plain, [story]) == ""
+    assert narrative_problem("I'm a world-class researcher.", ["I'm a world-class researcher."]) == "hype words"

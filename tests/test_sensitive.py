@@ -53,3 +53,17 @@ def test_what_they_dislike_is_theirs_but_other_peoples_dislikes_are_work() -> No
     assert sensitive_to_them("She dislikes long decks.")
     assert not sensitive_to_them("Mentors nurses who hate charting at the end of a shift.")
     assert not sensitive_to_them("Led a reorg in which 40 staff were laid off, and rebuilt the team's morale.")
+
+
+def test_a_question_on_what_they_asked_not_to_mention_is_refused_on_one_shared_word() -> None:
+    """Seen in a default-model brief: the Avoid line said "don't mention the override %s" and a
+    question asked why dispatchers override 30-40% of routes (one shared word, "override")."""
+    from assistant.text.sensitive import raises_sensitive, topic_words
+
+    flagged = "don't mention the override %s to anyone (Ewa included) - he asked explicitly"
+    assert topic_words(flagged) == {"overrid"}
+    assert raises_sensitive("Why do dispatchers at the older depots override 30-40% of planned routes?", [flagged])
+    assert not raises_sensitive("How is the RouteDesk rebuild going?", [flagged])
+    assert topic_words("She asked me not to bring up the merger; her team was cut in March.") == {"merger"}
+    assert topic_words('Kit said "we don\'t talk about that one" w/ a laugh') == set()
+    assert topic_words("He hates talking about his time at Google.") == {"googl"}

@@ -43,7 +43,7 @@ def write_follow_up(ctx: BriefContext, attempt_seed: int = 0) -> None:
             # lower-cased first word: an imperative ("Send ...") is not a name the notes must hold
             missing = grounding.unsupported_terms(item[:1].lower() + item[1:], support)
             if item and not missing:
-                b.follow_up.append(item)
+                b.follow_up.append(item[:1].upper() + item[1:])
             elif missing:  # "Meet Kit on January 1st": a date or name the notes never gave
                 log.info("follow-up dropped (unsupported: %s): %r", ", ".join(missing), item)
     else:

@@ -105,7 +105,7 @@ def write_narrative(ctx: BriefContext, attempt_seed: int = 0) -> None:
     contact_side = [f.text for f in b.facts] + [f.text for f in b.field_now]
 
     def accept(d: dict, tailored: bool = False) -> str:
-        d["narrative"] = text = whole_sentences(" ".join(d["narrative"].split()), 100)
+        d["narrative"] = text = whole_sentences(voice.plain_words(" ".join(d["narrative"].split())), 100)
         problem = voice.narrative_problem(text, support)
         if problem and not problem.startswith("unsupported"):
             return problem

@@ -49,6 +49,25 @@ _PERSONAL_IN_QUESTION = re.compile(
     r"|\b(?:your|you) (?:passed away|died)\b|\bhow did you cope with (?:the|your) (?:loss|layoff|illness)\b",
     re.I)
 _CONTENT = re.compile(r"[^\W\d_]{5,}")
+_NOT_TOPIC = frozenset("the that this those these them it its anyone anybody everyone with about again "
+                       "ever please here there one bring raise raising mention mentioning talk talking discuss "
+                       "discussing asking about time times work thing things stuff days year years period".split())
+
+
+def topic_words(sentence: str) -> set[str]:
+    """What a "don't mention ..." note names: the words right after the verb, up to the clause's end.
+
+    "don't mention the override %s to anyone" -> {"overrid"}: a question about
+    dispatchers overriding routes steps on it though it shares only that word.
+    """
+    from assistant.text.words import STOPWORDS, stem
+
+    found: set[str] = set()
+    for m in _ASKED_NOT.finditer(sentence):
+        rest = re.split(r"[;,.()\u2014\u2013\"\u201c\u201d]|\s-\s|\sw/\s|\s(?:to|with|in front of|unless|because)\s", sentence[m.end():], maxsplit=1)[0]
+        words = [w for w in re.findall(r"[^\W\d_]{4,}", rest) if w.casefold() not in _NOT_TOPIC and w.casefold() not in STOPWORDS]
+        found |= {stem(w.casefold()) for w in words[:3]}
+    return found
 
 
 def sensitive_to_them(sentence: str) -> bool:
@@ -65,11 +84,16 @@ def raises_sensitive(question: str, flagged: Sequence[str] = ()) -> bool:
     if _PERSONAL_IN_QUESTION.search(question):
         return True
     asked = {w.casefold() for w in _CONTENT.findall(question)}
+    from assistant.text.words import stem
+
+    asked_stems = {stem(w) for w in re.findall(r"[^\W\d_]{4,}", question.casefold())}
     for sentence in flagged:
+        if topic_words(sentence) & asked_stems:
+            return True
         shared = asked & {w.casefold() for w in _CONTENT.findall(sentence)}
         if len(shared) >= 2 or any(w in shared for w in ("merger", "layoff", "layoffs", "divorce", "funeral")):
             return True
     return False
 
 
-__all__ = ["raises_sensitive", "sensitive_to_them"]
+__all__ = ["raises_sensitive", "sensitive_to_them", "topic_words"]

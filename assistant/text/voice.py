@@ -152,6 +152,23 @@ HYPE = re.compile(r"\b(passionate|excited|thrilled|guru|rock ?star|ninja|world[-
                   r"thought leader|\d+[- ]year[- ]old)\b", re.I)
 
 
+_PLAIN = [(re.compile(r"\b(passionate|excited|enthusiastic) about\b", re.I), "interested in"),
+          (re.compile(r"\b(excited|thrilled) to\b", re.I), "glad to"),
+          (re.compile(r"\b(?:deeply |very |really |truly )?(passionate|excited|thrilled)\b", re.I), "keen")]
+
+
+def plain_words(text: str) -> str:
+    """The mild hype a small model adds ("passionate about", "excited to") said plainly.
+
+    Why: a narrative that is right in every other way was thrown away for one
+    word (a whole contact's narrative failed on "passionate" in every attempt);
+    these few have plain equivalents. The rest of HYPE has none and still fails.
+    """
+    for pattern, plain in _PLAIN:
+        text = pattern.sub(plain, text)
+    return text
+
+
 def narrative_problem(text: str, support: Sequence[str], max_words: int = 110) -> str:
     """Why a 30-second narrative cannot be used, or "" when it can (one check for the brief and the Me page).
 
