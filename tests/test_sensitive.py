@@ -67,3 +67,12 @@ def test_a_question_on_what_they_asked_not_to_mention_is_refused_on_one_shared_w
     assert topic_words("She asked me not to bring up the merger; her team was cut in March.") == {"merger"}
     assert topic_words('Kit said "we don\'t talk about that one" w/ a laugh') == set()
     assert topic_words("He hates talking about his time at Google.") == {"googl"}
+
+
+def test_what_the_note_says_is_fine_to_talk_about_is_not_flagged() -> None:
+    from assistant.text.sensitive import raises_sensitive
+
+    note = "She's fine talking about School Streets; don't bring up the LTN backlash or social media."
+    assert not raises_sensitive("What are the main objectives of School Streets Phase 2?", [note])
+    assert raises_sensitive("How did the LTN trial change your view of consultations?", [note])
+    assert raises_sensitive("What did the backlash teach you?", [note])
