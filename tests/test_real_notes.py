@@ -111,3 +111,55 @@ def test_mild_hype_is_said_plainly_and_the_rest_still_fails() -> None:
     assert plain == "I'm deeply interested in clinical software and glad to learn how you run RouteDesk."
     assert narrative_problem(plain, [story]) == ""
     assert narrative_problem("I'm a world-class researcher.", ["I'm a world-class researcher."]) == "hype words"
+
+
+class _Distinct(Routed):
+    """Every question call gets a different, specific question; prompts are kept to read."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+        self.topics = iter(["wholesale pricing", "restaurant buyers", "the team of six", "seaweed farming",
+                            "Tidewater Kelp's growth", "Lunenburg", "pricing experiments", "kelp harvests"])
+
+    def answer(self, user: str, schema: dict | None) -> str | None:
+        if "ONE open question" in user:
+            self.asked.append(user)
+            return json.dumps({"question": f"How do you approach {next(self.topics, 'kelp')} this quarter?"})
+        return None
+
+
+def test_three_facts_still_give_five_questions(kb, settings) -> None:
+    """With one question per fact, three facts capped a brief at three questions (plus one from a field)."""
+    from assistant.brief.builder import build_brief
+    from assistant.notes import db
+    from assistant.notes.ingest import ingest_text
+    from assistant.types import Target
+    from tests.test_brief import ME, PRIYA
+
+    db.upsert_contact(settings, "Priya Raman", [])
+    ingest_text(PRIYA, Target.contact("Priya Raman"), kb, settings, title="Coffee notes")
+    ingest_text(ME, Target.me(), kb, settings, title="My profile")
+    gen = _Distinct()
+    brief = build_brief("Priya Raman", kb, settings, gen)
+    assert len(brief.facts) == 3
+    assert len(brief.questions) >= 5, [q.text for q in brief.questions]
+    second = [p for p in gen.asked if "another side of this fact" in p]
+    assert second and all("Ask from a different angle than these questions" in p for p in second)
+
+
+def test_send_me_is_the_users_errand_or_a_request_for_theirs() -> None:
+    from assistant.brief.followup import _users_errand
+
+    assert _users_errand("Send me the scenario cards for huddles by end November.", "Adaeze") == \
+        "Send Adaeze the scenario cards for huddles by end November."
+    assert _users_errand("Send me a copy of your presentation on organoid screening, please.", "Ilse") == \
+        "Ask Ilse to send you a copy of their presentation on organoid screening."
+    assert _users_errand("Share the deck with the team.", "Ilse") == "Share the deck with the team."
+
+
+def test_note_lines_without_the_i_are_still_the_users() -> None:
+    kept, removed = about_them("Asked if she needs help with technician training, since that's my world. "
+                               "Her lab manager runs the induction programme.\nAsked by the board to lead the merger.")
+    assert "technician training" not in kept and "induction programme" in kept
+    assert "Asked by the board to lead the merger" in kept   # passive: still about her
+    assert removed == ["Asked if she needs help with technician training, since that's my world."]

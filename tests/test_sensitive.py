@@ -76,3 +76,16 @@ def test_what_the_note_says_is_fine_to_talk_about_is_not_flagged() -> None:
     assert not raises_sensitive("What are the main objectives of School Streets Phase 2?", [note])
     assert raises_sensitive("How did the LTN trial change your view of consultations?", [note])
     assert raises_sensitive("What did the backlash teach you?", [note])
+
+
+def test_a_line_the_user_labelled_sensitive_is_flagged_and_kept_out_of_facts() -> None:
+    from assistant.text.sensitive import raises_sensitive, sensitive_to_them
+
+    note = ("Sensitive: Eastmoor is on the shortlist of branches that could close or become volunteer-run "
+            "under the council's 2027-28 budget consultation.")
+    assert sensitive_to_them(note) and sensitive_to_them("**Careful:** The LTN trial brought online abuse.")
+    assert not sensitive_to_them("Sensitivity analysis: she reruns it every week.")
+    # seen in a default-model brief: the labelled line came back as a fact about her
+    assert raises_sensitive("She is sensitive to the shortlist of branches that could close under the budget "
+                            "consultation.", [note])
+    assert not raises_sensitive("How is the laptop-loan scheme going?", [note])

@@ -18,6 +18,7 @@ from assistant.generation import prompts
 from assistant.generation.structured import generate_json, seed_for
 from assistant.text import grounding, similarity, voice
 from assistant.text.guard import INJECTION
+from assistant.text.sensitive import raises_sensitive
 from assistant.text.sentences import complete_sentence, split_sentences
 
 log = logging.getLogger("rapport.brief")
@@ -30,8 +31,9 @@ def fact_sentences(text: str) -> list[str]:
     Why: more, shorter facts read better on the train and each seeds its own question.
     """
     parts = [p for p in split_sentences(text, lines=False) if p]
-    if len(parts) < 2 or any(len(p.split()) < 5 for p in parts):
-        parts = [text]
+    long_parts = [p for p in parts if len(p.split()) >= 5]
+    # "Fair enough." / "Bold." tacked on from the notes is a remark, not a fact: dropped
+    parts = long_parts if len(parts) > 1 and long_parts else [text]
     return [p[:1].upper() + p[1:] for p in parts if p]
 
 
@@ -76,6 +78,10 @@ def readable_fact(text: str, first: str) -> str:
 def _keep(ctx: BriefContext, text: str, ids: list[str], kept: list[tuple[str, list[str]]],
           dropped: list[str]) -> None:
     if not text or not ids or INJECTION.search(text) or foreign_script(text, ctx.texts(ids)):
+        return
+    if raises_sensitive(text, ctx.flagged):
+        dropped.append("a topic the notes say not to raise")
+        log.info("fact dropped (a topic the notes say not to raise): %r", text)
         return
     if voice.speaks_as_user(text):
         dropped.append("a first-person sentence (the user's own story, not theirs)")

@@ -14,7 +14,21 @@ from assistant.text.sentences import complete_sentence, split_sentences, whole_s
 
 log = logging.getLogger("rapport.brief")
 # The user's to-do "send her my deck" comes back as "Send me the deck": the user does the sending.
+_INSIGHTFUL = re.compile(r"\binsightful insights\b", re.I)
 _SEND_ME = re.compile(r"^(Send|Share|Email|E-mail|Forward|Give|Show) me\b", re.I)
+
+
+def _users_errand(item: str, first: str) -> str:
+    """"Send me X" said as the user's errand: "Send Kit X"; "Send me your slides" is asking them for it."""
+    m = _SEND_ME.match(item)
+    if not m:
+        return item
+    rest = item[m.end():].rstrip(" .")
+    rest = re.sub(r",?\s*please$", "", rest, flags=re.I)
+    if re.search(r"\byour\b", rest, re.I):
+        theirs = re.sub(r"\byour\b", "their", rest, flags=re.I)
+        return f"Ask {first} to {m.group(1).lower()} you{theirs}."
+    return f"{m.group(1)} {first}{rest}."
 
 
 def _whole(text: str) -> str:
@@ -35,11 +49,11 @@ def write_follow_up(ctx: BriefContext, attempt_seed: int = 0) -> None:
         accept=lambda d: "job ask" if any(questions.is_job_ask(t) for t in [d["thank_you"], *d["follow_up"]]) else "")
     if got.data is not None:
         support = [c.text for c in ctx.notes] + [ctx.name]
-        thanks = _whole(whole_sentences(complete_sentence(got.data["thank_you"], 280), 45))
+        thanks = _INSIGHTFUL.sub("insights", _whole(whole_sentences(complete_sentence(got.data["thank_you"], 280), 45)))
         if thanks:
             b.follow_up.append(f"Thank-you note: {thanks}")
         for item in got.data["follow_up"]:
-            item = _SEND_ME.sub(lambda m: f"{m.group(1)} {ctx.first}", complete_sentence(item, 120))
+            item = _users_errand(complete_sentence(item, 120), ctx.first)
             # lower-cased first word: an imperative ("Send ...") is not a name the notes must hold
             missing = grounding.unsupported_terms(item[:1].lower() + item[1:], support)
             if item and not missing:

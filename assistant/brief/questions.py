@@ -30,6 +30,7 @@ log = logging.getLogger("rapport.brief")
 _STARTERS = ("What", "How", "Tell me about", "Why", "What led you to", "How do you decide", "What surprised you",
              "Looking back, what")
 _REPEATED = "That repeated an earlier question."
+_ANOTHER_SIDE = "Ask about another side of this fact than the questions already asked (how, why, what next, who with)."
 _PARROTED = re.compile(r"yes[ /-]*(or[ -]+)?no|not answerable|referral|favou?r\b|introduction|\bjob\b|"
                        r"not a question|own work, choices|in the third person", re.I)
 
@@ -207,6 +208,12 @@ def write_questions(ctx: BriefContext, attempt_seed: int = 0) -> None:
         _drop_nonsense(ctx, round_start, asked_from, todo, seed=seed_for(ctx.seed + attempt_seed, question_round=rnd))
         if len(b.questions) < want_min:  # short: the facts not asked yet get their turn
             todo += [(f, "") for f in b.facts if f.text not in asked and all(f is not t for t, _ in todo)]
+        if len(b.questions) + len(todo) < want_min:
+            # Three or four facts cannot give five questions one each: a second question on the
+            # facts with the fewest so far, from another side (the accepted ones are shown to it).
+            per_fact = {f.text: sum(q.sources == f.sources for q in b.questions) for f in b.facts}
+            again = sorted((f for f in b.facts if all(f is not t for t, _ in todo)), key=lambda f: per_fact[f.text])
+            todo += [(f, _ANOTHER_SIDE) for f in again[:want_min - len(b.questions) - len(todo)]]
     if b.field_now and b.facts and len(b.questions) < want_max and want_max > want_min:
         _field_question(ctx, schema, attempt_seed)
     if len(b.questions) < min(want_min, 1):

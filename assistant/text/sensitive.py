@@ -70,9 +70,15 @@ def topic_words(sentence: str) -> set[str]:
     return found
 
 
+# The user's own label on a line: "Sensitive: Eastmoor is on the closure shortlist", "**Careful:** ..."
+_LABELLED = re.compile(r"^[\W_]*(?:sensitive|careful|private|confidential|off[- ]limits|touchy|do not raise|"
+                       r"don'?t raise|avoid(?: topics?)?)[\s*_]*:", re.I)
+
+
 def sensitive_to_them(sentence: str) -> bool:
-    """The note says this is not to be raised, or that something painful happened to the person."""
-    return bool(_ASKED_NOT.search(sentence) or _HAPPENED_TO_THEM.search(sentence))
+    """The note says this is not to be raised (in words or with a "Sensitive:" label), or that
+    something painful happened to the person."""
+    return bool(_LABELLED.match(sentence) or _ASKED_NOT.search(sentence) or _HAPPENED_TO_THEM.search(sentence))
 
 
 def raises_sensitive(question: str, flagged: Sequence[str] = ()) -> bool:

@@ -200,10 +200,15 @@ _LOGISTICS = re.compile(
     re.I)
 
 
+# Note-taking drops the "I": "Asked if she needs help with ...", "Told him about my course".
+_IMPLIED_I = re.compile(rf"^\W*{_LEAD_IN}(?:asked|told|offered|suggested|promised|sent|showed|explained|pitched|"
+                        r"mentioned|pointed out)\s+(?:her|him|them|if|whether|to)\b", re.I)
+
+
 def user_clause(clause: str) -> bool:
-    """The clause's subject is the user ("I told her ...", "My agency ...", "We met at ...")."""
+    """The clause's subject is the user ("I told her ...", "My agency ...", "We met at ...", "Asked if she ...")."""
     outside = _QUOTED_RE.sub(" ", normalize_quotes(clause)).strip()
-    return bool(_USER_SUBJECT.match(outside))
+    return bool(_USER_SUBJECT.match(outside) or _IMPLIED_I.match(outside))
 
 
 def logistics_clause(clause: str) -> bool:
@@ -249,6 +254,8 @@ def about_them(text: str) -> tuple[str, list[str]]:
             removed += [c.strip() for c in clauses if c.strip() and (user_clause(c) or logistics_clause(c))]
             if kept:
                 piece = "".join(c + s for c, s in kept).strip(" ;,\u2014\u2013")
+                # "Make hiring introductions from the list, and [I ...]" loses its dangling "and"
+                piece = re.sub(r"[\s,;]+(?:and|but|so|or|then)$", "", piece, flags=re.I)
                 if piece and piece[-1] not in ".!?\"'\u201d)":
                     piece += "."
                 out += piece[:1].upper() + piece[1:] + sep
