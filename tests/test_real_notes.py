@@ -163,3 +163,10 @@ def test_note_lines_without_the_i_are_still_the_users() -> None:
     assert "technician training" not in kept and "induction programme" in kept
     assert "Asked by the board to lead the merger" in kept   # passive: still about her
     assert removed == ["Asked if she needs help with technician training, since that's my world."]
+
+
+def test_closing_line_skips_vague_or_not_their_own_work() -> None:
+    facts = ["Noor Al-Rashidi is the Head of Sourcing & Traceability at Ashby & Thorne, a clothing brand.",
+             "Her team has built one of the UK high street's most detailed cotton traceability programmes.",
+             "She is currently focused on the last stretch: the 29% that cannot be traced."]
+    assert closing_line(facts, "Noor") == "I'd love to hear about your work at Ashby & Thorne, Noor."

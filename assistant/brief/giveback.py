@@ -27,7 +27,7 @@ from assistant.notes.offers import coverage, find_offers
 from assistant.text import grounding, questions
 from assistant.text.guard import INJECTION, neutralize
 from assistant.text.presumptuous import presumptuous
-from assistant.text.voice import about_them
+from assistant.text.voice import about_them, speaks_as_user
 from assistant.types import Chunk, Target
 
 FLOOR = 0.38  # offer x sentence score below which a pairing is a stretch
@@ -56,7 +56,8 @@ def candidates(ctx: BriefContext) -> list[tuple[str, Chunk]]:
         out: list[tuple[str, Chunk]] = []
         for c in chunks:
             for s in note_sentences(about_them(neutralize(c.text))[0]):  # not the user's own lines
-                if not INJECTION.search(s) and not s.rstrip().endswith("?") and s not in [t for t, _ in out]:
+                if (not INJECTION.search(s) and not s.rstrip().endswith("?") and not speaks_as_user(s)
+                        and s not in [t for t, _ in out]):
                     out.append((s, c))
         return out
 

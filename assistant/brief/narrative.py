@@ -56,7 +56,7 @@ _WORK = re.compile(r"\b(?:working on|works on|worked on|leading|leads|led|buildi
                    r"developing|develops|started|starting|launching|launched|researching|researches|writing|"
                    r"writes|wrote|rebuilding|redesigning|piloting|focus(?:es|ed|ing)? on)\s+(.+)$", re.I)
 _DRAWN = re.compile(r"\b(?:interested in|passionate about|curious about|keen on|cares? about)\s+(.+)$", re.I)
-_AT = re.compile(r"\b(?:is|was|works as)\s+(?:a|an|the)\s+[^,.;]*?\bat\s+((?:[A-Z][\w'&-]*)(?:\s+(?:of\s+)?[A-Z][\w'&-]*)*)")
+_AT = re.compile(r"\b(?:is|was|works as)\s+(?:a|an|the)\s+[^,.;]*?\bat\s+((?:[A-Z][\w'&-]*)(?:\s+(?:of\s+|&\s+|and\s+)?[A-Z][\w'&-]*)*)")
 _THEIR = re.compile(r"\b(?:his|her|their)\b", re.I)
 
 
@@ -75,13 +75,17 @@ def closing_line(facts: Sequence[str], first: str) -> str:
     pilot on 7B is going.") makes it about this person without letting the
     model retell their story as the user's.
     """
-    for fact in facts:
+    subject = re.compile(rf"^(?:{re.escape(first)}\b|(?:She|He|They)\b(?!\s+team))")
+    for fact in (f for f in facts if subject.match(f)):  # "Her team has built ..." is not theirs to be asked about
         work, drawn = _WORK.search(fact), _DRAWN.search(fact)
+        if work and re.match(r"(?:one|some|many|a lot|most) of\b", work.group(1), re.I):
+            work = None
         if drawn and (not work or drawn.start() < work.start()):
             return f"I'd love to hear what draws you to {_phrase(drawn.group(1))}, {first}."
         if work:
             thing = re.sub(r"^(?:a|an|the)\s+", "your ", _phrase(work.group(1)), flags=re.I)
-            if len(thing.split()) >= 2:
+            # something specific: a name, a number or a compound ("the last stretch" is not)
+            if len(thing.split()) >= 2 and re.search(r"\s[A-Z]|\d|\w-\w", thing):
                 return f"I'd love to hear about {thing}, {first}."
     for fact in facts:
         org = _AT.search(fact)
