@@ -170,3 +170,11 @@ def test_closing_line_skips_vague_or_not_their_own_work() -> None:
              "Her team has built one of the UK high street's most detailed cotton traceability programmes.",
              "She is currently focused on the last stretch: the 29% that cannot be traced."]
     assert closing_line(facts, "Noor") == "I'd love to hear about your work at Ashby & Thorne, Noor."
+
+
+def test_a_fact_the_model_stopped_mid_clause_is_cut_back() -> None:
+    from assistant.brief.facts import readable_fact
+
+    assert readable_fact("He is interested in explaining the why to dispatchers and has shared a.", "Tomasz") == \
+        "He is interested in explaining the why to dispatchers."
+    assert readable_fact("Kit is open to playtest builds with their", "Kit") == ""

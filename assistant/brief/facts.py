@@ -45,6 +45,18 @@ _NAMED_AWARD = re.compile(r"\b(?:has been|was|is|were)?\s*named\s+(?:the\s+|an?\
 _PASSIVE = {"named", "appointed", "elected", "promoted"}
 
 
+_DANGLING = re.compile(r"\s+(?:and|or|but|with|of|to|for|in|on|at|by|a|an|the|his|her|their|its|has|have|had|"
+                       r"is|was|shared|as)\.?$", re.I)
+
+
+def _undangle(text: str) -> str:
+    """ "... to dispatchers and has shared a." ends where the model stopped: cut back to the last whole clause."""
+    if not _DANGLING.search(text):
+        return text
+    cut = max(text.rfind(", "), text.rfind(" and "), text.rfind("; "))
+    return (text[:cut].rstrip(",; ") + ".") if cut > 0 else ""
+
+
 def readable_fact(text: str, first: str) -> str:
     """A fact copied from a list ("2025: named chief nursing executive of ...") as a sentence about them.
 
@@ -53,7 +65,7 @@ def readable_fact(text: str, first: str) -> str:
     subject and a verb are added (the checks against the sources still run on
     the result), so nothing new is claimed.
     """
-    text = original = text.strip()
+    text = original = _undangle(text.strip())
     year = ""
     item = _YEAR_ITEM.match(text)
     if item:

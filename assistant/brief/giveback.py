@@ -45,6 +45,9 @@ ACTIVITY = re.compile(
     r"curious|interested in|wants?|hoping|plans to|planning|stuck|short on|can'?t find|asked)\b", re.I)
 
 
+_NOTE_VERB = re.compile(r"^\W*(?:asked|told|explained|mentioned|said|offered|pitched|showed|sent)\b", re.I)
+
+
 def offers(ctx: BriefContext) -> list[tuple[str, str]]:
     """(offer, me-chunk id): the profile's list, else offers found in its prose (cached per profile)."""
     return [(o.text, o.source) for o in find_offers(ctx.me_chunks, ctx.settings, ctx.gen).offers]
@@ -56,10 +59,15 @@ def candidates(ctx: BriefContext) -> list[tuple[str, Chunk]]:
         out: list[tuple[str, Chunk]] = []
         for c in chunks:
             for s in note_sentences(about_them(neutralize(c.text))[0]):  # not the user's own lines
-                if (not INJECTION.search(s) and not s.rstrip().endswith("?") and not speaks_as_user(s)
+                if (not INJECTION.search(s) and not s.rstrip().endswith("?") and not users_line(s)
                         and s not in [t for t, _ in out]):
                     out.append((s, c))
         return out
+
+    def users_line(s: str) -> bool:
+        """ "asked what I do, explained the teaching move" is the user's (a note with the "I" left out);
+        "She told me she needs ..." and a contact's own e-mail ("we're still looking for ...") are theirs."""
+        return speaks_as_user(s) and bool(_NOTE_VERB.match(s))
 
     own = sentences(ctx.notes)
     field_chunks = [c for f in ctx.contact.fields for c in ctx.kb.chunks_of(Target.field(f))]
