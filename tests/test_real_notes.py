@@ -13,7 +13,9 @@ import json
 
 from assistant.brief.narrative import closing_line
 from assistant.text.voice import about_them, names_them, narrative_problem
+from assistant.brief.builder import build_brief
 from tests.fakes import Routed
+from tests.test_speed_paths import priya  # noqa: F401 - the shared Priya fixture
 
 NOTE = """Adaeze N - coffee, Tues 3 Nov
 
@@ -66,16 +68,9 @@ class _FollowUp(Routed):
         return json.dumps(self.reply) if "will follow up" in user else None
 
 
-def test_follow_up_is_whole_in_the_users_voice_and_invents_no_dates(kb, settings) -> None:
+def test_follow_up_is_whole_in_the_users_voice_and_invents_no_dates(priya, kb, settings) -> None:
     from assistant.brief.builder import BriefBuilder
-    from assistant.notes import db
-    from assistant.notes.ingest import ingest_text
-    from assistant.types import Target
-    from tests.test_brief import ME, PRIYA
 
-    db.upsert_contact(settings, "Priya Raman", [])
-    ingest_text(PRIYA, Target.contact("Priya Raman"), kb, settings, title="Coffee notes")
-    ingest_text(ME, Target.me(), kb, settings, title="My profile")
     gen = _FollowUp({"thank_you": "Thank you for walking me through wholesale pricing at Tidewater Kelp. "
                                   "I look forward to continuing our work on",
                      "follow_up": ["Send me the pricing notes you mentioned.", "Meet Priya again on January 1st."]})
@@ -128,17 +123,8 @@ class _Distinct(Routed):
         return None
 
 
-def test_three_facts_still_give_five_questions(kb, settings) -> None:
+def test_three_facts_still_give_five_questions(priya, kb, settings) -> None:
     """With one question per fact, three facts capped a brief at three questions (plus one from a field)."""
-    from assistant.brief.builder import build_brief
-    from assistant.notes import db
-    from assistant.notes.ingest import ingest_text
-    from assistant.types import Target
-    from tests.test_brief import ME, PRIYA
-
-    db.upsert_contact(settings, "Priya Raman", [])
-    ingest_text(PRIYA, Target.contact("Priya Raman"), kb, settings, title="Coffee notes")
-    ingest_text(ME, Target.me(), kb, settings, title="My profile")
     gen = _Distinct()
     brief = build_brief("Priya Raman", kb, settings, gen)
     assert len(brief.facts) == 3

@@ -12,7 +12,9 @@ import json
 import pytest
 
 from assistant.brief import sense
+from assistant.brief.builder import build_brief
 from tests.fakes import QueueGenerator, Routed
+from tests.test_speed_paths import priya  # noqa: F401 - the shared Priya fixture
 
 
 @pytest.mark.parametrize("question", [
@@ -91,16 +93,7 @@ class _Judged(Routed):
         return None
 
 
-def test_a_brief_drops_a_nonsense_question_and_asks_its_fact_again(kb, settings) -> None:
-    from assistant.brief.builder import build_brief
-    from assistant.notes import db
-    from assistant.notes.ingest import ingest_text
-    from assistant.types import Target
-    from tests.test_brief import ME, PRIYA
-
-    db.upsert_contact(settings, "Priya Raman", [])
-    ingest_text(PRIYA, Target.contact("Priya Raman"), kb, settings, title="Coffee notes")
-    ingest_text(ME, Target.me(), kb, settings, title="My profile")
+def test_a_brief_drops_a_nonsense_question_and_asks_its_fact_again(priya, kb, settings) -> None:
     gen = _Judged()
     brief = build_brief("Priya Raman", kb, settings, gen, size="event")
     texts = [q.text for q in brief.questions]

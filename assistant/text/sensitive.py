@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from assistant.text.words import STOPWORDS, stem
+
 _ASKED_NOT = re.compile(
     r"\b(?:don'?t|do not|never|shouldn'?t|should not|better not|avoid(?:ing)?|careful (?:about|not to))\s+"
     r"(?:bring(?:ing)? (?:it |this |that )?up|mention(?:ing)?|ask(?:ing)? (?:about|her|him|them)|rais(?:e|ing)|"
@@ -60,8 +62,6 @@ def topic_words(sentence: str) -> set[str]:
     "don't mention the override %s to anyone" -> {"overrid"}: a question about
     dispatchers overriding routes steps on it though it shares only that word.
     """
-    from assistant.text.words import STOPWORDS, stem
-
     found: set[str] = set()
     for m in _ASKED_NOT.finditer(sentence):
         rest = re.split(r"[;,.()\u2014\u2013\"\u201c\u201d]|\s-\s|\sw/\s|\s(?:to|with|in front of|unless|because)\s", sentence[m.end():], maxsplit=1)[0]
@@ -90,8 +90,6 @@ def raises_sensitive(question: str, flagged: Sequence[str] = ()) -> bool:
     if _PERSONAL_IN_QUESTION.search(question):
         return True
     asked = {w.casefold() for w in _CONTENT.findall(question)}
-    from assistant.text.words import stem
-
     asked_stems = {stem(w) for w in re.findall(r"[^\W\d_]{4,}", question.casefold())}
     asked_stems |= {w.casefold() for w in re.findall(r"\b[A-Z]{2,3}\b", question)}
     for sentence in flagged:
