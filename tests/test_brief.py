@@ -103,10 +103,11 @@ def test_checks_reject_bad_items_and_regenerate(priya, kb, settings) -> None:
                                                "am rebuilding wholesale pricing this quarter."}),
                                    json.dumps({"narrative": "Like Priya, I lead growth at Tidewater Kelp in Lunenburg, "
                                                "so I know wholesale pricing well."}),
-                                   json.dumps({"narrative": "I lead growth at Tidewater Kelp in Lunenburg and I am "
-                                               "rebuilding our wholesale pricing this quarter, which is why I wanted to talk."}),
                                    json.dumps({"narrative": "I spent seven years as a restaurant supply buyer and I am now "
-                                               "moving into food-tech analytics, so demand for kelp is close to what I know."})],
+                                               "moving into food-tech analytics, so demand data is close to what I know."})],
+        "the one sentence the user says next": [
+            json.dumps({"sentence": "Like you, I lead growth at Tidewater Kelp, and I'd love to compare notes on wholesale pricing."}),
+            json.dumps({"sentence": "I'd love to hear how you read restaurant demand while rebuilding wholesale pricing this quarter."})],
         "give something": [json.dumps({"text": "Share your restaurant demand spreadsheet with Priya.", "why": "She lacks demand data."})],
     })
     fact  # keep the helper for readability of the script above
@@ -127,11 +128,17 @@ def test_checks_reject_bad_items_and_regenerate(priya, kb, settings) -> None:
     assert whys["What made you rebuild wholesale pricing this quarter?"] == "Her current project."
     rejected_then_retried = [p for p in gen.prompts_seen if "Your previous answer was rejected" in p]
     assert rejected_then_retried, "a rejected question is regenerated with the reason"
-    assert "Tidewater" not in d["narrative"] and d["narrative"].startswith("I spent seven years"), \
-        "a narrative that tells the contact's story as the user's own, or introduces the user as them, is regenerated"
-    narrative_prompts = [p for p in gen.prompts_seen if "30-second introduction" in p]
-    assert len(narrative_prompts) == 4 and "facts are about Priya Raman" in narrative_prompts[0]
-    assert "Tidewater" not in narrative_prompts[-1], "the fallback prompt leaves the contact's facts out"
+    story, _, link = d["narrative"].partition(" so demand data is close to what I know. ")
+    assert story.startswith("I spent seven years") and "Tidewater" not in d["narrative"], \
+        "a story that tells the contact's story as the user's own, or introduces the user as them, is written again"
+    assert link.startswith("I'd love to hear how you read restaurant demand"), "then one sentence tailors it to Priya"
+    story_prompts = [p for p in gen.prompts_seen if "30-second introduction" in p]
+    assert len(story_prompts) == 3 and not any("Tidewater" in p for p in story_prompts), \
+        "the user's story is written from the profile alone, never from the contact's facts"
+    link_prompts = [p for p in gen.prompts_seen if "the one sentence the user says next" in p]
+    assert len(link_prompts) == 2 and "rejected: it told the contact's story as the user's own" in link_prompts[1]
+    assert json.loads((settings.home / "story.json").read_text())["story"] == story + " so demand data is close to what I know.", \
+        "the story is kept for the next brief"
     assert d["give_back"] and len(d["give_back"][0]["sources"]) == 2
     me_ids = {c.id for c in kb.chunks_of(Target.me())}
     assert set(d["give_back"][0]["sources"]) & me_ids, "a give-back cites the user's offer"

@@ -38,7 +38,7 @@ WRITERS: dict[str, Callable[[BriefContext, int], None]] = {
 }
 
 # Sections whose prompts start with the quoted notes (the prefix a saved state restores).
-NOTES_PREFIXED = ("facts", "field", "opener", "questions")
+NOTES_PREFIXED = ("facts", "field", "opener", "questions", "follow_up", "narrative")
 
 
 class BriefBuilder(BriefContext):
@@ -112,15 +112,26 @@ def warm_contact(name: str, kb: KnowledgeBase, settings: Settings, generator: Ge
                  background: bool = True) -> str:
     """Read ``name``'s notes into the model ahead of a brief (and save that), so the brief starts warm.
 
+    The user's story is written first if it is not kept yet (once per profile, ``story.py``),
+    then the notes are read last so they are what the model holds when the brief starts.
     With ``background`` (the browser does this when a contact is opened) it runs only while the
     model is idle and gives way the moment a request queues. Returns how the prefix got there
     (see ``assistant.generation.warm``); "busy" or "stopped" when it gave way.
     """
+    from assistant.brief.story import user_story
     from assistant.generation.warm import ensure_prefix
     from assistant.types import Target
 
     ctx = BriefContext(name, kb, settings, generator)
+    idle = not background or (getattr(generator, "waiting", 0) == 0 and not _locked(generator))
+    if idle and ctx.me_chunks:
+        user_story(ctx.me_chunks, settings, generator)
     return ensure_prefix(settings, generator, Target.contact(ctx.name), ctx.notes_block, background=background)
+
+
+def _locked(generator: Generator) -> bool:
+    lock = getattr(generator, "lock", None)
+    return bool(lock is not None and lock.locked())
 
 
 __all__ = ["NOTES_PREFIXED", "WRITERS", "BriefBuilder", "build_brief", "warm_contact"]

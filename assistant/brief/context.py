@@ -79,15 +79,13 @@ class BriefContext:
         self.notes = self._select(chunks)
         self.labels = {f"N{i}": c for i, c in enumerate(self.notes, 1)}
         # Facts and questions read the notes without the user's own lines and plans (whose words
-        # are whose); the follow-up reads them whole, since those plans are what it is about.
+        # are whose); the follow-up reads them after the same prefix, since those plans are what it is about.
         views = {label: about_them(c.text) for label, c in self.labels.items()}
         self.user_lines = [line for _, removed in views.values() for line in removed]
         self.notes_block = prompts.quote_notes([(label, c.title or c.source.rsplit("/", 1)[-1], views[label][0])
                                                 for label, c in self.labels.items() if views[label][0].strip()]
                                                or [(label, c.title or c.source.rsplit("/", 1)[-1], c.text)
                                                    for label, c in self.labels.items()])
-        self.notes_block_full = prompts.quote_notes([(label, c.title or c.source.rsplit("/", 1)[-1], c.text)
-                                                     for label, c in self.labels.items()])
         self.me_chunks = kb.chunks_of(Target.me())
         self.started = time.perf_counter()
         self.on_fact: Callable[[Cited], None] | None = None  # streamed facts, as each passes its checks

@@ -15,6 +15,7 @@ from assistant.text.sentences import complete_sentence, split_sentences, whole_s
 log = logging.getLogger("rapport.brief")
 # The user's to-do "send her my deck" comes back as "Send me the deck": the user does the sending.
 _INSIGHTFUL = re.compile(r"\binsightful insights\b", re.I)
+MAX_USER_LINES, MAX_USER_CHARS = 12, 1200
 _SEND_ME = re.compile(r"^(Send|Share|Email|E-mail|Forward|Give|Show) me\b", re.I)
 
 
@@ -39,12 +40,32 @@ def _whole(text: str) -> str:
     return text
 
 
+def users_lines_block(ctx: BriefContext) -> str:
+    """The user's own lines of the notes (their plans, promises, what they said), quoted after the notes prefix.
+
+    Why: the follow-up is about the user's plans, which the facts' notes view leaves out. Quoting
+    them after the shared notes prefix, instead of a second copy of every note with them left in,
+    lets the follow-up reuse the prefix already in the model (~20 s of prefill on 2 cores).
+    """
+    lines, size = [], 0
+    for line in dict.fromkeys(ctx.user_lines):  # a bounded tail: a long diary of plans must not crowd the task
+        size += len(line)
+        if len(lines) >= MAX_USER_LINES or size > MAX_USER_CHARS:
+            break
+        lines.append(f"- {line}")
+    if not lines:
+        return "The notes hold no lines in the user's own voice."
+    return ("The user's own lines from these notes (what the user said, plans or promised):\n"
+            + prompts.quote_notes([("U1", "the user's own lines", "\n".join(lines))]))
+
+
 def write_follow_up(ctx: BriefContext, attempt_seed: int = 0) -> None:
     b = ctx.brief
     b.follow_up = []
     cadence = ctx.contact_cadence()
     got = generate_json(
-        ctx.gen, prompts.render("followup", notes=ctx.notes_block_full, name=ctx.name), prompts.schema("followup"),
+        ctx.gen, prompts.render("followup", notes=ctx.notes_block, name=ctx.name, user_lines=users_lines_block(ctx)),
+        prompts.schema("followup"),
         max_tokens=160, seed=ctx.seed + attempt_seed, retries=ctx.settings.retries,
         accept=lambda d: "job ask" if any(questions.is_job_ask(t) for t in [d["thank_you"], *d["follow_up"]]) else "")
     if got.data is not None:
@@ -91,4 +112,4 @@ def write_opener(ctx: BriefContext, attempt_seed: int = 0) -> None:
         b.opener = openers.fallback_opener(b.facts[0].text, ctx.name)
 
 
-__all__ = ["write_follow_up", "write_opener"]
+__all__ = ["users_lines_block", "write_follow_up", "write_opener"]

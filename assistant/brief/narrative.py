@@ -1,9 +1,11 @@
-"""Your 30-second narrative: the user's own story, tailored to this contact, checked to stay the user's.
+"""Your 30-second narrative: the user's own story, then one sentence tailoring it to this contact.
 
-The profile is ordered by relevance to the contact's facts; a narrative that
-retells the contact's story as the user's ("Like Dana, I work at
-Brightwater") is rejected and the prompt falls back to one without the
-contact's facts.
+The story is written once per profile and kept (``story.py``); each brief adds
+one sentence spoken to the contact that names something real of theirs, in
+one short call after their notes prefix. A sentence that retells the
+contact's work as the user's ("..., and I work at Brightwater") is rejected;
+when no model sentence passes, a plain one is written in code from a checked
+fact (``closing_line``).
 """
 
 from __future__ import annotations
@@ -11,45 +13,12 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from assistant.generation.budget import fit_to_budget
-from assistant.brief.context import BriefContext, foreign_script, repetitive
+from assistant.brief.context import BriefContext
+from assistant.brief.story import profile_text, repeats_a_sentence, user_story
 from assistant.generation import prompts
-from assistant.generation.structured import generate_json, seed_for
+from assistant.generation.structured import generate_json
 from assistant.text import grounding, voice
-from assistant.text.sentences import split_sentences, whole_sentences
-from assistant.types import Chunk
-
-
-def me_by_relevance(ctx: BriefContext) -> list[Chunk]:
-    """The user's profile chunks, those closest to the contact's facts first (profile order on ties)."""
-    if len(ctx.me_chunks) < 2 or not ctx.brief.facts:
-        return list(ctx.me_chunks)
-    vecs = ctx.embed([" ".join(f.text for f in ctx.brief.facts)] + [c.text for c in ctx.me_chunks])
-    scores = vecs[1:] @ vecs[0]
-    order = sorted(range(len(ctx.me_chunks)), key=lambda i: (-float(scores[i]), i))
-    return [ctx.me_chunks[i] for i in order]
-
-
-def claimed_from_contact(ctx: BriefContext, narrative: str, me_text: Sequence[str]) -> list[str]:
-    """Names in the user's "I ..." sentences that only the contact's notes contain.
-
-    Why: given the contact's facts to tailor to, a small model writes "I'm
-    working on quillmark 3.0" about a project that is the contact's. A
-    sentence about the user that does not address the contact must stand
-    on the user's own profile alone.
-    """
-    first = re.escape(ctx.first)
-    claimed: list[str] = []
-    if re.search(rf"\b(I am|I'm|my name is|this is)\s+({re.escape(ctx.name)}|{first})\b", narrative, re.I):
-        claimed.append(f"introduced the user as {ctx.name}")
-    for sent in split_sentences(narrative, lines=False):
-        about_me = re.search(r"\b(I|I'm|I've|I'd|my|me)\b", sent)
-        # Only a sentence spoken to the contact ("I'd love to hear how you ...") may name their
-        # things; "Like Dana, I work at Brightwater" is still the user claiming Dana's employer.
-        about_them = re.search(r"\b(you|your|you're|you've)\b", sent, re.I)
-        if about_me and not about_them:
-            claimed += grounding.unsupported_terms(sent, list(me_text))
-    return claimed
+from assistant.text.sentences import whole_sentences
 
 
 _WORK = re.compile(r"\b(?:working on|works on|worked on|leading|leads|led|building|builds|built|running|runs|ran|"
@@ -94,65 +63,67 @@ def closing_line(facts: Sequence[str], first: str) -> str:
     return ""
 
 
+_MINE = re.compile(r"\b(?:I|I'm|I've|I'd|my|me)\b")
+_CLAUSE = re.compile(r",\s*|;\s*|\s+(?:and|but|so|because|since|while)\s+")
+
+
+def link_problem(ctx: BriefContext, sentence: str, story: str, me_text: Sequence[str],
+                 contact_side: Sequence[str]) -> str:
+    """Why the tailoring sentence cannot follow the story ("" when it can).
+
+    It must speak to the contact about something real of theirs, keep every
+    name and number backed by the profile or the contact's notes, ask for
+    nothing, and never claim their work as the user's: a clause about the user
+    ("..., and I built quillmark") must stand on the profile alone.
+    """
+    if not voice.names_them(sentence, contact_side):
+        return f"it did not name anything of {ctx.first}'s, spoken to them"
+    for clause in _CLAUSE.split(sentence):
+        if _MINE.search(clause) and not re.search(r"\byou", clause, re.I):
+            claimed = grounding.unsupported_terms(clause, list(me_text))
+            if claimed:
+                return f"it told the contact's story as the user's own ({', '.join(claimed)})"
+    problem = voice.narrative_problem(f"{story} {sentence}", [*me_text, *contact_side, ctx.name], max_words=130)
+    if problem:
+        return problem
+    return "repetitive" if repeats_a_sentence(f"{story} {sentence}") else ""
+
+
 def write_narrative(ctx: BriefContext, attempt_seed: int = 0) -> None:
+    """The user's kept story (``story.py``) and one sentence to this contact connecting it to them.
+
+    The sentence is one short call after the contact's notes prefix, so it costs a few seconds;
+    when the model's sentence fails its checks, a plain one is written in code from a checked fact.
+    """
     b = ctx.brief
     b.narrative = ""
-    if not ctx.me_chunks:
-        b.failed["narrative"] = ("Your own profile is empty, so there is no story to tailor. Add it with "
-                                 "`rapport ingest FILE --me` or on the Me page.")
+    story = user_story(ctx.me_chunks, ctx.settings, ctx.gen, seed=attempt_seed, fresh=bool(attempt_seed))
+    if not story.text:
+        b.failed["narrative"] = story.error
         return
-    me_text = [c.text.replace("<", "‹").replace(">", "›")
-               for c in fit_to_budget(ctx.gen, me_by_relevance(ctx), 900, overhead=0, stop_at_overflow=True)]
-    interests = "; ".join(f.text for f in b.facts[:3]) or f"their work as described in your notes about {ctx.name}"
-    support = me_text + [f.text for f in b.facts] + [ctx.name]
-
+    b.narrative = story.text
     contact_side = [f.text for f in b.facts] + [f.text for f in b.field_now]
-
-    def accept(d: dict, tailored: bool = False) -> str:
-        d["narrative"] = text = whole_sentences(voice.plain_words(" ".join(d["narrative"].split())), 100)
-        problem = voice.narrative_problem(text, support)
-        if problem and not problem.startswith("unsupported"):
-            return problem
-        if foreign_script(text, support):
-            return "not in English"
-        if repetitive(text):
-            return "repetitive"
-        if problem:
-            return problem
-        claimed = claimed_from_contact(ctx, text, me_text)
-        if claimed:
-            return f"it told the contact's story as the user's own ({', '.join(claimed)})"
-        if tailored and contact_side and not voice.names_them(text, contact_side):
-            return f"it did not connect your story to anything of {ctx.first}'s (end with one sentence to them about their work)"
-        return ""
-
-    # First with the contact's facts to tailor to; a small model sometimes retells them as the
-    # user's own, so the fallback leaves them out and relies on the profile being ordered by
-    # relevance to the contact (the most relevant parts of the user's story come first).
-    variants = [
-        (f"Make it relevant to what {ctx.name} cares about. These facts are about {ctx.name}, NOT about "
-         f"the user, so never present them as the user's own: {interests}. End with one sentence spoken to "
-         f"{ctx.first} (\"you\") that connects the user's story to one of these facts.",
-         max(0, ctx.settings.retries - 1), True),
-        ("Lead with the parts of the user's story that come first in the notes.", 1, False),
-    ]
-    got = None
-    for n, (tailoring, retries, tailored) in enumerate(variants):
-        got = generate_json(ctx.gen, prompts.render("narrative", me_notes="\n\n".join(me_text), name=ctx.name,
-                                                    tailoring=tailoring, min_words=45, max_words=80),
-                            prompts.schema("narrative"), max_tokens=220,
-                            seed=seed_for(ctx.seed + attempt_seed, narrative_variant=n), retries=retries,
-                            accept=lambda d, tailored=tailored: accept(d, tailored))
-        if got.data is not None:
-            break
-    if got is None or got.data is None:
-        b.failed["narrative"] = f"The narrative did not pass the checks ({got.error if got else 'no attempt'})."
+    if not contact_side:
         return
-    b.narrative = got.data["narrative"]  # accept() normalised and trimmed it
-    if contact_side and not voice.names_them(b.narrative, contact_side):
-        closing = closing_line([f.text for f in b.facts], ctx.first)
-        if closing and not voice.narrative_problem(f"{b.narrative} {closing}", support, max_words=120):
-            b.narrative = f"{b.narrative} {closing}"
+    me_text = profile_text(ctx.gen, ctx.me_chunks)
+    if not story.cached:  # writing the story pushed the notes out of the model: bring them back
+        ctx.use_prefix()
+
+    def accept(d: dict) -> str:
+        d["sentence"] = text = whole_sentences(voice.plain_words(" ".join(d["sentence"].split())), 45)
+        return link_problem(ctx, text, story.text, me_text, contact_side)
+
+    got = generate_json(ctx.gen, prompts.render("narrative_link", notes=ctx.notes_block, name=ctx.name,
+                                                first=ctx.first, story=story.text.replace('"', "'")),
+                        prompts.schema("narrative_link"), max_tokens=70, seed=ctx.seed + attempt_seed,
+                        retries=max(0, ctx.settings.retries - 1), accept=accept, feedback=True)
+    if got.data is not None:
+        b.narrative = f"{story.text} {got.data['sentence']}"
+        return
+    closing = closing_line([f.text for f in b.facts], ctx.first)
+    if closing and not voice.narrative_problem(f"{story.text} {closing}", [*me_text, *contact_side, ctx.name],
+                                               max_words=130):
+        b.narrative = f"{story.text} {closing}"
 
 
-__all__ = ["claimed_from_contact", "closing_line", "me_by_relevance", "write_narrative"]
+__all__ = ["closing_line", "link_problem", "write_narrative"]

@@ -78,8 +78,9 @@ def warm(
     name: str,
     model: Optional[str] = typer.Option(None, "--model", help="default | small | tiny | PATH.gguf | hf:..."),
 ) -> None:
-    """Prepare NAME ahead: the model reads their notes now and saves that, so the brief starts at once."""
+    """Prepare NAME ahead: your story is written (once per profile) and their notes read and saved, so the brief starts at once."""
     from assistant.brief.builder import BriefBuilder
+    from assistant.brief.story import user_story
     from assistant.generation.llm import load_generator
 
     s = settings(model=model)
@@ -87,8 +88,11 @@ def warm(
     with progress_bar() as bar:
         task = bar.add_task("Loading the model", total=None)
         generator = load_generator(s, s.model)
-        bar.update(task, description=f"Reading the notes about {name[:40]}")
         builder = BriefBuilder(name, kb, s, generator)
+        if builder.me_chunks:
+            bar.update(task, description="Writing your story (once per profile)")
+            user_story(builder.me_chunks, s, generator)
+        bar.update(task, description=f"Reading the notes about {name[:40]}")
         state = builder.use_prefix()
     words = {"built": "read and saved", "loaded": "already saved (checked)", "held": "already in memory",
              "off": "not needed with this model setup (no local cache to save)"}

@@ -80,7 +80,7 @@ COMMON_SENTENCE_STARTERS: frozenset[str] = frozenset(
     born raised lives lived grew posted shared tweeted mentioned said says
     described describes believes believed thinks argues argued wants wanted
     hopes plans planned aims aimed expects expected likely probably possibly
-    apparently reportedly yes no please note see
+    apparently reportedly yes no please note see like unlike given as
     """.split()
 )
 
