@@ -204,3 +204,18 @@ def test_offers_that_fit_nothing_get_the_honest_note(kb, settings) -> None:
     d = BriefBuilder(_gregg(kb, settings, me=me), kb, settings, gen).regenerate("give_back").to_dict()
     assert not d["give_back"] and d["give_back_note"].startswith("Nothing in your profile clearly matches")
     assert not gen.prompts_with(PAIRS_NEEDLE), "no pair clears the floor, so the model is not asked"
+
+
+def test_the_model_is_shown_only_offers_and_sentences_of_pairs_that_clear_the_floor() -> None:
+    """A pair below the floor is rejected whatever the model says: showing it only cost prefill."""
+    import numpy as np
+
+    from assistant.brief.giveback import FLOOR, in_play
+
+    scores = np.array([[FLOOR + 0.3, FLOOR - 0.2, FLOOR + 0.1],   # offer 0 fits sentences 0 and 2
+                       [FLOOR - 0.3, FLOOR - 0.1, FLOOR - 0.2],   # offer 1 fits nothing
+                       [FLOOR - 0.1, FLOOR + 0.05, FLOOR - 0.3]])  # offer 2 fits sentence 1 only
+    offers_shown, sentences_shown = in_play(scores)
+    assert offers_shown == [0, 2], "best pair's offer first; an offer that fits nothing is left out"
+    assert sentences_shown == [0, 2, 1], "sentences in the order of their best pair"
+    assert in_play(scores - 1.0) == ([], []), "nothing clears the floor: nothing to show"

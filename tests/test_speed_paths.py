@@ -212,3 +212,59 @@ def test_the_server_generator_streams_piece_by_piece() -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@dataclass
+class Storyteller(Recording):
+    """Recording, plus a story for the narrative prompt and a sentence for the tailoring one."""
+
+    def _answer(self, user: str) -> str:
+        if "30-second introduction" in user:
+            self.prompts_seen.append(user)
+            return json.dumps({"narrative": "I spent seven years as a restaurant supply buyer and I am moving into "
+                                            "food-tech analytics, so demand data is close to what I know."})
+        if "the one sentence the user says next" in user:
+            self.prompts_seen.append(user)
+            return json.dumps({"sentence": "I'd love to hear how you are rebuilding wholesale pricing this quarter."})
+        return super()._answer(user)
+
+
+def test_follow_up_and_narrative_reuse_the_notes_prefix_the_facts_read(priya, kb, settings) -> None:
+    """The follow-up read a second copy of every note (~20 s of prefill) and the narrative its own profile prompt."""
+    from assistant.brief.builder import BriefBuilder
+
+    ingest_text("I promised to send her the restaurant demand spreadsheet by Friday.", Target.contact(priya), kb,
+                settings, title="After coffee")
+    gen = Storyteller([[dict(f, sources=["N1"]) for f in FACTS]])
+    builder = BriefBuilder(priya, kb, settings, gen)
+    brief = builder.run()
+    prefix = builder.notes_block
+    assert "demand spreadsheet" not in prefix, "the facts' prefix leaves the user's own lines out"
+    follow = [p for p in gen.prompts_seen if "After meeting" in p]
+    assert follow and all(p.startswith(prefix) for p in follow)
+    assert "demand spreadsheet" in follow[0][len(prefix):], "the user's own lines come after the shared prefix"
+    links = [p for p in gen.prompts_seen if "the one sentence the user says next" in p]
+    assert links and all(p.startswith(prefix) for p in links)
+    assert brief.narrative.endswith("I'd love to hear how you are rebuilding wholesale pricing this quarter.")
+
+
+def test_the_users_story_is_written_once_per_profile(priya, kb, settings) -> None:
+    gen = Storyteller([[dict(f, sources=["N1"]) for f in FACTS]])
+    first = build_brief(priya, kb, settings, gen)
+    second = build_brief(priya, kb, settings, gen)
+    assert sum("30-second introduction" in p for p in gen.prompts_seen) == 1, "the second brief uses the kept story"
+    assert first.narrative == second.narrative and first.narrative.startswith("I spent seven years")
+    ingest_text("I also run a weekend course on menu costing.", Target.me(), kb, settings, title="Teaching")
+    build_brief(priya, kb, settings, gen)
+    assert sum("30-second introduction" in p for p in gen.prompts_seen) == 2, "a changed profile writes it again"
+
+
+def test_a_narrative_saved_on_the_me_page_is_the_story_word_for_word(priya, kb, settings) -> None:
+    from assistant.notes.profile import Profile, save_profile
+
+    mine = "I buy for restaurants and I am learning analytics. I like hard data about demand."
+    save_profile(Profile(name="Jordan Lee", story="Seven years a restaurant supply buyer.", narrative=mine), kb, settings)
+    gen = Storyteller([[dict(f, sources=["N1"]) for f in FACTS]])
+    brief = build_brief(priya, kb, settings, gen)
+    assert not any("30-second introduction" in p for p in gen.prompts_seen), "no model story when the user wrote one"
+    assert brief.narrative.startswith(mine) and "rebuilding wholesale pricing" in brief.narrative

@@ -34,7 +34,7 @@ FLOOR = 0.38  # offer x sentence score below which a pairing is a stretch
 ACTIVITY_BONUS = 0.08
 OVERLAP_WEIGHT = 0.15  # times the share of the offer's content words the sentence shares ("UX research")
 MAX_FIELD_SENTENCES = 8
-MAX_PROMPT_OFFERS, MAX_PROMPT_SENTENCES = 8, 10
+MAX_PROMPT_OFFERS, MAX_PROMPT_SENTENCES, MAX_PROMPT_PAIRS = 6, 8, 12
 
 # What someone does, makes or is after: the hooks a give-back can attach to.
 ACTIVITY = re.compile(
@@ -102,11 +102,24 @@ def _pair_problem(ctx: BriefContext, text: str, why: str, offer: str, sentence: 
         if missing else ""
 
 
+def in_play(scores: np.ndarray) -> tuple[list[int], list[int]]:
+    """The offers and sentences the model is shown: those of the best pairs that clear the floor.
+
+    Why: a pair below the floor is rejected whatever the model says, so showing its offer and
+    sentence only costs prefill (every prompt token is ~12 ms on 2 cores) and gives the model
+    decoys. Best pairs first, so the strongest matches are the first labels it reads.
+    """
+    ranked = sorted(((float(scores[i, j]), int(i), int(j)) for i, j in zip(*np.nonzero(scores >= FLOOR))),
+                    key=lambda t: -t[0])[:MAX_PROMPT_PAIRS]
+    oi = list(dict.fromkeys(i for _, i, _ in ranked))[:MAX_PROMPT_OFFERS]
+    sj = list(dict.fromkeys(j for _, _, j in ranked))[:MAX_PROMPT_SENTENCES]
+    return oi, sj
+
+
 def _model_pairs(ctx: BriefContext, offered: list[tuple[str, str]], cands: list[tuple[str, Chunk]],
                  scores: np.ndarray, attempt_seed: int) -> list[tuple[int, int, str, str]]:
     """(offer index, sentence index, text, why) the model proposed and the checks passed."""
-    oi = [int(i) for i in np.argsort(-scores.max(axis=1), kind="stable")[:MAX_PROMPT_OFFERS]]
-    sj = [int(j) for j in np.argsort(-scores.max(axis=0), kind="stable")[:MAX_PROMPT_SENTENCES]]
+    oi, sj = in_play(scores)
     o_labels = {f"O{k}": i for k, i in enumerate(oi, 1)}
     s_labels = {f"S{k}": j for k, j in enumerate(sj, 1)}
     offers_block = prompts.quote_notes([(label, "your profile", offered[i][0]) for label, i in o_labels.items()])
@@ -184,4 +197,4 @@ def write_give_back(ctx: BriefContext, attempt_seed: int = 0) -> None:
         b.give_back.append(Cited(text, [offer_id, chunk.id], why))
 
 
-__all__ = ["ACTIVITY", "FLOOR", "candidates", "offers", "write_give_back"]
+__all__ = ["ACTIVITY", "FLOOR", "candidates", "in_play", "offers", "write_give_back"]

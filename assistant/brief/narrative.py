@@ -17,6 +17,7 @@ from assistant.brief.context import BriefContext
 from assistant.brief.story import profile_text, repeats_a_sentence, user_story
 from assistant.generation import prompts
 from assistant.generation.structured import generate_json
+from assistant.notes.profile import read_profile
 from assistant.text import grounding, voice
 from assistant.text.sentences import whole_sentences
 
@@ -97,7 +98,8 @@ def write_narrative(ctx: BriefContext, attempt_seed: int = 0) -> None:
     """
     b = ctx.brief
     b.narrative = ""
-    story = user_story(ctx.me_chunks, ctx.settings, ctx.gen, seed=attempt_seed, fresh=bool(attempt_seed))
+    story = user_story(ctx.me_chunks, ctx.settings, ctx.gen, seed=attempt_seed, fresh=bool(attempt_seed),
+                       saved=read_profile(ctx.kb, ctx.settings).narrative)
     if not story.text:
         b.failed["narrative"] = story.error
         return

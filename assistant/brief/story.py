@@ -100,14 +100,19 @@ def _store(settings: Settings, key: str, story: str) -> None:
 
 
 def user_story(me_chunks: Sequence[Chunk], settings: Settings, gen: Generator, *, seed: int = 0,
-               fresh: bool = False) -> Story:
-    """The user's 45-80-word story from their profile: the kept one, else written (and kept) now.
+               fresh: bool = False, saved: str = "") -> Story:
+    """The user's 45-80-word story: the one they saved on the Me page, else the kept one, else written now.
 
-    ``fresh`` (the brief's "regenerate") writes a new one with ``seed`` and keeps that instead.
+    A narrative the user wrote or confirmed themself is their story, word for word: briefs only
+    add the sentence to the contact. ``fresh`` (the brief's "regenerate") writes a new one with
+    ``seed`` and keeps that instead.
     """
     if not me_chunks:
         return Story("", "Your own profile is empty, so there is no story to tailor. Add it with "
                          "`rapport ingest FILE --me` or on the Me page.")
+    saved = " ".join(saved.split())
+    if saved and not fresh:
+        return Story(whole_sentences(saved, 120) or saved, cached=True)
     me_text = profile_text(gen, me_chunks)
     key = story_key(gen, me_text)
     if not fresh:
