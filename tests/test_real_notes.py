@@ -164,3 +164,25 @@ def test_a_fact_the_model_stopped_mid_clause_is_cut_back() -> None:
     assert readable_fact("He is interested in explaining the why to dispatchers and has shared a.", "Tomasz") == \
         "He is interested in explaining the why to dispatchers."
     assert readable_fact("Kit is open to playtest builds with their", "Kit") == ""
+
+
+def test_the_tailoring_sentence_must_name_something_of_theirs_not_echo_the_story() -> None:
+    """Seen with the default model: the "sentence to Adaeze" repeated the user's story back as hers."""
+    from types import SimpleNamespace
+
+    from assistant.brief.narrative import link_problem
+
+    ctx = SimpleNamespace(first="Adaeze", name="Adaeze Nwosu")
+    story = ("I'm a clinical nurse turned UX researcher, with eight years on intensive care wards. I'm interested in "
+             "why clinical software is often built for the administrator and not for the nurse at 3 a.m.")
+    me = [story]
+    theirs = ["Adaeze is a ward manager at St Brannoc's General Hospital, running a falls-prevention pilot on 7B.",
+              "Adaeze wants clinical training that is shorter and more practical."]
+    echo = "You mentioned that you're interested in why clinical software is often built for the administrator."
+    assert link_problem(ctx, echo, story, me, theirs), "the user's own interest said back as theirs"
+    shared = "I'd love to hear what clinical work means to you on the wards."
+    assert "did not name" in link_problem(ctx, shared, story, me, theirs), "words both share name nothing of hers"
+    good = "I'd love to hear how your falls-prevention pilot on 7B is going."
+    assert link_problem(ctx, good, story, me, theirs) == ""
+    claimed = "Like you, I run a falls-prevention pilot at St Brannoc's, and I'd love to compare notes on it."
+    assert "as the user's own" in link_problem(ctx, claimed, story, me, theirs)

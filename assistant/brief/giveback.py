@@ -14,6 +14,7 @@ when nothing clears the floor the brief says so honestly.
 
 from __future__ import annotations
 
+import logging
 import re
 
 import numpy as np
@@ -29,6 +30,8 @@ from assistant.text.guard import INJECTION, neutralize
 from assistant.text.presumptuous import presumptuous
 from assistant.text.voice import about_them, speaks_as_user
 from assistant.types import Chunk, Target
+
+log = logging.getLogger("rapport.brief")
 
 FLOOR = 0.38  # offer x sentence score below which a pairing is a stretch
 ACTIVITY_BONUS = 0.08
@@ -134,19 +137,23 @@ def _model_pairs(ctx: BriefContext, offered: list[tuple[str, str]], cands: list[
         out = []
         for p in d["pairs"]:
             i, j = o_labels[p["offer"]], s_labels[p["sentence"]]
-            text, why = " ".join(p["text"].split()), " ".join(p["why"].split())
+            # The "why" is the sentence the pair grows from, written in code: ~25 fewer tokens a pair.
+            text, why = " ".join(p["text"].split()), f"{_said_by(ctx, cands[j][1])}: \u201c{cands[j][0]}\u201d"
             out.append((i, j, text, why, _pair_problem(ctx, text, why, offered[i][0], cands[j][0], scores[i, j])))
         return out
 
     def accept(d: dict) -> str:
         found = checked(d)
+        for p, (*_, problem) in zip(d["pairs"], found):
+            if problem:
+                log.info("give-back pair rejected (%s): %r", problem, p["text"])
         if found and all(problem for *_, problem in found):
             return "; ".join(f"{p['offer']}+{p['sentence']}: {problem}" for p, (*_, problem) in zip(d["pairs"], found))
         return ""
 
     user = prompts.render("givepairs", name=ctx.name, offers=offers_block, sentences=sentences_block,
                           max_items=ctx.size["gb_max"])
-    got = generate_json(ctx.gen, user, schema, max_tokens=110 * ctx.size["gb_max"] + 20,
+    got = generate_json(ctx.gen, user, schema, max_tokens=80 * ctx.size["gb_max"] + 20,
                         seed=seed_for(ctx.seed + attempt_seed), retries=ctx.settings.retries, accept=accept,
                         feedback=True)
     if got.data is None:

@@ -13,13 +13,14 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from assistant.brief import metrics
 from assistant.brief.context import BriefContext
 from assistant.brief.story import profile_text, repeats_a_sentence, user_story
 from assistant.generation import prompts
 from assistant.generation.structured import generate_json
 from assistant.notes.profile import read_profile
 from assistant.text import grounding, voice
-from assistant.text.sentences import whole_sentences
+from assistant.text.sentences import split_sentences
 
 
 _WORK = re.compile(r"\b(?:working on|works on|worked on|leading|leads|led|building|builds|built|running|runs|ran|"
@@ -77,8 +78,10 @@ def link_problem(ctx: BriefContext, sentence: str, story: str, me_text: Sequence
     nothing, and never claim their work as the user's: a clause about the user
     ("..., and I built quillmark") must stand on the profile alone.
     """
-    if not voice.names_them(sentence, contact_side):
+    if not voice.names_them(sentence, contact_side, mine=[story, *me_text]):
         return f"it did not name anything of {ctx.first}'s, spoken to them"
+    if metrics.repeats_user_line(sentence, split_sentences(story, lines=False)):
+        return "it repeated the user's story instead of connecting it to them"
     for clause in _CLAUSE.split(sentence):
         if _MINE.search(clause) and not re.search(r"\byou", clause, re.I):
             claimed = grounding.unsupported_terms(clause, list(me_text))
@@ -112,7 +115,10 @@ def write_narrative(ctx: BriefContext, attempt_seed: int = 0) -> None:
         ctx.use_prefix()
 
     def accept(d: dict) -> str:
-        d["sentence"] = text = whole_sentences(voice.plain_words(" ".join(d["sentence"].split())), 45)
+        said = split_sentences(voice.plain_words(" ".join(d["sentence"].split())), lines=False)
+        d["sentence"] = text = said[0].strip() if said else ""  # one sentence was asked for
+        if not text.endswith((".", "!", "?")):
+            return "the sentence was cut off"
         return link_problem(ctx, text, story.text, me_text, contact_side)
 
     got = generate_json(ctx.gen, prompts.render("narrative_link", notes=ctx.notes_block, name=ctx.name,

@@ -263,14 +263,19 @@ def about_them(text: str) -> tuple[str, list[str]]:
     return "\n".join(kept_lines).strip(), removed
 
 
-def names_them(narrative: str, their_texts: Sequence[str]) -> bool:
+def names_them(narrative: str, their_texts: Sequence[str], mine: Sequence[str] = ()) -> bool:
     """The narrative has a sentence to the contact ("you") naming something real of theirs.
 
     "Something real" is a content word of five letters or more, or a capitalised
-    name, from their facts or field notes (stopwords and generic words aside).
+    name, from their facts or field notes (stopwords and generic words aside)
+    and, given ``mine`` (the user's profile), not also the user's: a nurse
+    talking to a nurse shares "clinical" and "wards", which names nothing of theirs.
     """
-    theirs = {stem(norm_word(w)) for t in their_texts for w in WORD_RE.findall(normalize_quotes(t))
-              if len(norm_word(w)) >= 5 and norm_word(w) not in STOPWORDS}
+    def stems(texts: Sequence[str]) -> set[str]:
+        return {stem(norm_word(w)) for t in texts for w in WORD_RE.findall(normalize_quotes(t))
+                if len(norm_word(w)) >= 5 and norm_word(w) not in STOPWORDS}
+
+    theirs = stems(their_texts) - stems(mine)
     for sentence in split_sentences(narrative, lines=False):
         if not re.search(r"\byou(?:r|rs|'re|'ve)?\b", sentence, re.I):
             continue
