@@ -50,10 +50,17 @@ def _data_dir(home: Path, profile: str) -> list[str]:
     return [c.name for c in read_manifest(EVAL_MANIFEST).contacts]
 
 
+# The venv's editable install maps ``assistant.prompts`` to this checkout's prompts/ whatever
+# PYTHONPATH says, so the baseline would read today's prompts. Without that finder each side
+# reads the prompts/ next to its own code.
+_BOOT = ("import sys, runpy; sys.meta_path[:] = [f for f in sys.meta_path if '__editable__' not in "
+         "getattr(f, '__module__', '')]; runpy.run_module('assistant', run_name='__main__', alter_sys=True)")
+
+
 def _cli(tree: Path, home: Path, args: list[str], timeout: int = 900) -> tuple[float, subprocess.CompletedProcess]:
     env = dict(os.environ, RAPPORT_HOME=str(home), PYTHONPATH=str(tree))
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "assistant", *args], cwd=tree, env=env, capture_output=True,
+    done = subprocess.run([sys.executable, "-c", _BOOT, *args], cwd=tree, env=env, capture_output=True,
                           text=True, timeout=timeout, start_new_session=True)
     return time.perf_counter() - start, done
 

@@ -150,9 +150,23 @@ def test_score_brief_counts_the_new_metrics():
     assert s.name_errors == 2
     assert s.user_line_items == 1
     assert s.thin and (s.needs, s.needs_met) == (1, 1)
+    assert s.field_brief is None, "the case says the contact's fields have no notes"
     table = format_table([EvalReport("fake", "pipeline", [s], profile="prose")])
     assert "| prose | pipeline | Aoife Brennan |" in table
     assert "avoid precision" in table and "0%" in table
+
+
+def test_a_brief_is_field_grounded_by_a_field_point_or_an_item_citing_a_field():
+    kb = FakeKB([Chunk("c1", NOTE, "contact", "Aoife Brennan", "note.txt"),
+                 Chunk("f1", "Community trusts rarely have research budgets.", "field", "Healthcare", "f.md")])
+    case = Case("Aoife Brennan", [], None, [], [NOTE], [], [], has_field_notes=True)
+    plain = {"contact": "Aoife Brennan", "facts": [{"text": "Works in North Somerset.", "sources": ["c1"]}],
+             "questions": [], "give_back": []}
+    pointed = dict(plain, field=[{"text": "Community trusts rarely have research budgets.", "sources": ["f1"]}])
+    asked = dict(plain, questions=[{"text": "How do budgets shape your research?", "why": "", "sources": ["f1", "c1"]}])
+    scores = [score_brief(d, kb, case, [], 1.0) for d in (plain, pointed, asked)]
+    assert [s.field_brief for s in scores] == [False, True, True]
+    assert "| 2/3 |" in format_table([EvalReport("fake", "pipeline", scores, profile="prose")]).splitlines()[-1]
 
 
 def test_format_table_keeps_the_old_columns():

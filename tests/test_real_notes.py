@@ -186,3 +186,24 @@ def test_the_tailoring_sentence_must_name_something_of_theirs_not_echo_the_story
     assert link_problem(ctx, good, story, me, theirs) == ""
     claimed = "Like you, I run a falls-prevention pilot at St Brannoc's, and I'd love to compare notes on it."
     assert "as the user's own" in link_problem(ctx, claimed, story, me, theirs)
+
+
+def test_a_fact_pointing_at_an_unnamed_it_is_dropped() -> None:
+    """Seen in a default-model brief: "He is open about it in a blog post." (the "it" was his burnout)."""
+    from assistant.brief.facts import vague
+
+    assert vague("He is open about it in a blog post.")
+    assert vague("She is proud of that.")
+    assert not vague("She talked about this project with her board.")
+    assert not vague("He wrote about it-security budgets for a decade at three different hospitals in Leeds.")
+    assert not vague("She is rebuilding wholesale pricing this quarter.")
+
+
+def test_their_own_name_is_turned_to_you_even_in_a_question_that_says_you() -> None:
+    """Seen: "How does Sven Aaltonen view the docs and what changes do you suggest?" passed untouched."""
+    from assistant.text.voice import to_second_person
+
+    asked = to_second_person("How does Sven Aaltonen view the quillmark docs, and what changes do you suggest?",
+                             "Sven Aaltonen")
+    assert asked == "How do you view the quillmark docs, and what changes do you suggest?"
+    assert to_second_person("How did you and she meet?", "Sven Aaltonen") == "How did you and she meet?"

@@ -50,7 +50,13 @@ def test_questions_that_step_on_a_flagged_note_or_a_personal_loss() -> None:
 
 
 def test_what_they_dislike_is_theirs_but_other_peoples_dislikes_are_work() -> None:
-    assert sensitive_to_them("She dislikes long decks.")
+    from assistant.text.sensitive import dislikes
+
+    assert dislikes("She dislikes long decks.") and not sensitive_to_them("She dislikes long decks.")
+    assert dislikes("She can be blunt in meetings and she hates slide decks, so bring something concrete.")
+    assert not dislikes("He hates talking about his time at Google."), "that one is a topic he asked to avoid"
+    assert sensitive_to_them("He hates talking about his time at Google.")
+    assert not dislikes("Mentors nurses who hate charting at the end of a shift.")
     assert not sensitive_to_them("Mentors nurses who hate charting at the end of a shift.")
     assert not sensitive_to_them("Led a reorg in which 40 staff were laid off, and rebuilt the team's morale.")
 

@@ -268,3 +268,15 @@ def test_a_narrative_saved_on_the_me_page_is_the_story_word_for_word(priya, kb, 
     brief = build_brief(priya, kb, settings, gen)
     assert not any("30-second introduction" in p for p in gen.prompts_seen), "no model story when the user wrote one"
     assert brief.narrative.startswith(mine) and "rebuilding wholesale pricing" in brief.narrative
+
+
+def test_warming_a_contact_writes_the_story_ahead(priya, kb, settings) -> None:
+    """`rapport warm` / opening a contact: the first brief then spends no call on the user's story."""
+    from assistant.brief.builder import warm_contact
+
+    gen = Storyteller([[dict(f, sources=["N1"]) for f in FACTS]])
+    warm_contact(priya, kb, settings, gen, background=False)
+    assert sum("30-second introduction" in p for p in gen.prompts_seen) == 1
+    assert (settings.home / "story.json").is_file()
+    build_brief(priya, kb, settings, gen)
+    assert sum("30-second introduction" in p for p in gen.prompts_seen) == 1, "the brief used the kept story"

@@ -26,7 +26,7 @@ from assistant.notes.contacts import ContactSummary, resolve_contact
 from assistant.notes.store import KnowledgeBase
 from assistant.text.guard import INJECTION, neutralize
 from assistant.text.names import first_name
-from assistant.text.sensitive import sensitive_to_them
+from assistant.text.sensitive import dislikes, sensitive_to_them
 from assistant.text.sentences import split_sentences
 from assistant.text.voice import about_them
 from assistant.text.similarity import unit_rows
@@ -93,9 +93,10 @@ class BriefContext:
         self.fact_sources: dict[str, list[str]] = {}
         self.field_by_text: dict[str, Chunk] = {}  # "Their field now" point -> its field chunk
         # What the notes say is sensitive to this person (never a profession's vocabulary).
-        self.flagged = list(dict.fromkeys(
-            s for c in self.notes for s in note_sentences(neutralize(c.text))
-            if sensitive_to_them(s) and not INJECTION.search(s)))
+        said = [s for c in self.notes for s in note_sentences(neutralize(c.text)) if not INJECTION.search(s)]
+        self.flagged = list(dict.fromkeys(s for s in said if sensitive_to_them(s)))
+        # ... and what they dislike (a preference to respect, not a topic to steer around).
+        self.dislikes = list(dict.fromkeys(s for s in said if dislikes(s)))
 
     def _select(self, chunks: list[Chunk]) -> list[Chunk]:
         """Fit the contact's notes into the prompt budget, most useful first.

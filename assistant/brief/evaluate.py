@@ -70,6 +70,8 @@ class BriefScore:
     thin: bool = False            # >= 3 facts but < 5 questions
     needs: int = 0
     needs_met: int = 0
+    field_brief: bool | None = None  # a field-grounded item (a "Their field now" point or an item citing a
+                                     # field chunk); None when the contact's fields have no notes
 
 
 @dataclass
@@ -91,6 +93,7 @@ class Case:
     own_texts: list[str] = field(default_factory=list)
     other_texts: list[str] = field(default_factory=list)
     user_lines: list[str] = field(default_factory=list)
+    has_field_notes: bool = False
 
 
 def manifest_extras(manifest_path: Path) -> tuple[dict[str, list[Path]], dict[str, dict]]:
@@ -157,6 +160,7 @@ def score_brief(d: dict, kb: KnowledgeBase, case: Case, names: Sequence[str], se
     flags = [a for a in d.get("avoid", []) if metrics.is_avoid_flag(a)]
     lines = qs + [i.get("why", "") for i in qitems + gbs] + list(d.get("avoid", []))
     gb_texts = [f"{g['text']} {g.get('why', '')}" for g in gbs]
+    field_items = sum(metrics.cites_kind(i.get("sources", []), kinds, "field") for i in facts + citable)
     return BriefScore(
         contact, valid, seconds, len(qs), sum(questions.is_open_question(q) for q in qs),
         sum(questions.is_job_ask(t) for t in texts_for_job if t), len(pairs), len(qs) * (len(qs) - 1) // 2,
@@ -167,7 +171,8 @@ def score_brief(d: dict, kb: KnowledgeBase, case: Case, names: Sequence[str], se
         avoid_flags=len(flags), avoid_false=len(flags) if case.expect_avoid is False else 0,
         avoid_scored=case.expect_avoid is not None,
         items=len(facts) + len(citable),
-        field_items=sum(metrics.cites_kind(i.get("sources", []), kinds, "field") for i in facts + citable),
+        field_items=field_items,
+        field_brief=bool(field_items or d.get("field")) if case.has_field_notes else None,
         name_errors=sum(len(metrics.name_errors(t)) for t in lines if t),
         user_line_items=sum(metrics.repeats_user_line(t, case.user_lines) for t in fact_texts_raw + qs),
         thin=metrics.thin_questions(len(facts), len(qs)),
@@ -213,7 +218,8 @@ def cases(manifest_path: Path, kb: KnowledgeBase, contacts: Sequence, extras: di
         out.append(Case(c.name, list(c.expected_facts), avoid if isinstance(avoid, bool) else None,
                         [str(n) for n in extra.get("expected_needs", [])], [ch.text for ch in chunks[c.name]],
                         [ch.text for n, chs in chunks.items() if n != c.name for ch in chs],
-                        metrics.first_person_sentences(mine)))
+                        metrics.first_person_sentences(mine),
+                        any(kb.chunks_of(Target.field(f)) for f in getattr(c, "fields", []))))
     return out
 
 
@@ -285,7 +291,13 @@ def _pct(num: int, den: int) -> str:
 COLUMNS = ("schema-valid", "s/brief", "open Qs", "job asks", "dup pairs", "specific Qs", "Qs about user",
            "linked give-backs", "cited", "unsupported facts", "expected facts",
            "give-backs/brief", "needs met", "dup facts", "avoid precision", "avoid false+", "field-grounded",
-           "name errors", "user-line items", "thin Qs")
+           "field-grounded briefs", "name errors", "user-line items", "thin Qs")
+
+
+def _share(ss: Sequence[BriefScore]) -> str:
+    """Briefs with a field-grounded item, of those whose contact has field notes ("n/a" when none has)."""
+    with_notes = [s for s in ss if s.field_brief is not None]
+    return f"{sum(bool(s.field_brief) for s in with_notes)}/{len(with_notes)}" if with_notes else "n/a"
 
 
 def format_table(reports: Sequence[EvalReport]) -> str:
@@ -305,7 +317,7 @@ def format_table(reports: Sequence[EvalReport]) -> str:
             _pct(t('covered'), t('expected')),
             f"{t('give_backs') / max(1, len(ss)):.1f}", _pct(t('needs_met'), t('needs')),
             _pct(t('dup_facts'), t('fact_pairs')), _pct(flags - sum(s.avoid_false for s in scored), flags),
-            str(t('avoid_false')), _pct(t('field_items'), t('items')), str(t('name_errors')),
+            str(t('avoid_false')), _pct(t('field_items'), t('items')), _share(ss), str(t('name_errors')),
             str(t('user_line_items')), str(t('thin')),
         ]
         return f"| {profile} | {mode} | {name} | " + " | ".join(cells) + " |"

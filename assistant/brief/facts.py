@@ -87,9 +87,24 @@ def readable_fact(text: str, first: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+# "He is open about it in a blog post": the "it" is the burnout the next sentence of the note names,
+# a fact that says nothing on its own and points at a topic the notes flag.
+_VAGUE_IT = re.compile(r"\b(?:about|with|on|of|for|by|over) (?:it|this|that)"
+                       r"(?=\s*(?:[.,;!?]|$|\s(?:in|on|at|with|since|for|to|and|but|now|again)\b))", re.I)
+
+
+def vague(text: str) -> bool:
+    """A short fact whose point is a bare "it"/"this"/"that" it never names."""
+    return len(text.split()) <= 14 and bool(_VAGUE_IT.search(text))
+
+
 def _keep(ctx: BriefContext, text: str, ids: list[str], kept: list[tuple[str, list[str]]],
           dropped: list[str]) -> None:
     if not text or not ids or INJECTION.search(text) or foreign_script(text, ctx.texts(ids)):
+        return
+    if vague(text):
+        dropped.append("it points at something it does not name")
+        log.info("fact dropped (vague: a bare 'it'): %r", text)
         return
     if raises_sensitive(text, ctx.flagged):
         dropped.append("a topic the notes say not to raise")
@@ -170,4 +185,4 @@ def write_facts(ctx: BriefContext, attempt_seed: int = 0) -> None:
     b.facts = [Cited(t, ids) for t, ids in kept[: ctx.size["facts"]]]
 
 
-__all__ = ["fact_sentences", "readable_fact", "write_facts"]
+__all__ = ["fact_sentences", "readable_fact", "vague", "write_facts"]

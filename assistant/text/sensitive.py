@@ -26,8 +26,12 @@ _ASKED_NOT = re.compile(
     r"|\b(?:sore|touchy|sensitive|painful|raw) (?:spot|point|subject|topic|issue|area)\b|\boff[- ]limits\b"
     r"|\b(?:doesn'?t|does not|didn'?t|did not|won'?t) (?:like|want|enjoy) (?:to )?(?:talk|discuss|being asked|mention)"
     r"|\bis (?:sensitive|touchy|private) about\b|\bhates? (?:talking|being asked)\b|\bnot a fan of (?:talking|discussing)\b"
-    r"|\bkeep (?:it|this) (?:confidential|private|between us)\b|\bin confidence\b"
-    r"|(?:\b(?:she|he|they)\b[^.;]{0,40}?|\b(?-i:[A-Z])[\w'\u2019-]+ (?:really |strongly )?)"
+    r"|\bkeep (?:it|this) (?:confidential|private|between us)\b|\bin confidence\b",
+    re.I)
+# What they dislike ("she hates slide decks"): worth knowing, and an Avoid line of its own, but a
+# preference, not a sensitive topic: a question may still mention decks.
+_DISLIKES = re.compile(
+    r"(?:\b(?:she|he|they)\b[^.;]{0,40}?|\b(?-i:[A-Z])[\w'\u2019-]+ (?:really |strongly )?)"
     r"\b(?:dislikes?|hates?|can'?t stand|is not a fan of|isn'?t a fan of|is allergic to)\b",
     re.I)
 _PERSON = r"(?:she|he|they|her|him|them|(?-i:[A-Z])[\w'\u2019-]+)"
@@ -81,6 +85,11 @@ def sensitive_to_them(sentence: str) -> bool:
     return bool(_LABELLED.match(sentence) or _ASKED_NOT.search(sentence) or _HAPPENED_TO_THEM.search(sentence))
 
 
+def dislikes(sentence: str) -> bool:
+    """The note says what this person dislikes ("She hates slide decks, so bring something concrete")."""
+    return bool(_DISLIKES.search(sentence)) and not sensitive_to_them(sentence)
+
+
 def raises_sensitive(question: str, flagged: Sequence[str] = ()) -> bool:
     """A question that asks about the person's own painful events, or about what a flagged note names.
 
@@ -104,4 +113,4 @@ def raises_sensitive(question: str, flagged: Sequence[str] = ()) -> bool:
     return False
 
 
-__all__ = ["raises_sensitive", "sensitive_to_them", "topic_words"]
+__all__ = ["dislikes", "raises_sensitive", "sensitive_to_them", "topic_words"]

@@ -119,16 +119,20 @@ def to_second_person(text: str, name: str) -> str:
     parts_of_text = split_sentences(text.strip(), lines=False)
     if len(parts_of_text) > 1:  # "Tell me about the grant Sven won. Why does it matter to you?"
         return " ".join(to_second_person(s, name) for s in parts_of_text)
-    if re.search(r"\byou(?:r|rs|rself)?\b", text, re.I):
-        return text
     # Every way the name may be written ("Dr. Carla Cotwright-Williams", "Carla", "Dr. Cotwright-Williams"),
     # never a bare initial or title: "E. Kate Valcin" must not turn "E." into "you".
     mentions = parse_name(name).mentions
     if not mentions:
         return text
     forms = [re.escape(m) for m in mentions]
+    # A question that already says "you" keeps its pronouns ("How did you and she meet?"), but their
+    # own name is never right in a question to them ("How does Sven view ..., and what do you suggest?").
+    says_you = bool(re.search(r"\byou(?:r|rs|rself)?\b", text, re.I))
+    if says_you and not re.search(rf"\b(?:{'|'.join(forms)})\b", text):
+        return text
     # Names match as written (capitalized: "Will" the name, not "will" the verb); pronouns in any case.
-    subj = rf"(?:{'|'.join(forms)}|(?i:she|he))"
+    # ("you and Noor" names two people: left as it is)
+    subj = rf"(?<!and )(?<!or )(?:{'|'.join(forms)})" if says_you else rf"(?:{'|'.join(forms)}|(?i:she|he))"
     apostrophe = "['\u2019]s"
     out = normalize_quotes(text)
     # "Noor's team" / "her team" -> "your team"
@@ -138,12 +142,14 @@ def to_second_person(text: str, name: str) -> str:
                  lambda m: f"{_BE_HAVE[m.group(1).lower()]} you", out)
     # "she believes" / "Noor is" -> "you believe" / "you are"
     out = re.sub(rf"\b{subj}\s+([a-z]+(?:n't)?)\b", lambda m: f"you {_base_verb(m.group(1))}", out)
-    out = re.sub(rf"\b{subj}\b", "you", out)
-    out = re.sub(r"\bherself\b|\bhimself\b", "yourself", out, flags=re.I)
-    # "her" before a word that is not a preposition is a possessive; otherwise an object.
-    out = re.sub(r"\b(?:her|his)\b(?=\s+(?!about|to|for|with|and|or|in|on|at|from|as)[a-z])", "your", out, flags=re.I)
-    out = re.sub(r"\bher\b", "you", out, flags=re.I)
-    out = re.sub(r"\bhim\b", "you", out, flags=re.I)
+    if not says_you:
+        out = re.sub(rf"\b{subj}\b", "you", out)
+        out = re.sub(r"\bherself\b|\bhimself\b", "yourself", out, flags=re.I)
+        # "her" before a word that is not a preposition is a possessive; otherwise an object.
+        out = re.sub(r"\b(?:her|his)\b(?=\s+(?!about|to|for|with|and|or|in|on|at|from|as)[a-z])", "your", out,
+                     flags=re.I)
+        out = re.sub(r"\bher\b", "you", out, flags=re.I)
+        out = re.sub(r"\bhim\b", "you", out, flags=re.I)
     out = re.sub(r"(^|[.!?]\s+)(you|your)\b", lambda m: m.group(1) + m.group(2).capitalize(), out)
     return out
 

@@ -87,7 +87,7 @@ def offers_box(kb, settings, current: Profile) -> None:
 def narrative_box(kb, settings, current: Profile) -> None:
     st.subheader("Your 30-second narrative")
     st.caption("What you say when they ask \u201cSo, what do you do?\u201d. First person, plain, no ask. "
-               "Each brief also tailors one to the person you are meeting.")
+               "Once saved, briefs use it word for word and add one sentence for the person you are meeting.")
     if "narrative_text" not in st.session_state:
         st.session_state["narrative_text"] = current.narrative
     if st.button("Suggest one from my profile", key="suggest_narrative"):
