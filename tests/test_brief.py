@@ -136,7 +136,9 @@ def test_checks_reject_bad_items_and_regenerate(priya, kb, settings) -> None:
     assert len(story_prompts) == 3 and not any("Tidewater" in p for p in story_prompts), \
         "the user's story is written from the profile alone, never from the contact's facts"
     link_prompts = [p for p in gen.prompts_seen if "the one sentence the user says next" in p]
-    assert len(link_prompts) == 2 and "rejected: it told the contact's story as the user's own" in link_prompts[1]
+    assert len(link_prompts) == 2 and 'starts with "I\'m curious"' in link_prompts[1], \
+        "a sentence claiming their work is rejected and the next attempt starts another way"
+    assert "rebuilding wholesale pricing" not in link_prompts[0].split("TASK:")[1], "only the story's gist is quoted"
     assert json.loads((settings.home / "story.json").read_text())["story"] == story + " so demand data is close to what I know.", \
         "the story is kept for the next brief"
     assert d["give_back"] and len(d["give_back"][0]["sources"]) == 2

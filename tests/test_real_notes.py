@@ -207,3 +207,15 @@ def test_their_own_name_is_turned_to_you_even_in_a_question_that_says_you() -> N
                              "Sven Aaltonen")
     assert asked == "How do you view the quillmark docs, and what changes do you suggest?"
     assert to_second_person("How did you and she meet?", "Sven Aaltonen") == "How did you and she meet?"
+
+
+def test_asking_about_their_thing_in_the_first_person_is_not_claiming_it() -> None:
+    from types import SimpleNamespace
+
+    from assistant.brief.narrative import link_problem
+
+    ctx = SimpleNamespace(first="Adaeze", name="Adaeze Nwosu")
+    story = "I'm a clinical nurse turned UX researcher, with eight years on intensive care wards."
+    theirs = ["Adaeze is running a falls-prevention pilot on 7B."]
+    assert link_problem(ctx, "I'm curious about the falls-prevention pilot on 7B you are running.", story,
+                        [story], theirs) == ""

@@ -66,6 +66,11 @@ def closing_line(facts: Sequence[str], first: str) -> str:
 
 
 _MINE = re.compile(r"\b(?:I|I'm|I've|I'd|my|me)\b")
+# "I'm curious about the pilot on 7B" asks about their thing; it does not claim it.
+_ASKING = re.compile(r"\bI(?:'d| would)? (?:love|like) to (?:hear|know|learn)\b|\bI'?m (?:curious|interested|keen)\b"
+                     r"|\bI wonder\b|\binterests me\b", re.I)
+# One per attempt, so a retry is a different sentence, not the same one re-sampled.
+STARTERS = ("I'd love to hear", "I'm curious", "Given my")
 _CLAUSE = re.compile(r",\s*|;\s*|\s+(?:and|but|so|because|since|while)\s+")
 
 
@@ -83,7 +88,7 @@ def link_problem(ctx: BriefContext, sentence: str, story: str, me_text: Sequence
     if metrics.repeats_user_line(sentence, split_sentences(story, lines=False)):
         return "it repeated the user's story instead of connecting it to them"
     for clause in _CLAUSE.split(sentence):
-        if _MINE.search(clause) and not re.search(r"\byou", clause, re.I):
+        if _MINE.search(clause) and not re.search(r"\byou", clause, re.I) and not _ASKING.search(clause):
             claimed = grounding.unsupported_terms(clause, list(me_text))
             if claimed:
                 return f"it told the contact's story as the user's own ({', '.join(claimed)})"
@@ -121,13 +126,16 @@ def write_narrative(ctx: BriefContext, attempt_seed: int = 0) -> None:
             return "the sentence was cut off"
         return link_problem(ctx, text, story.text, me_text, contact_side)
 
-    got = generate_json(ctx.gen, prompts.render("narrative_link", notes=ctx.notes_block, name=ctx.name,
-                                                first=ctx.first, story=story.text.replace('"', "'")),
-                        prompts.schema("narrative_link"), max_tokens=70, seed=ctx.seed + attempt_seed,
-                        retries=max(0, ctx.settings.retries - 1), accept=accept, feedback=True)
-    if got.data is not None:
-        b.narrative = f"{story.text} {got.data['sentence']}"
-        return
+    # Only the story's first sentence as context: given all of it, a small model carries on telling it.
+    gist = (split_sentences(story.text, lines=False) or [story.text])[0].replace('"', "'")
+    for n, starter in enumerate(STARTERS[: 1 + max(0, ctx.settings.retries)]):
+        got = generate_json(ctx.gen, prompts.render("narrative_ask", notes=ctx.notes_block, name=ctx.name,
+                                                    first=ctx.first, gist=gist, starter=starter),
+                            prompts.schema("narrative_ask"), max_tokens=70, seed=ctx.seed + attempt_seed + n,
+                            retries=0, accept=accept)
+        if got.data is not None:
+            b.narrative = f"{story.text} {got.data['sentence']}"
+            return
     closing = closing_line([f.text for f in b.facts], ctx.first)
     if closing and not voice.narrative_problem(f"{story.text} {closing}", [*me_text, *contact_side, ctx.name],
                                                max_words=130):
