@@ -219,3 +219,15 @@ def test_the_model_is_shown_only_offers_and_sentences_of_pairs_that_clear_the_fl
     assert offers_shown == [0, 2], "best pair's offer first; an offer that fits nothing is left out"
     assert sentences_shown == [0, 2, 1], "sentences in the order of their best pair"
     assert in_play(scores - 1.0) == ([], []), "nothing clears the floor: nothing to show"
+
+
+def test_an_imperative_idea_is_not_an_invented_name_and_a_restated_note_is_not_an_idea(kb, settings) -> None:
+    """Seen with the default model: "Invite Harriet to ..." was rejected as the unknown name "Invite
+    Harriet", and "Adaeze asked whether I'd look at it ..." (her note, copied) was accepted as an idea."""
+    from assistant.brief.giveback import _pair_problem
+
+    ctx = BriefBuilder(_gregg(kb, settings), kb, settings, QueueGenerator())
+    offer, sentence = "Invite speakers to my UX research meetup", "She speaks at UX research conferences about diary studies."
+    assert _pair_problem(ctx, "Invite Gregg to speak at your UX research meetup.", "", offer, sentence, 0.9) == ""
+    assert "restates" in _pair_problem(ctx, "Gregg speaks at UX research conferences about diary studies.", "",
+                                       offer, sentence, 0.9)

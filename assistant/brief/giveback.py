@@ -20,6 +20,7 @@ import re
 import numpy as np
 
 from assistant.brief.context import note_sentences
+from assistant.brief.metrics import repeats_user_line
 from assistant.brief.context import BriefContext, foreign_script
 from assistant.brief.record import Cited
 from assistant.generation import prompts
@@ -98,9 +99,13 @@ def _pair_problem(ctx: BriefContext, text: str, why: str, offer: str, sentence: 
     if phrase:
         return f"it presumes {ctx.first} needs fixing (\u201c{phrase}\u201d)"
     support = [offer, sentence, ctx.name]
-    if foreign_script(text + why, support):
+    if foreign_script(text, support):
         return "not in English"
-    missing = grounding.unsupported_terms(text, support) + grounding.unsupported_terms(why, support)
+    if re.match(rf"^\W*(?:{re.escape(ctx.first)}|{re.escape(ctx.name)}|she|he|they)\b", text, re.I) \
+            or (repeats_user_line(text, [sentence]) and not coverage(offer, text)):
+        return "it restates their note instead of giving an idea"
+    # the "why" is written in code from the sentence (and who said it): only the idea is checked
+    missing = grounding.unsupported_terms(text, support)
     return f"names or numbers the offer and sentence do not mention: {', '.join(dict.fromkeys(missing))}" \
         if missing else ""
 

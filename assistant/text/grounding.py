@@ -81,6 +81,7 @@ COMMON_SENTENCE_STARTERS: frozenset[str] = frozenset(
     described describes believes believed thinks argues argued wants wanted
     hopes plans planned aims aimed expects expected likely probably possibly
     apparently reportedly yes no please note see like unlike given as
+    invite share offer introduce send connect suggest ask review help give recommend host propose
     """.split()
 )
 
