@@ -280,3 +280,26 @@ def test_warming_a_contact_writes_the_story_ahead(priya, kb, settings) -> None:
     assert (settings.home / "story.json").is_file()
     build_brief(priya, kb, settings, gen)
     assert sum("30-second introduction" in p for p in gen.prompts_seen) == 1, "the brief used the kept story"
+
+
+def test_follow_up_and_the_sentence_to_them_never_raise_what_the_notes_say_not_to(priya, kb, settings) -> None:
+    """Seen with the default model: "... the challenges you face with the override percentage" to the
+    person who asked that the override figures not be mentioned; "Discuss the Eastmoor trial" likewise."""
+    ingest_text("She asked me not to bring up the merger.", Target.contact(priya), kb, settings, title="Careful")
+
+    @dataclass
+    class Tactless(Storyteller):
+        def _answer(self, user: str) -> str:
+            if "the one sentence the user says next" in user:
+                self.prompts_seen.append(user)
+                return json.dumps({"sentence": "I'd love to hear how the merger changed your wholesale pricing."})
+            if "After meeting" in user:
+                self.prompts_seen.append(user)
+                return json.dumps({"thank_you": "Thank you for telling me about the merger and its pricing.",
+                                   "follow_up": ["Discuss the merger with Priya.", "Send Priya the demand data."]})
+            return super()._answer(user)
+
+    brief = build_brief(priya, kb, settings, Tactless([[dict(f, sources=["N1"]) for f in FACTS]]))
+    assert "merger" not in brief.narrative
+    assert not any("merger" in item for item in brief.follow_up), brief.follow_up
+    assert "Send Priya the demand data." in brief.follow_up and brief.follow_up[0].startswith("Thank-you note:")

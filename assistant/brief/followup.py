@@ -10,6 +10,7 @@ from assistant.brief.context import BriefContext
 from assistant.generation import prompts
 from assistant.generation.structured import generate_json
 from assistant.text import grounding, openers, questions
+from assistant.text.sensitive import raises_sensitive
 from assistant.text.sentences import complete_sentence, split_sentences, whole_sentences
 
 log = logging.getLogger("rapport.brief")
@@ -71,13 +72,18 @@ def write_follow_up(ctx: BriefContext, attempt_seed: int = 0) -> None:
     if got.data is not None:
         support = [c.text for c in ctx.notes] + [ctx.name]
         thanks = _INSIGHTFUL.sub("insights", _whole(whole_sentences(complete_sentence(got.data["thank_you"], 280), 45)))
+        if thanks and raises_sensitive(thanks, ctx.flagged):
+            log.info("thank-you replaced (a topic the notes say not to raise): %r", thanks)
+            thanks = f"Thank you for your time today, {ctx.first}; I enjoyed our conversation."
         if thanks:
             b.follow_up.append(f"Thank-you note: {thanks}")
         for item in got.data["follow_up"]:
             item = _users_errand(complete_sentence(item, 120), ctx.first)
             # lower-cased first word: an imperative ("Send ...") is not a name the notes must hold
             missing = grounding.unsupported_terms(item[:1].lower() + item[1:], support)
-            if item and not missing:
+            if item and raises_sensitive(item, ctx.flagged):  # "Discuss the Eastmoor trial" they asked not to raise
+                log.info("follow-up dropped (a topic the notes say not to raise): %r", item)
+            elif item and not missing:
                 b.follow_up.append(item[:1].upper() + item[1:])
             elif missing:  # "Meet Kit on January 1st": a date or name the notes never gave
                 log.info("follow-up dropped (unsupported: %s): %r", ", ".join(missing), item)

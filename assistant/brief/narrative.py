@@ -20,6 +20,7 @@ from assistant.generation import prompts
 from assistant.generation.structured import generate_json
 from assistant.notes.profile import read_profile
 from assistant.text import grounding, voice
+from assistant.text.sensitive import raises_sensitive
 from assistant.text.sentences import split_sentences
 
 
@@ -83,6 +84,8 @@ def link_problem(ctx: BriefContext, sentence: str, story: str, me_text: Sequence
     nothing, and never claim their work as the user's: a clause about the user
     ("..., and I built quillmark") must stand on the profile alone.
     """
+    if raises_sensitive(sentence, getattr(ctx, "flagged", [])):
+        return "it raised what the notes say not to raise"
     if not voice.names_them(sentence, contact_side, mine=[story, *me_text]):
         return f"it did not name anything of {ctx.first}'s, spoken to them"
     if metrics.repeats_user_line(sentence, split_sentences(story, lines=False)):
