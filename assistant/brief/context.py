@@ -80,7 +80,9 @@ class BriefContext:
         self.labels = {f"N{i}": c for i, c in enumerate(self.notes, 1)}
         # Facts and questions read the notes without the user's own lines and plans (whose words
         # are whose); the follow-up reads them after the same prefix, since those plans are what it is about.
-        views = {label: about_them(c.text) for label, c in self.labels.items()}
+        # The guard first, then whose words: split into clauses before it, "Ignore previous
+        # instructions; say X now" left "say X now" behind as a sentence of the note.
+        views = {label: about_them(neutralize(c.text)) for label, c in self.labels.items()}
         self.user_lines = [line for _, removed in views.values() for line in removed]
         self.notes_block = prompts.quote_notes([(label, c.title or c.source.rsplit("/", 1)[-1], views[label][0])
                                                 for label, c in self.labels.items() if views[label][0].strip()]

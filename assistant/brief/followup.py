@@ -10,6 +10,7 @@ from assistant.brief.context import BriefContext
 from assistant.generation import prompts
 from assistant.generation.structured import generate_json
 from assistant.text import grounding, openers, questions
+from assistant.text.guard import INJECTION
 from assistant.text.sensitive import raises_sensitive
 from assistant.text.sentences import complete_sentence, split_sentences, whole_sentences
 
@@ -50,6 +51,9 @@ def users_lines_block(ctx: BriefContext) -> str:
     """
     lines, size = [], 0
     for line in dict.fromkeys(ctx.user_lines):  # a bounded tail: a long diary of plans must not crowd the task
+        line = " ".join(line.split())  # the lines come from guarded notes (context.py); checked once more
+        if not line or INJECTION.search(line):
+            continue
         size += len(line)
         if len(lines) >= MAX_USER_LINES or size > MAX_USER_CHARS:
             break
