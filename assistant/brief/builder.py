@@ -120,13 +120,12 @@ def warm_contact(name: str, kb: KnowledgeBase, settings: Settings, generator: Ge
     """
     from assistant.brief.story import user_story
     from assistant.generation.warm import ensure_prefix
-    from assistant.notes.profile import read_profile
     from assistant.types import Target
 
     ctx = BriefContext(name, kb, settings, generator)
     idle = not background or (getattr(generator, "waiting", 0) == 0 and not _locked(generator))
     if idle and ctx.me_chunks:
-        user_story(ctx.me_chunks, settings, generator, saved=read_profile(kb, settings).narrative)
+        user_story(kb, ctx.me_chunks, settings, generator)
     return ensure_prefix(settings, generator, Target.contact(ctx.name), ctx.notes_block, background=background)
 
 

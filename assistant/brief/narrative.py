@@ -15,10 +15,9 @@ from typing import Sequence
 
 from assistant.brief import metrics
 from assistant.brief.context import BriefContext
-from assistant.brief.story import profile_text, repeats_a_sentence, user_story
+from assistant.brief.story import repeats_a_sentence, user_story
 from assistant.generation import prompts
 from assistant.generation.structured import generate_json
-from assistant.notes.profile import read_profile
 from assistant.text import grounding, voice
 from assistant.text.sensitive import raises_sensitive
 from assistant.text.sentences import split_sentences
@@ -109,8 +108,7 @@ def write_narrative(ctx: BriefContext, attempt_seed: int = 0) -> None:
     """
     b = ctx.brief
     b.narrative = ""
-    story = user_story(ctx.me_chunks, ctx.settings, ctx.gen, seed=attempt_seed, fresh=bool(attempt_seed),
-                       saved=read_profile(ctx.kb, ctx.settings).narrative)
+    story = user_story(ctx.kb, ctx.me_chunks, ctx.settings, ctx.gen, seed=attempt_seed, fresh=bool(attempt_seed))
     if not story.text:
         b.failed["narrative"] = story.error
         return
@@ -118,7 +116,7 @@ def write_narrative(ctx: BriefContext, attempt_seed: int = 0) -> None:
     contact_side = [f.text for f in b.facts] + [f.text for f in b.field_now]
     if not contact_side:
         return
-    me_text = profile_text(ctx.gen, ctx.me_chunks)
+    me_text = story.quoted
     if not story.cached:  # writing the story pushed the notes out of the model: bring them back
         ctx.use_prefix()
 

@@ -15,16 +15,17 @@ import hashlib
 import json
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 from assistant.brief.context import foreign_script, repetitive
 from assistant.config import Settings
 from assistant.files import atomic_write_text
 from assistant.generation import prompts
-from assistant.generation.budget import fit_to_budget
 from assistant.generation.llm import Generator
 from assistant.generation.structured import generate_json, seed_for
+from assistant.notes.profile import quoted_profile, read_profile
+from assistant.notes.store import KnowledgeBase
 from assistant.text import voice
 from assistant.text.sentences import split_sentences, whole_sentences
 from assistant.types import Chunk
@@ -40,12 +41,7 @@ class Story:
     text: str
     error: str = ""
     cached: bool = False
-
-
-def profile_text(gen: Generator, me_chunks: Sequence[Chunk]) -> list[str]:
-    """The profile as the story prompt quotes it: in the user's own order, as much as fits."""
-    return [c.text.replace("<", "\u2039").replace(">", "\u203a")
-            for c in fit_to_budget(gen, list(me_chunks), PROFILE_TOKEN_BUDGET, overhead=0, stop_at_overflow=True)]
+    quoted: list[str] = field(default_factory=list)  # the profile as quoted (what the story must stand on)
 
 
 def repeats_a_sentence(text: str) -> bool:
@@ -99,8 +95,8 @@ def _store(settings: Settings, key: str, story: str) -> None:
         log.warning("could not keep the user's story: %s", exc)
 
 
-def user_story(me_chunks: Sequence[Chunk], settings: Settings, gen: Generator, *, seed: int = 0,
-               fresh: bool = False, saved: str = "") -> Story:
+def user_story(kb: KnowledgeBase, me_chunks: Sequence[Chunk], settings: Settings, gen: Generator, *,
+               seed: int = 0, fresh: bool = False) -> Story:
     """The user's 45-80-word story: the one they saved on the Me page, else the kept one, else written now.
 
     A narrative the user wrote or confirmed themself is their story, word for word: briefs only
@@ -110,15 +106,15 @@ def user_story(me_chunks: Sequence[Chunk], settings: Settings, gen: Generator, *
     if not me_chunks:
         return Story("", "Your own profile is empty, so there is no story to tailor. Add it with "
                          "`rapport ingest FILE --me` or on the Me page.")
-    saved = " ".join(saved.split())
+    me_text = quoted_profile(gen, me_chunks, PROFILE_TOKEN_BUDGET)
+    saved = " ".join(read_profile(kb, settings).narrative.split())
     if saved and not fresh:
-        return Story(whole_sentences(saved, 120) or saved, cached=True)
-    me_text = profile_text(gen, me_chunks)
+        return Story(whole_sentences(saved, 120) or saved, cached=True, quoted=me_text)
     key = story_key(gen, me_text)
     if not fresh:
         kept = _cached(settings, key)
         if kept and not story_problem(kept, me_text):
-            return Story(kept, cached=True)
+            return Story(kept, cached=True, quoted=me_text)
 
     def accept(d: dict) -> str:
         d["narrative"] = text = whole_sentences(voice.plain_words(" ".join(d["narrative"].split())), 100)
@@ -130,9 +126,9 @@ def user_story(me_chunks: Sequence[Chunk], settings: Settings, gen: Generator, *
                         prompts.schema("narrative"), max_tokens=220, seed=seed_for(settings.seed + seed, narrative_variant=1),
                         retries=settings.retries, accept=accept)
     if got.data is None:
-        return Story("", f"The narrative did not pass the checks ({got.error}).")
+        return Story("", f"The narrative did not pass the checks ({got.error}).", quoted=me_text)
     _store(settings, key, got.data["narrative"])
-    return Story(got.data["narrative"])
+    return Story(got.data["narrative"], quoted=me_text)
 
 
-__all__ = ["Story", "cache_path", "profile_text", "repeats_a_sentence", "story_problem", "user_story"]
+__all__ = ["Story", "cache_path", "repeats_a_sentence", "story_problem", "user_story"]

@@ -82,7 +82,6 @@ def warm(
     from assistant.brief.builder import BriefBuilder
     from assistant.brief.story import user_story
     from assistant.generation.llm import load_generator
-    from assistant.notes.profile import read_profile
 
     s = settings(model=model)
     kb = knowledge_base(s)
@@ -92,7 +91,7 @@ def warm(
         builder = BriefBuilder(name, kb, s, generator)
         if builder.me_chunks:
             bar.update(task, description="Writing your story (once per profile)")
-            user_story(builder.me_chunks, s, generator, saved=read_profile(kb, s).narrative)
+            user_story(kb, builder.me_chunks, s, generator)
         bar.update(task, description=f"Reading the notes about {name[:40]}")
         state = builder.use_prefix()
     words = {"built": "read and saved", "loaded": "already saved (checked)", "held": "already in memory",

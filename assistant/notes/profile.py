@@ -14,6 +14,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 from assistant.generation.budget import fit_to_budget
 from assistant.text import voice
@@ -24,7 +25,7 @@ from assistant.notes.ingest import FileResult, ingest_paths
 from assistant.generation.llm import Generator
 from assistant.notes.store import KnowledgeBase, source_key
 from assistant.generation.structured import generate_json
-from assistant.types import Target
+from assistant.types import Chunk, Target
 
 log = logging.getLogger("rapport.profile")
 
@@ -155,6 +156,12 @@ def me_chunk_count(kb: KnowledgeBase) -> int:
     return len(kb.chunks_of(Target.me()))
 
 
+def quoted_profile(generator: Generator, chunks: Sequence[Chunk], budget: int = 900) -> list[str]:
+    """The profile as a narrative prompt quotes it: in the user's own order, as much as fits, brackets neutralised."""
+    return [c.text.replace("<", "‹").replace(">", "›")
+            for c in fit_to_budget(generator, list(chunks), budget, overhead=0, stop_at_overflow=True)]
+
+
 def suggest_narrative(kb: KnowledgeBase, settings: Settings, generator: Generator,
                       audience: str = "someone you have just met at a networking event",
                       interests: str = "their own work and what they are building") -> str:
@@ -165,8 +172,7 @@ def suggest_narrative(kb: KnowledgeBase, settings: Settings, generator: Generato
     if not me:
         raise NotFoundError("Your profile is empty, so there is no story to tell yet.",
                             "Fill in the form above and save it first.")
-    me_text = [c.text.replace("<", "‹").replace(">", "›")
-               for c in fit_to_budget(generator, me, 900, overhead=0, stop_at_overflow=True)]
+    me_text = quoted_profile(generator, me)
 
     def accept(d: dict) -> str:
         return voice.narrative_problem(d["narrative"], me_text)
@@ -183,5 +189,5 @@ def suggest_narrative(kb: KnowledgeBase, settings: Settings, generator: Generato
     return " ".join(got.data["narrative"].split())
 
 
-__all__ = ["Profile", "me_chunk_count", "parse_profile", "profile_path", "read_profile", "save_profile",
+__all__ = ["Profile", "me_chunk_count", "parse_profile", "profile_path", "quoted_profile", "read_profile", "save_profile",
            "split_lines", "suggest_narrative"]
