@@ -12,6 +12,19 @@ PORT ?= 8501
 
 .PHONY: run test bench install models demo browser eval clean-venv
 
+# llama.cpp is compiled for this CPU (-march=native). On a CPU that lists AMX but runs in a VM
+# that does not enable its tile state (seen on a Xeon under Firecracker), the AMX kernels die on
+# their first instruction (SIGSEGV in ggml_backend_amx_mul_mat). There the build names the CPU's
+# AVX/AVX2/AVX-512 features itself and leaves AMX out; elsewhere nothing changes. CMAKE_ARGS set
+# by the user wins.
+CPU_FLAGS := $(shell grep -m1 '^flags' /proc/cpuinfo 2>/dev/null)
+GGML_FEATURES := AVX:avx AVX2:avx2 FMA:fma F16C:f16c BMI2:bmi2 AVX_VNNI:avx_vnni AVX512:avx512f \
+	AVX512_VBMI:avx512vbmi AVX512_VNNI:avx512_vnni AVX512_BF16:avx512_bf16
+ifneq ($(filter amx_tile,$(CPU_FLAGS)),)
+CMAKE_ARGS ?= -DGGML_NATIVE=OFF $(foreach f,$(GGML_FEATURES),$(if $(filter $(word 2,$(subst :, ,$(f))),$(CPU_FLAGS)),-DGGML_$(word 1,$(subst :, ,$(f)))=ON))
+export CMAKE_ARGS
+endif
+
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@echo "Installing Rapport and its dependencies into $(VENV) (the first time compiles llama.cpp: ~5 min)..."

@@ -96,6 +96,7 @@ ENV_RANGES: dict[str, tuple[float, float]] = {
     "RAPPORT_RETRIES": (0, 20),
     "RAPPORT_STATE_CACHE_MB": (0, 1_048_576),
     "RAPPORT_BATCH_DECODE": (0, 1),
+    "RAPPORT_GIVEBACK_MODEL": (0, 1),
 }
 
 
@@ -126,6 +127,10 @@ class Settings:
     # 2-core CPU with Q4_K_M weights a decode step costs ~linearly more per sequence (bench P2),
     # so it gains little there; on a GPU or Metal build it is the faster schedule.
     batch_decode: bool = False
+    # Ask the model to propose give-back pairs (offer x sentence) before the code-scored ones.
+    # Off by default: the bundled 1.5B model answered with no pair in every default-model brief
+    # of the eval (~11 s each for nothing, docs/BENCHMARKS.md P3); a bigger model may do better.
+    giveback_model: bool = False
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
@@ -155,6 +160,7 @@ class Settings:
             retries=_ranged_int("RAPPORT_RETRIES", 2),
             state_cache_mb=_ranged_int("RAPPORT_STATE_CACHE_MB", 1024),
             batch_decode=bool(_ranged_int("RAPPORT_BATCH_DECODE", 0)),
+            giveback_model=bool(_ranged_int("RAPPORT_GIVEBACK_MODEL", 0)),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         return replace(base, **clean) if clean else base

@@ -28,6 +28,7 @@ from assistant.text.guard import INJECTION, neutralize
 from assistant.text.names import first_name
 from assistant.text.sensitive import dislikes, sensitive_to_them
 from assistant.text.sentences import split_sentences
+from assistant.text.speakers import contact_lines_of_note
 from assistant.text.voice import about_them
 from assistant.text.similarity import unit_rows
 from assistant.types import Chunk, Target
@@ -78,12 +79,17 @@ class BriefContext:
         self.goal = goal or ""
         self.notes = self._select(chunks)
         self.labels = {f"N{i}": c for i, c in enumerate(self.notes, 1)}
+        # Whose words: lines the contact wrote (their e-mail, their pasted profile) keep their "I"
+        # (text/speakers.py); the state carries across a note's chunks, so all of them are read in order.
+        guarded_all = {c.id: neutralize(c.text) for c in chunks}
+        marks = dict(zip(guarded_all, contact_lines_of_note([(c.source, guarded_all[c.id]) for c in chunks], self.name)))
+        self.views = {i: about_them(text, marks[i], self.name) for i, text in guarded_all.items()}
         # Facts and questions read the notes without the user's own lines and plans (whose words
         # are whose); the follow-up reads them after the same prefix, since those plans are what it is about.
         # The guard first, then whose words: split into clauses before it, "Ignore previous
         # instructions; say X now" left "say X now" behind as a sentence of the note.
-        guarded = {label: neutralize(c.text) for label, c in self.labels.items()}
-        views = {label: about_them(text) for label, text in guarded.items()}
+        guarded = {label: guarded_all[c.id] for label, c in self.labels.items()}
+        views = {label: self.views[c.id] for label, c in self.labels.items()}
         self.user_lines = [line for _, removed in views.values() for line in removed]
         self.notes_block = prompts.quote_notes([(label, c.title or c.source.rsplit("/", 1)[-1], views[label][0])
                                                 for label, c in self.labels.items() if views[label][0].strip()]
@@ -126,8 +132,9 @@ class BriefContext:
             self.brief.warnings.append(
                 f"{left} of {len(chunks)} note chunks about {self.name} did not fit the model's context window and "
                 f"were left out (from: {', '.join(titles[:5])}{'…' if len(titles) > 5 else ''}).")
-        keep = {c.id for c in picked}
-        return [c for c in chunks if c.id in keep]  # back in date/note order for the prompt
+        # In the prompt, most useful first: a 1.5B model lists facts from the top of the notes down,
+        # so a profile paste's career history ahead of this year's work crowded the current work out.
+        return picked
 
     def cite(self, labels: Sequence[str]) -> list[str]:
         """Chunk ids for the model's note labels ("N2"), recorded as the brief's sources."""

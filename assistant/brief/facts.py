@@ -23,6 +23,8 @@ from assistant.text.sentences import complete_sentence, split_sentences
 
 log = logging.getLogger("rapport.brief")
 DUPLICATE_FACTS = 0.82
+RICH_NOTES_CHARS = 1500  # quoted notes at least this long hold five or more facts
+FACT_MAX_CHARS = 200  # ~30 words; a longer item is cut back to its last whole clause
 
 
 def fact_sentences(text: str) -> list[str]:
@@ -46,7 +48,8 @@ _PASSIVE = {"named", "appointed", "elected", "promoted"}
 
 
 _DANGLING = re.compile(r"\s+(?:and|or|but|with|of|to|for|in|on|at|by|a|an|the|his|her|their|its|has|have|had|"
-                       r"is|was|shared|as)\.?$", re.I)
+                       r"is|are|was|were|shared|as|then|that|which|who|than|from|into|about|because|so|when|while|where)\.?$",
+                       re.I)
 
 
 def _undangle(text: str) -> str:
@@ -93,9 +96,24 @@ _VAGUE_IT = re.compile(r"\b(?:about|with|on|of|for|by|over) (?:it|this|that)"
                        r"(?=\s*(?:[.,;!?]|$|\s(?:in|on|at|with|since|for|to|and|but|now|again)\b))", re.I)
 
 
+# "Callum has shared that his words.": a reporting verb with next to nothing reported.
+_EMPTY_REPORT = re.compile(r"\b(?:shared|said|mentioned|noted|explained|stated|told \w+) that\b((?:\W+\w+){0,3})\W*$",
+                           re.I)
+
+
 def vague(text: str) -> bool:
-    """A short fact whose point is a bare "it"/"this"/"that" it never names."""
-    return len(text.split()) <= 14 and bool(_VAGUE_IT.search(text))
+    """A short fact whose point is a bare "it"/"this"/"that" it never names, or that reports nothing."""
+    return (len(text.split()) <= 14 and bool(_VAGUE_IT.search(text))) or bool(_EMPTY_REPORT.search(text))
+
+
+def _whole(text: str) -> str:
+    """A fact cut at its length limit, back to its last whole clause (or its last "and"/"with" before that)."""
+    done = complete_sentence(text, FACT_MAX_CHARS)
+    if done or len(" ".join(text.split())) < FACT_MAX_CHARS - 12:
+        return done
+    flat = " ".join(text.split())
+    cut = max(flat.rfind(f" {w} ") for w in ("and", "with", "which", "who", "where", "while"))
+    return flat[:cut].rstrip(",; ") + "." if cut > FACT_MAX_CHARS // 3 else ""
 
 
 def _keep(ctx: BriefContext, text: str, ids: list[str], kept: list[tuple[str, list[str]]],
@@ -131,9 +149,17 @@ def write_facts(ctx: BriefContext, attempt_seed: int = 0) -> None:
     b = ctx.brief
     b.facts = []
     labels = list(ctx.labels)
-    user = prompts.render("facts", notes=ctx.notes_block, name=ctx.name, min_items=3, max_items=ctx.size["facts"])
+    # Notes with room for more: ask for at least five (a 1.5B model asked for "3 to 6" stops at 3-4,
+    # and each fact is also where a question grows from); a two-line note keeps the floor of one.
+    rich = len(ctx.notes_block) >= RICH_NOTES_CHARS
+    least = min(5, ctx.size["facts"]) if rich else 3
+    user = prompts.render("facts", notes=ctx.notes_block, name=ctx.name, min_items=least, max_items=ctx.size["facts"])
     schema = prompts.schema("facts", labels)
     schema["properties"]["facts"]["maxItems"] = ctx.size["facts"]
+    if rich:
+        schema["properties"]["facts"]["minItems"] = least
+    # Short items: a fact copied whole from a bio runs to 45 words (~4 s of decode each).
+    schema["properties"]["facts"]["items"]["properties"]["text"]["maxLength"] = FACT_MAX_CHARS
     kept: list[tuple[str, list[str]]] = []
     dropped: list[str] = []
     start = time.perf_counter()
@@ -141,7 +167,7 @@ def write_facts(ctx: BriefContext, attempt_seed: int = 0) -> None:
     def take(item: dict) -> None:
         """Check one item and keep it; streamed items reach the screen the moment they pass."""
         ids = ctx.cite(item.get("sources") or [])
-        for text in fact_sentences(readable_fact(complete_sentence(str(item.get("text", "")), 260), ctx.first)):
+        for text in fact_sentences(readable_fact(_whole(str(item.get("text", ""))), ctx.first)):
             before = len(kept)
             _keep(ctx, text, ids, kept, dropped)
             if len(kept) > before and len(kept) - 1 in _distinct(ctx, kept):

@@ -4,11 +4,12 @@ Offers come from the profile (its list, else its prose: ``notes/offers.py``).
 Candidates on the contact's side are every fact-like sentence of their notes
 (plus the closest sentences of their fields' notes): real bios describe work,
 talks, projects and interests, rarely needs. Code scores offer x sentence
-(embedding cosine, a bonus for activity sentences, a little for shared words); the model proposes pairs
-in one call whose ids are O/S labels fixed by the schema, and code checks both
-ends (score floor, names and numbers backed by offer + sentence, no job ask,
-not presumptuous). When the model gives nothing usable the top scored pairs
-are phrased plainly. Each give-back cites [offer me-chunk, sentence chunk];
+(embedding cosine, a bonus for activity sentences, a little for shared words), and the top
+pairs above the floor are phrased in code from the offer's own words. With
+``Settings.giveback_model`` the model first proposes pairs in one call whose
+ids are O/S labels fixed by the schema, and code checks both ends (score
+floor, names and numbers backed by offer + sentence, no job ask, not
+presumptuous); the bundled 1.5B model proposed none, so that is off by default. Each give-back cites [offer me-chunk, sentence chunk];
 when nothing clears the floor the brief says so honestly.
 """
 
@@ -29,7 +30,7 @@ from assistant.notes.offers import coverage, find_offers
 from assistant.text import grounding, questions
 from assistant.text.guard import INJECTION, neutralize
 from assistant.text.presumptuous import presumptuous
-from assistant.text.voice import about_them, speaks_as_user
+from assistant.text.voice import SPEAKER_MARK, about_them, speaks_as_user
 from assistant.types import Chunk, Target
 
 log = logging.getLogger("rapport.brief")
@@ -52,6 +53,26 @@ ACTIVITY = re.compile(
 _NOTE_VERB = re.compile(r"^\W*(?:asked|told|explained|mentioned|said|offered|pitched|showed|sent)\b", re.I)
 
 
+_OFFER_VERB = re.compile(
+    r"^(?:give|help|sit|introduce|intro|connect|share|send|review|read|mentor|coach|recruit|write|run|host|invite|"
+    r"talk|speak|present|teach|show|walk|lend|test|pilot|support|advise|answer|put|point|join|co-?\w+)\b", re.I)
+_MINE = {"my": "your", "me": "you", "I": "you", "I'm": "you're", "I've": "you've", "myself": "yourself"}
+
+
+def offer_idea(offer: str, first: str) -> str:
+    """An offer as something to do for this person: "Offer to give feedback on prototypes ...".
+
+    Why: the offer is the user's own words from their profile ("give feedback on prototypes",
+    "introductions to nurse educators"); only a lead verb and the person's name are added, and
+    first-person words become "your", so nothing is claimed that the profile does not say.
+    """
+    text = " ".join(offer.split()).rstrip(" .;,")
+    text = re.sub(r"\b(my|me|I'm|I've|myself|I)\b", lambda m: _MINE[m.group(1)], text)
+    if _OFFER_VERB.match(text):
+        return f"Offer to {text[0].lower()}{text[1:]}."
+    return f"Offer {first}: {text}."  # a noun phrase, its case as the profile wrote it
+
+
 def offers(ctx: BriefContext) -> list[tuple[str, str]]:
     """(offer, me-chunk id): the profile's list, else offers found in its prose (cached per profile)."""
     return [(o.text, o.source) for o in find_offers(ctx.me_chunks, ctx.settings, ctx.gen).offers]
@@ -62,7 +83,8 @@ def candidates(ctx: BriefContext) -> list[tuple[str, Chunk]]:
     def sentences(chunks: list[Chunk]) -> list[tuple[str, Chunk]]:
         out: list[tuple[str, Chunk]] = []
         for c in chunks:
-            for s in note_sentences(about_them(neutralize(c.text))[0]):  # not the user's own lines
+            view = ctx.views.get(c.id) or about_them(neutralize(c.text))  # field notes: the user's own
+            for s in (SPEAKER_MARK.sub("", s) for s in note_sentences(view[0])):  # not the user's own lines
                 if (not INJECTION.search(s) and not s.rstrip().endswith("?") and not users_line(s)
                         and s not in [t for t, _ in out]):
                     out.append((s, c))
@@ -193,14 +215,14 @@ def write_give_back(ctx: BriefContext, attempt_seed: int = 0) -> None:
     if float(scores.max()) < FLOOR:
         b.give_back_note = honest
         return
-    chosen = _model_pairs(ctx, offered, cands, scores, attempt_seed)
-    if not chosen:  # the model gave nothing usable: the best scored pairs, phrased plainly
+    chosen = _model_pairs(ctx, offered, cands, scores, attempt_seed) if ctx.settings.giveback_model else []
+    if not chosen:  # the best scored pairs, phrased in code (no model call: see Settings.giveback_model)
         ranked = sorted(((scores[i, j], i, j) for i in range(len(offered)) for j in range(len(cands))), reverse=True)
         for score, i, j in ranked:
             if score < FLOOR or len(chosen) >= ctx.size["gb_max"]:
                 break
             if all(i != a and j != bb for a, bb, *_ in chosen):
-                chosen.append((i, j, f"Offer this: {offered[i][0]}",
+                chosen.append((i, j, offer_idea(offered[i][0], first),
                                f"{_said_by(ctx, cands[j][1])}: \u201c{cands[j][0]}\u201d"))
     for i, j, text, why in chosen:
         offer_id, chunk = offered[i][1], cands[j][1]
@@ -209,4 +231,4 @@ def write_give_back(ctx: BriefContext, attempt_seed: int = 0) -> None:
         b.give_back.append(Cited(text, [offer_id, chunk.id], why))
 
 
-__all__ = ["ACTIVITY", "FLOOR", "candidates", "in_play", "offers", "write_give_back"]
+__all__ = ["ACTIVITY", "FLOOR", "candidates", "in_play", "offer_idea", "offers", "write_give_back"]

@@ -159,11 +159,12 @@ def write_questions(ctx: BriefContext, attempt_seed: int = 0) -> None:
     want_max, want_min = ctx.size["q_max"], ctx.size["q_min"]
     # Each answer is ~6 s of decode with the default model on 2 cores: bound the section's cost.
     budget = want_max + 4
-    todo: list[tuple[Cited, str]] = [(fact, "") for fact in b.facts[:want_max]]
+    field_slot = 1 if b.field_now and want_max > want_min else 0  # the last slot is the field question's
+    todo: list[tuple[Cited, str]] = [(fact, "") for fact in b.facts[:want_max - field_slot]]
     asked: set[str] = set()
     asked_from: dict[str, Cited] = {}
     for rnd in range(1 + ctx.settings.retries):
-        if not todo or budget <= 0 or len(b.questions) >= want_max or (rnd and len(b.questions) >= want_min
+        if not todo or budget <= 0 or len(b.questions) >= want_max - field_slot or (rnd and len(b.questions) >= want_min
                                                                         and not any(r for _, r in todo)):
             break
         batch, todo = todo[:budget], []
@@ -184,7 +185,7 @@ def write_questions(ctx: BriefContext, attempt_seed: int = 0) -> None:
         answers = complete_many(ctx.gen, [messages_for(u) for u in users], schema=schema,
                                 max_tokens=token_bound(schema), batched=ctx.settings.batch_decode)
         for (fact, _), answer in zip(batch, answers):
-            if len(b.questions) >= want_max:
+            if len(b.questions) >= want_max - field_slot:
                 break
             data = _answer(answer.text, schema)
             if data is None:

@@ -26,9 +26,10 @@ TITLES = {
 ORDER = ["opener", "facts", "field", "narrative", "questions", "give_back", "avoid", "follow_up"]
 SIZES = {
     # facts, questions (min, max), give-backs max, narrative/follow-up, opener
-    # q_max is what one question per fact plus the field question can reach (6 + 1): a cap of 8
-    # was never reached, since another round runs only while the brief is short of q_min.
-    "full": {"facts": 6, "q_min": 5, "q_max": 7, "gb_max": 3, "narrative": True, "opener": False},
+    # q_max: one question per fact, with one of the slots kept for the field question when there
+    # are field notes (5 + 1). Each question is ~5 s of decode on 2 cores; a seventh added ~5 s to
+    # every brief with six facts, and the aim is five.
+    "full": {"facts": 6, "q_min": 5, "q_max": 6, "gb_max": 3, "narrative": True, "opener": False},
     "event": {"facts": 4, "q_min": 3, "q_max": 3, "gb_max": 2, "narrative": False, "opener": True},
 }
 

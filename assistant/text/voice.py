@@ -202,7 +202,9 @@ _USER_SUBJECT = re.compile(
 _LOGISTICS = re.compile(
     r"\blet['\u2019]?s (?:get|grab|have|meet|catch up|talk|chat|do)\b|\b(?:grab|get|have) (?:a |another )?(?:proper )?"
     r"(?:coffee|lunch|drink|call|chat)s?\b|\bfollow[- ]?up\b|\bsend (?:me|her|him|them|you|over)\b"
-    r"|\bcircle back\b|\bpromised to (?:send|share|intro)|\bintroduce (?:me|us)\b|\bbook (?:a|the) (?:call|meeting)\b",
+    r"|\bcircle back\b|\bpromised to (?:send|share|intro)|\bintroduce (?:me|us)\b|\bbook (?:a|the) (?:call|meeting)\b"
+    r"|\b(?:call|meeting|coffee|chat|lunch)s? (?:is |was |now )?(?:booked|scheduled|arranged|confirmed)\b"
+    r"|\b(?:set up|schedule|book|arrange) (?:a |the |some )?(?:\d+\s*(?:-\s*)?min\w*|call|meeting|time|slot)\b",
     re.I)
 
 
@@ -227,7 +229,11 @@ _TODO_HEAD = re.compile(r"^\W*(?:to[- ]?dos?|next steps|action items?|my actions
 _BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+")
 
 
-def about_them(text: str) -> tuple[str, list[str]]:
+SPEAKER_MARK = re.compile(r"^\s*\([^()\n]{1,80} writes:\)\s*")
+"""The "(Kit Marchetti writes:)" that :func:`about_them` puts before a run of the contact's own lines."""
+
+
+def about_them(text: str, theirs: Sequence[bool] | None = None, speaker: str = "") -> tuple[str, list[str]]:
     """The note as facts about the contact may be drawn from, and the clauses taken out.
 
     Notes are written by the user, often in the first person ("I told her
@@ -237,11 +243,30 @@ def about_them(text: str) -> tuple[str, list[str]]:
     questions about the contact. "She told me she is hiring" stays: its
     subject is her. A to-do list ("ToDo:" and its bullets, "f/u: ...") is the
     user's errands and goes too. Layout (line breaks) is kept.
+
+    ``theirs`` (one flag per line, from ``text/speakers.py``) marks lines the
+    contact wrote (their e-mail, their pasted profile): there "I" is them, so
+    only logistics are taken out, and each run of their lines is introduced as
+    "(``speaker`` writes:)" so the model knows whose "I" it reads.
     """
     kept_lines: list[str] = []
     removed: list[str] = []
     in_todo = False
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    marks = list(theirs or [])[:len(lines)] + [False] * max(0, len(lines) - len(theirs or []))
+    in_run = False  # a run of their lines, blank lines included, is introduced once
+    for k, line in enumerate(lines):
+        if line.strip() and not marks[k]:
+            in_run = False
+        if marks[k] and speaker:
+            pieces = split_keeping_layout(line) or [(line, "")]
+            out = "".join(p + sep for p, sep in pieces if not logistics_clause(p))
+            removed += [p.strip() for p, _ in pieces if p.strip() and logistics_clause(p)]
+            lead = f"({speaker} writes:) " if out.strip() and not in_run else ""
+            in_run = in_run or bool(out.strip())
+            kept_lines.append(lead + out.rstrip())
+            in_todo = False
+            continue
         head = _TODO_HEAD.match(line)
         if head:
             # "ToDo:" alone heads the bullets below it; "f/u: send ..." is one errand on its line

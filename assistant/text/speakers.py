@@ -1,0 +1,100 @@
+"""Whose words a note line is: the contact's own (their e-mail, their profile, their quoted answer) or not.
+
+Notes are mostly the user's, and the user writes "I" ("I told her about my
+agency work"): those lines are the user's story and never become facts about
+the contact (``voice.about_them``). But people also paste what the contact
+wrote: their reply to an e-mail, their LinkedIn "About", their blog post, a
+transcript line. There "I" is the contact: "I lead people operations for a
+650-person company" is the best fact in the note, and treating it as the
+user's loses it (measured: the HR lead's role and every LinkedIn line gone).
+
+The signals are the ones a person reading the note would use, in order:
+
+- an e-mail header ``From: <their name>`` starts their words; ``From:`` anyone
+  else, an "On ... wrote:" line or a markdown heading ends them; quoted lines
+  (``> ...``) inside their e-mail are someone else's;
+- a line that is just their name followed within a few lines by a profile's
+  marks ("followers", "connections", "About", "Experience") starts a pasted
+  profile, theirs until the next heading;
+- a heading that says the text is theirs ("blog post by her", "Kit's talk");
+- a transcript line labelled with their name ("Beatrix Holloway: ...").
+
+State carries from one chunk of a note to the next (a long e-mail is split),
+so :func:`contact_lines` takes and returns it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.text.names import parse_name
+
+_FROM = re.compile(r"^\s*From:\s*(.+)$", re.I)
+_HEADER = re.compile(r"^\s*(?:To|Cc|Bcc|Date|Sent|Subject|Reply-To|Message-ID|In-Reply-To|References|MIME-Version"
+                     r"|Content-[\w-]+|X-[\w-]+)\s*:", re.I)
+_WROTE = re.compile(r"^\s*(?:On\b.{4,200}\bwrote|-{2,}\s*(?:Original|Forwarded) Message\s*-{2,})", re.I)
+_QUOTED = re.compile(r"^\s*>")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*)$")
+_LABEL = re.compile(r"^\s*(?:[-*\u2022]\s*)?([^\W\d][\w.'\u2019\- ]{1,60}?)\s*:\s+\S")
+_PROFILE_MARK = re.compile(r"\b(?:followers|connections)\b|^\s*(?:About|Experience|Summary)\s*:?\s*$|^\s*About\s*:", re.I)
+_BY_THEM = re.compile(r"\bby (?:her|him|them)\b|\b(?:her|his|their) own (?:words|post|blog|email|e-mail|bio)\b", re.I)
+
+
+def _mentions(text: str, name: str) -> bool:
+    """``text`` names the person (any of their name's forms, whole words, any case)."""
+    low = text.casefold()
+    return any(re.search(rf"(?<!\w){re.escape(form.casefold())}(?!\w)", low)
+               for form in parse_name(name).mentions if len(form) >= 2)
+
+
+def _just_the_name(line: str, name: str) -> bool:
+    """A line that is only the person's name (credentials after a comma allowed): a profile's first line."""
+    core = line.strip().strip("#*_ ").split(",")[0].strip()
+    return bool(core) and len(core.split()) <= 6 and _mentions(core, name) and \
+        len(re.sub(r"[\W_]+", " ", core).split()) <= len(parse_name(name).full.split()) + 2
+
+
+def contact_lines(text: str, name: str, state: bool = False) -> tuple[list[bool], bool]:
+    """For each line of ``text``: did ``name`` write it? Plus the state at the end (for the next chunk)."""
+    lines = text.split("\n")
+    out: list[bool] = []
+    for k, line in enumerate(lines):
+        heading = _HEADING.match(line)
+        sender = _FROM.match(line)
+        if sender:
+            state = _mentions(sender.group(1), name)
+            out.append(False)  # the header itself is not anyone's words
+        elif heading:
+            state = bool(_BY_THEM.search(heading.group(1)) or
+                         re.search(r"\b(?:by|from)\b", heading.group(1), re.I) and _mentions(heading.group(1), name))
+            out.append(False)
+        elif _WROTE.match(line):
+            state = False
+            out.append(False)
+        elif _HEADER.match(line) or _QUOTED.match(line) or not line.strip():
+            out.append(False)
+        elif not state and _just_the_name(line, name) and any(
+                _PROFILE_MARK.search(nxt) for nxt in [n for n in lines[k + 1:k + 6] if n.strip()][:4]):
+            state = True  # a pasted profile: their name, then "... followers", "About", "Experience"
+            out.append(False)
+        else:
+            label = _LABEL.match(line)
+            if label and not state and _mentions(label.group(1), name) and 2 <= len(label.group(1).split()) <= 5:
+                out.append(True)  # "Beatrix Holloway: Minutes saved matters ..." (a transcript line)
+            else:
+                out.append(state)
+    return out, state
+
+
+def contact_lines_of_note(chunks: Sequence[tuple[str, str]], name: str) -> list[list[bool]]:
+    """:func:`contact_lines` for each (source, text) chunk, in note order, carrying state within a source."""
+    states: dict[str, bool] = {}
+    out = []
+    for source, text in chunks:
+        marks, states[source] = contact_lines(text, name, states.get(source, False))
+        out.append(marks)
+    return out
+
+
+__all__ = ["contact_lines", "contact_lines_of_note"]

@@ -1,0 +1,117 @@
+"""Whose words a note line is: the contact's own e-mail, pasted profile or quoted answer keep their "I".
+
+Real notes mix voices: the user's "I told her about my agency work" is the user's story, but a
+pasted LinkedIn "About" ("I lead people operations for a 650-person company") or the contact's
+reply to an e-mail is theirs, and the best facts about them are in it.
+"""
+
+from __future__ import annotations
+
+from assistant.brief.facts import readable_fact, vague
+from assistant.text.speakers import contact_lines, contact_lines_of_note
+from assistant.text.voice import SPEAKER_MARK, about_them, logistics_clause
+
+LINKEDIN = """Rhiannon Pugh
+Head of People Operations at Calloway Digital | Employee experience
+Cardiff, Wales · 2,310 followers · 500+ connections
+
+About
+I lead people operations for a 650-person digital services company. I've run two redundancy programmes.
+
+Experience
+- Lead a team of 9 across HR operations"""
+
+USER_NOTE = """Rhiannon Pugh
+Met at the CIPD evening on 9 November. I told her about my nursing years.
+- she is hiring a people partner in spring"""
+
+EMAIL = """From: Kit Marchetti <kit@lanternfish.example>
+To: Samir Haddad <samir@proton.example>
+Subject: Re: classroom edition
+
+I'd rather show up with a playable 20-min lesson version.
+
+On Sun, 8 Nov 2026 at 19:20, Samir Haddad <samir@proton.example> wrote:
+> I taught KS3 science for ten years."""
+
+THREAD = """## 4. Email thread
+
+From: Owen Pritchard
+I think you two should talk.
+
+From: Beatrix Holloway
+We're starting discovery for a nursing handover summary in January.
+
+From: Nadia
+I still do agency shifts.
+
+## 5. Call 1 - my notes
+I said yes.
+Beatrix Holloway: Vendors marking their own homework is the problem.
+
+## 2. Blog post by her
+When we launched our ambient scribe, the value was obvious."""
+
+
+def _theirs(text: str, name: str) -> list[str]:
+    marks, _ = contact_lines(text, name)
+    return [line for line, mark in zip(text.split("\n"), marks) if mark]
+
+
+def test_a_pasted_profile_is_theirs_and_a_note_starting_with_their_name_is_not() -> None:
+    theirs = _theirs(LINKEDIN, "Rhiannon Pugh")
+    assert any(line.startswith("I lead people operations") for line in theirs)
+    assert any("Lead a team of 9" in line for line in theirs)
+    assert _theirs(USER_NOTE, "Rhiannon Pugh") == [], "the user's note titled with her name is still the user's"
+    kept, removed = about_them(LINKEDIN, contact_lines(LINKEDIN, "Rhiannon Pugh")[0], "Rhiannon Pugh")
+    assert "I lead people operations" in kept and not removed
+    assert kept.count("(Rhiannon Pugh writes:)") == 1, "one run of their lines is introduced once"
+    kept, removed = about_them(USER_NOTE, contact_lines(USER_NOTE, "Rhiannon Pugh")[0], "Rhiannon Pugh")
+    assert "my nursing years" not in kept and any("nursing years" in r for r in removed)
+
+
+def test_their_email_is_theirs_and_the_quoted_part_is_not() -> None:
+    theirs = _theirs(EMAIL, "Kit Marchetti")
+    assert theirs == ["I'd rather show up with a playable 20-min lesson version."]
+    kept, _ = about_them(EMAIL, contact_lines(EMAIL, "Kit Marchetti")[0], "Kit Marchetti")
+    assert "(Kit Marchetti writes:) I'd rather show up" in kept
+    assert "I taught KS3" not in kept, "the user's own quoted lines stay out of what facts are drawn from"
+
+
+def test_a_thread_in_a_dossier_gives_each_line_to_who_wrote_it() -> None:
+    theirs = _theirs(THREAD, "Beatrix Holloway")
+    assert "We're starting discovery for a nursing handover summary in January." in theirs
+    assert "Beatrix Holloway: Vendors marking their own homework is the problem." in theirs
+    assert "When we launched our ambient scribe, the value was obvious." in theirs, "a heading says the post is hers"
+    assert not {"I think you two should talk.", "I still do agency shifts.", "I said yes."} & set(theirs)
+
+
+def test_the_state_carries_into_the_next_chunk_of_the_same_note_only() -> None:
+    first = "From: Kit Marchetti <kit@x.example>\n\nwe're heads down on the build"
+    marks = contact_lines_of_note([("a.eml", first), ("a.eml", "I don't want to waste her time"),
+                                   ("b.txt", "I don't want to waste her time")], "Kit Marchetti")
+    assert marks[1] == [True], "the second chunk of Kit's e-mail is still Kit's"
+    assert marks[2] == [False], "another note starts as the user's"
+
+
+def test_their_logistics_still_go_to_follow_ups() -> None:
+    text = "From: Beatrix Holloway\nWe're hiring. Could we set up a call next week?"
+    kept, removed = about_them(text, contact_lines(text, "Beatrix Holloway")[0], "Beatrix Holloway")
+    assert "hiring" in kept and "call next week" not in kept and any("call next week" in r for r in removed)
+    assert SPEAKER_MARK.sub("", kept.split("\n")[1]).startswith("We're hiring")
+
+
+def test_bookings_are_logistics_and_ordinary_work_is_not() -> None:
+    assert logistics_clause("call booked for 19 Nov, 30 min, video")
+    assert logistics_clause("said to email her PA (Denise) to set up 30 min in Nov")
+    assert not logistics_clause("She set up a Chief Nursing Information Officer function in 2025")
+    assert not logistics_clause("She wants to find time to write a paper")
+
+
+def test_facts_that_report_nothing_or_stop_mid_clause_are_fixed_or_dropped() -> None:
+    assert vague("Callum Ferreira has shared that his words.")
+    assert not vague("He has shared that the grief service has a 14-week waiting list.")
+    assert readable_fact("She thinks most apps are designed for hospital wards and then.", "Aoife") == \
+        "She thinks most apps are designed for hospital wards."
+    assert readable_fact("She thinks most AI pitches skip the boring part (clean data) and are.", "Ilse") == \
+        "She thinks most AI pitches skip the boring part (clean data)."
