@@ -129,7 +129,8 @@ def write_narrative(ctx: BriefContext, attempt_seed: int = 0) -> None:
 
     # Only the story's first sentence as context: given all of it, a small model carries on telling it.
     gist = (split_sentences(story.text, lines=False) or [story.text])[0].replace('"', "'")
-    for n, starter in enumerate(STARTERS[: 1 + max(0, ctx.settings.retries)]):
+    # Two tries, then the sentence written in code: a third model try passed rarely and cost ~5 s.
+    for n, starter in enumerate(STARTERS[: min(2, 1 + max(0, ctx.settings.retries))]):
         got = generate_json(ctx.gen, prompts.render("narrative_ask", notes=ctx.notes_block, name=ctx.name,
                                                     first=ctx.first, gist=gist, starter=starter),
                             prompts.schema("narrative_ask"), max_tokens=70, seed=ctx.seed + attempt_seed + n,

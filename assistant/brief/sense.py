@@ -30,7 +30,10 @@ _INTENT = re.compile(r"\b(decid\w*|choos\w*|chose|inspired you|made you (want|ch
 # ... directly over a verb of receiving: "decide to receive the award", "inspired you to be named".
 _RECEIVED = re.compile(_INTENT.pattern + r"(\s+\w+){0,3}?\s+(to (be|have|receive|get)\b|receiving\b|being \w+(ed|en)\b)", re.I)
 # "decide which workflows to redesign" asks how they choose among things: a real choice.
-_CHOICE_AMONG = re.compile(r"\b(decid\w*|choos\w*)\s+(which|what|how|whether|when|where|who)\b", re.I)
+_CHOICE_AMONG = re.compile(r"\b(decid\w*|choos\w*)\s+(which|what|how|whether|when|where|who)\b"
+                           # ... and a career move is theirs to choose: "why did you choose to become a people partner"
+                           r"|\b(decid\w*|choos\w*|chose)\s+to\s+(become|join|move|leave|start|switch|study|go|take|launch|"
+                           r"found|build|work|pursue|speciali[sz]e|focus|return|retrain|stay)\b", re.I)
 
 
 def received_shape(question: str) -> bool:
