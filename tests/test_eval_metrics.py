@@ -200,3 +200,18 @@ def test_eval_manifest_profiles_fields_and_expectations():
         assert isinstance(extras[c.name].get("expect_avoid"), bool), c.name
     data = yaml.safe_load(EVAL_MANIFEST.read_text(encoding="utf-8"))
     assert data["me"] == ["me.md"]  # load-demo --manifest still reads one profile
+
+
+def test_a_mixed_voice_note_loses_only_the_contacts_labelled_paragraphs() -> None:
+    """A dossier holds the contact's LinkedIn "About" and e-mail next to the user's notes: only the
+    user's "I" counts as the user's own lines."""
+    from assistant.brief.evaluate import users_part
+
+    dossier = ("## 1. LinkedIn\nAbout: Product leader. I spent six years at a vendor.\n\n"
+               "## 4. Emails\nFrom: Owen\nI think you two should talk.\n\nFrom: Beatrix\n"
+               "Thanks Owen! I'd like to hear about the night-shift work.\n\n## 5. Call\nI said yes to the guide review.")
+    mine = users_part(dossier, ["About: Product leader", "Thanks Owen!"])
+    assert "six years" not in mine and "night-shift work" not in mine
+    assert "I think you two should talk." in mine and "I said yes to the guide review." in mine
+    lines = metrics.first_person_sentences([mine])
+    assert any("guide review" in s for s in lines) and not any("six years" in s for s in lines)

@@ -115,3 +115,23 @@ def test_facts_that_report_nothing_or_stop_mid_clause_are_fixed_or_dropped() -> 
         "She thinks most apps are designed for hospital wards."
     assert readable_fact("She thinks most AI pitches skip the boring part (clean data) and are.", "Ilse") == \
         "She thinks most AI pitches skip the boring part (clean data)."
+
+
+def test_their_promise_copied_into_the_follow_up_becomes_the_users_to_do() -> None:
+    from assistant.brief.followup import _their_promise
+
+    item = "I will send you my training outline by 4 Nov. It will include examples from my own depot's routes."
+    assert _their_promise(item, "Tomasz") == "Ask Tomasz for their training outline by 4 Nov (they offered to send it)."
+    assert _their_promise("Send Tomasz the article on adult learning.", "Tomasz") == \
+        "Send Tomasz the article on adult learning."
+    assert _their_promise("I will send my notes to the team.", "Tomasz") == "I will send my notes to the team."
+
+
+def test_a_date_at_the_end_of_a_sentence_ends_it() -> None:
+    from assistant.text.sentences import split_sentences
+
+    assert split_sentences("Met on 9 Nov. I told her about my work.", lines=False) == \
+        ["Met on 9 Nov.", "I told her about my work."]
+    assert split_sentences("Meet on Tue. Nov. 4 at noon.", lines=False) == ["Meet on Tue. Nov. 4 at noon."]
+    assert split_sentences("Dr. Smith met Prof. Jones in Jan. The talk was good.", lines=False) == \
+        ["Dr. Smith met Prof. Jones in Jan.", "The talk was good."]

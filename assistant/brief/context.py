@@ -83,7 +83,7 @@ class BriefContext:
         # (text/speakers.py); the state carries across a note's chunks, so all of them are read in order.
         guarded_all = {c.id: neutralize(c.text) for c in chunks}
         marks = dict(zip(guarded_all, contact_lines_of_note([(c.source, guarded_all[c.id]) for c in chunks], self.name)))
-        self.views = {i: about_them(text, marks[i], self.name) for i, text in guarded_all.items()}
+        self.views = {c.id: about_them(guarded_all[c.id], marks[c.id], self.name) for c in self.notes}
         # Facts and questions read the notes without the user's own lines and plans (whose words
         # are whose); the follow-up reads them after the same prefix, since those plans are what it is about.
         # The guard first, then whose words: split into clauses before it, "Ignore previous

@@ -201,6 +201,22 @@ def naive_brief(name: str, kb: KnowledgeBase, settings: Settings, generator: Gen
             "sources": list(used.values()), **({} if got.data else {"failed": {"all": got.error}})}
 
 
+def users_part(text: str, starts: Sequence[str]) -> str:
+    """A mixed-voice note without the contact's own paragraphs (hand-labelled by their first words).
+
+    A labelled paragraph runs to the next blank line, heading or "From:" line.
+    """
+    kept, theirs = [], False
+    for line in text.split("\n"):
+        if not line.strip() or line.lstrip().startswith("#") or line.lstrip().lower().startswith("from:"):
+            theirs = False
+        if any(line.lstrip().startswith(s) for s in starts):
+            theirs = True
+        if not theirs:
+            kept.append(line)
+    return "\n".join(kept)
+
+
 def cases(manifest_path: Path, kb: KnowledgeBase, contacts: Sequence, extras: dict[str, dict]) -> list[Case]:
     """What scoring needs per contact: its own and others' notes, expected facts and needs, the user's own lines.
 
@@ -213,7 +229,9 @@ def cases(manifest_path: Path, kb: KnowledgeBase, contacts: Sequence, extras: di
     for c in contacts:
         extra = extras.get(c.name, {})
         voice_files = {(root / p).resolve() for p in extra.get("contact_voice", [])}
-        mine = [ch.text for ch in chunks[c.name] if Path(ch.source).resolve() not in voice_files]
+        mixed = {(root / p).resolve(): starts for p, starts in (extra.get("contact_voice_lines") or {}).items()}
+        mine = [ch.text for ch in chunks[c.name] if Path(ch.source).resolve() not in voice_files | set(mixed)]
+        mine += [users_part(path.read_text(encoding="utf-8"), starts) for path, starts in mixed.items()]
         avoid = extra.get("expect_avoid")
         out.append(Case(c.name, list(c.expected_facts), avoid if isinstance(avoid, bool) else None,
                         [str(n) for n in extra.get("expected_needs", [])], [ch.text for ch in chunks[c.name]],

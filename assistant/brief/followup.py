@@ -34,6 +34,21 @@ def _users_errand(item: str, first: str) -> str:
     return f"{m.group(1)} {first}{rest}."
 
 
+# "I will send you my training outline": the contact's promise, copied from their own e-mail.
+_THEIR_PROMISE = re.compile(r"^(?:I|We)\s*(?:will|'ll|\u2019ll|am going to|are going to|can|could)\s+"
+                            r"(?:send|share|forward|e-?mail)\s+(?:you|over)\s+(.+?)(?:\s+(?:with|to) you)?$", re.I)
+
+
+def _their_promise(item: str, first: str) -> str:
+    """ "I will send you my training outline by 4 Nov." (their words) as the user's to-do: "Ask Tomasz for ..."."""
+    head = (split_sentences(item, lines=False) or [item])[0].rstrip(" .")
+    m = _THEIR_PROMISE.match(head)
+    if not m:
+        return item
+    rest = re.sub(r"\b(?:my|our)\b", "their", m.group(1), flags=re.I)
+    return f"Ask {first} for {rest} (they offered to send it)."
+
+
 def _whole(text: str) -> str:
     """Drop a last sentence the model did not finish ("I look forward to continuing our work on")."""
     parts = split_sentences(text, lines=False)
@@ -82,7 +97,7 @@ def write_follow_up(ctx: BriefContext, attempt_seed: int = 0) -> None:
         if thanks:
             b.follow_up.append(f"Thank-you note: {thanks}")
         for item in got.data["follow_up"]:
-            item = _users_errand(complete_sentence(item, 120), ctx.first)
+            item = _their_promise(_users_errand(complete_sentence(item, 120), ctx.first), ctx.first)
             # lower-cased first word: an imperative ("Send ...") is not a name the notes must hold
             missing = grounding.unsupported_terms(item[:1].lower() + item[1:], support)
             if item and raises_sensitive(item, ctx.flagged):  # "Discuss the Eastmoor trial" they asked not to raise

@@ -21,6 +21,8 @@ e.g i.e a.m p.m ph.d m.d b.a m.a b.s m.s m.sc b.sc u.s u.k u.n e.u
 # End punctuation, any closing quotes/brackets, then the whitespace that follows.
 _END = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*(?:\s+|$)|[\u3002\uff01\uff1f]+[\"'\u201d\u2019)\]]*\s*")
 _TOKEN_BEFORE = re.compile(r"(\S+)$")
+_DATE_WORDS = frozenset("jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun".split())
+_STARTER = re.compile(r"(?:I|It|It's|She|He|They|We|The|This|That|There|Her|His|Their|Our|My|Also|But|And|Then|So)\b")
 
 
 def _ends_sentence(text: str, match: re.Match) -> bool:
@@ -37,7 +39,8 @@ def _ends_sentence(text: str, match: re.Match) -> bool:
     if len(word) == 1 and word.isalpha():
         return False  # an initial: "E. Kate Valcin", "Kathleen M. Smith"
     if word in _ABBREVIATIONS:
-        return False
+        # "... by 4 Nov. It will ...": a date's month ends the sentence when a sentence starts after it
+        return word in _DATE_WORDS and _STARTER.match(text, match.end()) is not None
     if re.fullmatch(r"(?:[^\W\d_]\.){1,4}[^\W\d_]", word):
         return False  # dotted acronyms and initials: "U.S", "J.R.R"
     return True

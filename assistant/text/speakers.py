@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from assistant.text.names import parse_name
 
@@ -41,18 +42,24 @@ _PROFILE_MARK = re.compile(r"\b(?:followers|connections)\b|^\s*(?:About|Experien
 _BY_THEM = re.compile(r"\bby (?:her|him|them)\b|\b(?:her|his|their) own (?:words|post|blog|email|e-mail|bio)\b", re.I)
 
 
+@lru_cache(maxsize=64)
+def _name_pattern(name: str) -> tuple[re.Pattern[str], int]:
+    """Any of the name's forms as whole words, any case; and how many words the full name has."""
+    parsed = parse_name(name)
+    forms = [re.escape(f.casefold()) for f in parsed.mentions if len(f) >= 2] or [re.escape(name.casefold())]
+    return re.compile(rf"(?<!\w)(?:{'|'.join(forms)})(?!\w)"), len(parsed.full.split())
+
+
 def _mentions(text: str, name: str) -> bool:
     """``text`` names the person (any of their name's forms, whole words, any case)."""
-    low = text.casefold()
-    return any(re.search(rf"(?<!\w){re.escape(form.casefold())}(?!\w)", low)
-               for form in parse_name(name).mentions if len(form) >= 2)
+    return bool(_name_pattern(name)[0].search(text.casefold()))
 
 
 def _just_the_name(line: str, name: str) -> bool:
     """A line that is only the person's name (credentials after a comma allowed): a profile's first line."""
     core = line.strip().strip("#*_ ").split(",")[0].strip()
     return bool(core) and len(core.split()) <= 6 and _mentions(core, name) and \
-        len(re.sub(r"[\W_]+", " ", core).split()) <= len(parse_name(name).full.split()) + 2
+        len(re.sub(r"[\W_]+", " ", core).split()) <= _name_pattern(name)[1] + 2
 
 
 def contact_lines(text: str, name: str, state: bool = False) -> tuple[list[bool], bool]:
