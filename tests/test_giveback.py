@@ -259,3 +259,20 @@ def test_an_offer_reads_as_something_to_do_for_them() -> None:
     assert offer_idea("Introductions to the Bristol chapter of the Nursing Informatics Network", "Dr. Ng") == \
         "Offer Dr. Ng: Introductions to the Bristol chapter of the Nursing Informatics Network."
     assert "Myers" in offer_idea("introduce you to Anna Myers", "Kit"), "only whole first-person words change"
+
+
+def test_how_you_met_and_cv_headings_are_not_hooks_for_a_give_back() -> None:
+    from assistant.brief.giveback import _NOT_A_HOOK
+
+    assert _NOT_A_HOOK.match("Met through the Nursing Informatics Network Bristol meetup.")
+    assert _NOT_A_HOOK.match("Education: MSc Advanced Clinical Practice (Critical Care)")
+    assert not _NOT_A_HOOK.match("She needs volunteers who can run the homework club.")
+
+
+def test_a_pair_lifted_over_the_floor_only_by_bonuses_is_a_stretch(kb, settings) -> None:
+    """Cosine below MIN_COSINE: the activity bonus and shared words alone do not make a give-back."""
+    me = "# Me\n\n## What I can offer\n- sailing lessons in Welsh at conferences for anyone who speaks at them\n"
+    gen = QueueGenerator()
+    name = _gregg(kb, settings, me=me)
+    d = BriefBuilder(name, kb, settings, gen).regenerate("give_back").to_dict()
+    assert not d["give_back"] and "Nothing in your profile clearly matches" in d["give_back_note"]

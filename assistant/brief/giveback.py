@@ -36,6 +36,12 @@ from assistant.types import Chunk, Target
 log = logging.getLogger("rapport.brief")
 
 FLOOR = 0.38  # offer x sentence score below which a pairing is a stretch
+# ... and the meaning alone must get close: the bonuses (an activity verb, shared words) lifted
+# "clinical workflow knowledge" x "my team builds the planning engine" (cosine 0.31) over the floor.
+MIN_COSINE = 0.33
+# How they met and CV headings are not something to give to: "Met through the Nursing Informatics
+# Network meetup" matched "introductions to the Nursing Informatics Network" on shared words.
+_NOT_A_HOOK = re.compile(r"^\W*(?:met|introduced|intro'?d|we met|education|skills|languages|certifications?)\b", re.I)
 ACTIVITY_BONUS = 0.08
 OVERLAP_WEIGHT = 0.15  # times the share of the offer's content words the sentence shares ("UX research")
 MAX_FIELD_SENTENCES = 8
@@ -86,7 +92,7 @@ def candidates(ctx: BriefContext) -> list[tuple[str, Chunk]]:
             view = ctx.views.get(c.id) or about_them(neutralize(c.text))  # field notes: the user's own
             for s in (SPEAKER_MARK.sub("", s) for s in note_sentences(view[0])):  # not the user's own lines
                 if (not INJECTION.search(s) and not s.rstrip().endswith("?") and not users_line(s)
-                        and s not in [t for t, _ in out]):
+                        and not _NOT_A_HOOK.match(s) and s not in [t for t, _ in out]):
                     out.append((s, c))
         return out
 
@@ -210,8 +216,9 @@ def write_give_back(ctx: BriefContext, attempt_seed: int = 0) -> None:
         return
     bonus = np.array([ACTIVITY_BONUS if ACTIVITY.search(s) else 0.0 for s, _ in cands])
     overlap = np.array([[coverage(o, s) for s, _ in cands] for o, _ in offered])
-    scores = (ctx.embed([o for o, _ in offered]) @ ctx.embed([s for s, _ in cands]).T + bonus[None, :]
-              + OVERLAP_WEIGHT * overlap)
+    cosine = ctx.embed([o for o, _ in offered]) @ ctx.embed([s for s, _ in cands]).T
+    scores = cosine + bonus[None, :] + OVERLAP_WEIGHT * overlap
+    scores[cosine < MIN_COSINE] = np.minimum(scores[cosine < MIN_COSINE], FLOOR - 0.01)  # a stretch stays below
     if float(scores.max()) < FLOOR:
         b.give_back_note = honest
         return
@@ -231,4 +238,4 @@ def write_give_back(ctx: BriefContext, attempt_seed: int = 0) -> None:
         b.give_back.append(Cited(text, [offer_id, chunk.id], why))
 
 
-__all__ = ["ACTIVITY", "FLOOR", "candidates", "in_play", "offer_idea", "offers", "write_give_back"]
+__all__ = ["ACTIVITY", "FLOOR", "MIN_COSINE", "candidates", "in_play", "offer_idea", "offers", "write_give_back"]
