@@ -135,3 +135,32 @@ def test_a_date_at_the_end_of_a_sentence_ends_it() -> None:
     assert split_sentences("Meet on Tue. Nov. 4 at noon.", lines=False) == ["Meet on Tue. Nov. 4 at noon."]
     assert split_sentences("Dr. Smith met Prof. Jones in Jan. The talk was good.", lines=False) == \
         ["Dr. Smith met Prof. Jones in Jan.", "The talk was good."]
+
+
+def test_a_promise_with_their_own_plan_tacked_on_keeps_only_the_promise() -> None:
+    from assistant.brief.followup import _their_promise
+
+    item = "I will send you a copy of the map of every school in the city and I want to find Kirkgate Park."
+    assert _their_promise(item, "Harriet") == \
+        "Ask Harriet for a copy of the map of every school in the city (they offered to send it)."
+
+
+def test_the_users_own_field_notes_are_not_field_points_or_give_back_hooks(kb, settings) -> None:
+    """ "Roles I'm looking at: ..." in the user's field notes became a question to the contact."""
+    from assistant.brief.context import BriefContext
+    from assistant.brief.field import write_field
+    from assistant.notes import db
+    from assistant.notes.ingest import ingest_text
+    from assistant.types import Target
+    from tests.fakes import QueueGenerator
+
+    db.upsert_contact(settings, "Kit Marchetti", ["Education technology"])
+    ingest_text("Kit runs Lanternfish Games and is exploring a classroom edition for schools.",
+                Target.contact("Kit Marchetti"), kb, settings, title="meetup")
+    ingest_text("**Roles I'm looking at:** learning-experience designer, instructional designer at an ed-tech company.\n"
+                "Schools are adopting classroom editions of games when they fit a 50-minute lesson.",
+                Target.field("Education technology"), kb, settings, title="edtech")
+    ctx = BriefContext("Kit Marchetti", kb, settings, QueueGenerator())
+    write_field(ctx)
+    points = [p.text for p in ctx.brief.field_now]
+    assert points and all("looking at" not in p and "**" not in p for p in points)

@@ -53,7 +53,8 @@ def foreign_script(text: str, support: Sequence[str]) -> bool:
 
 def note_sentences(text: str) -> list[str]:
     """Sentences of a note worth quoting: four words or more, bullets and heading marks removed."""
-    return [p.strip(" -•*#\t") for p in split_sentences(text) if len(p.split()) >= 4]
+    return [p.replace("**", "").replace("__", "").strip(" -•*#\t") for p in split_sentences(text)
+            if len(p.split()) >= 4]
 
 
 class BriefContext:

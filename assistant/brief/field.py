@@ -13,6 +13,7 @@ from assistant.brief.context import BriefContext, note_sentences
 from assistant.brief.record import Cited
 from assistant.text import similarity
 from assistant.text.guard import INJECTION, neutralize
+from assistant.text.voice import speaks_as_user
 from assistant.types import Chunk, Target
 
 MAX_POINTS = 3
@@ -32,7 +33,10 @@ def write_field(ctx: BriefContext, attempt_seed: int = 0) -> None:
     b = ctx.brief
     b.field_now = []
     chunks = field_chunks(ctx)
-    candidates = [(s, c) for c in chunks for s in note_sentences(neutralize(c.text)) if not INJECTION.search(s)]
+    # The user's field notes are in the user's voice: "Roles I'm looking at: ..." is the user's job
+    # search, not a development in the contact's field (it became a question to the contact).
+    candidates = [(s, c) for c in chunks for s in note_sentences(neutralize(c.text))
+                  if not INJECTION.search(s) and not speaks_as_user(s)]
     if not candidates:
         return
     about = " ".join(f.text for f in b.facts) or " ".join(c.text for c in ctx.notes)[:1500]

@@ -39,13 +39,17 @@ _THEIR_PROMISE = re.compile(r"^(?:I|We)\s*(?:will|'ll|\u2019ll|am going to|are g
                             r"(?:send|share|forward|e-?mail)\s+(?:you|over)\s+(.+?)(?:\s+(?:with|to) you)?$", re.I)
 
 
+_DANGLING_END = re.compile(r"\b(?:the|a|an|their|your|my|his|her|its|our|to|of|for|and|with)\W*$", re.I)
+
+
 def _their_promise(item: str, first: str) -> str:
     """ "I will send you my training outline by 4 Nov." (their words) as the user's to-do: "Ask Tomasz for ..."."""
     head = (split_sentences(item, lines=False) or [item])[0].rstrip(" .")
     m = _THEIR_PROMISE.match(head)
     if not m:
         return item
-    rest = re.sub(r"\b(?:my|our)\b", "their", m.group(1), flags=re.I)
+    rest = re.split(r",?\s+(?:and|but|so)\s+(?:I|we)\b", m.group(1))[0]  # "... and I want to find X": theirs
+    rest = re.sub(r"\b(?:my|our)\b", "their", rest, flags=re.I)
     return f"Ask {first} for {rest} (they offered to send it)."
 
 
@@ -100,7 +104,9 @@ def write_follow_up(ctx: BriefContext, attempt_seed: int = 0) -> None:
             item = _their_promise(_users_errand(complete_sentence(item, 120), ctx.first), ctx.first)
             # lower-cased first word: an imperative ("Send ...") is not a name the notes must hold
             missing = grounding.unsupported_terms(item[:1].lower() + item[1:], support)
-            if item and raises_sensitive(item, ctx.flagged):  # "Discuss the Eastmoor trial" they asked not to raise
+            if item and (len(item.split()) < 4 or _DANGLING_END.search(item)):
+                log.info("follow-up dropped (a fragment): %r", item)  # "Explaining hard ideas", "... send you their."
+            elif item and raises_sensitive(item, ctx.flagged):  # "Discuss the Eastmoor trial" they asked not to raise
                 log.info("follow-up dropped (a topic the notes say not to raise): %r", item)
             elif item and not missing:
                 b.follow_up.append(item[:1].upper() + item[1:])

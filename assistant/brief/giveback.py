@@ -103,7 +103,8 @@ def candidates(ctx: BriefContext) -> list[tuple[str, Chunk]]:
 
     own = sentences(ctx.notes)
     field_chunks = [c for f in ctx.contact.fields for c in ctx.kb.chunks_of(Target.field(f))]
-    field = [(s, c) for s, c in sentences(field_chunks) if s not in [t for t, _ in own]]
+    # the user's own field notes in the first person are about the user, not something to give to
+    field = [(s, c) for s, c in sentences(field_chunks) if s not in [t for t, _ in own] and not speaks_as_user(s)]
     if own and len(field) > MAX_FIELD_SENTENCES:
         sims = ctx.embed([s for s, _ in field]) @ ctx.embed([s for s, _ in own]).T
         best = sims.max(axis=1)
