@@ -131,6 +131,9 @@ def test_three_facts_still_give_five_questions(priya, kb, settings) -> None:
     assert len(brief.questions) >= 5, [q.text for q in brief.questions]
     second = [p for p in gen.asked if "another side of this fact" in p]
     assert second and all("Ask from a different angle than these questions" in p for p in second)
+    from assistant.brief.questions import _SIDE_STARTERS
+    assert all(any(f'Start the question with "{s}"' in p for s in _SIDE_STARTERS) for p in second), \
+        "a second question on a fact opens differently, or it repeats the first"
 
 
 def test_send_me_is_the_users_errand_or_a_request_for_theirs() -> None:

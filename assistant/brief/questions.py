@@ -29,6 +29,7 @@ log = logging.getLogger("rapport.brief")
 
 _STARTERS = ("What", "How", "Tell me about", "Why", "What led you to", "How do you decide", "What surprised you",
              "Looking back, what")
+_SIDE_STARTERS = ("What's next for", "What have you learned from", "What would you change about", "How do you work with others on")
 _REPEATED = "That repeated an earlier question."
 _ANOTHER_SIDE = "Ask about another side of this fact than the questions already asked (how, why, what next, who with)."
 _PARROTED = re.compile(r"yes[ /-]*(or[ -]+)?no|not answerable|referral|favou?r\b|introduction|\bjob\b|"
@@ -177,7 +178,10 @@ def write_questions(ctx: BriefContext, attempt_seed: int = 0) -> None:
             # a 1.5B model copies them (measured on the demo contact: 7 of 10 calls repeated).
             if accepted and (rejected or rnd):
                 avoid += "\nAsk from a different angle than these questions:\n" + "\n".join(f"- {q}" for q in accepted[-4:])
-            starter = _STARTERS[(i + rnd * 3) % len(_STARTERS)]
+            # A second question on the same fact needs a different opening, or it comes back as a repeat
+            # of the first (two briefs ended with 3 questions that way).
+            starter = _SIDE_STARTERS[(i + rnd) % len(_SIDE_STARTERS)] if rejected == _ANOTHER_SIDE \
+                else _STARTERS[(i + rnd * 3) % len(_STARTERS)]
             users.append(prompts.render("question", notes=ctx.notes_block, name=ctx.name, fact=fact.text,
                                         avoid=avoid, starter=starter))
             asked.add(fact.text)
