@@ -164,3 +164,32 @@ def test_the_users_own_field_notes_are_not_field_points_or_give_back_hooks(kb, s
     write_field(ctx)
     points = [p.text for p in ctx.brief.field_now]
     assert points and all("looking at" not in p and "**" not in p for p in points)
+
+
+def test_a_true_fact_cited_to_the_wrong_note_is_recited_not_dropped(kb, settings) -> None:
+    """ "60 stores" is in the talk page, the model cited the profile: the fact was dropped as unsupported."""
+    import json
+
+    from assistant.brief.context import BriefContext
+    from assistant.brief.facts import write_facts
+    from assistant.notes import db
+    from assistant.notes.ingest import ingest_text
+    from assistant.types import Target
+    from tests.fakes import QueueGenerator
+
+    db.upsert_contact(settings, "Noor Al-Rashidi", [])
+    ingest_text("Noor Al-Rashidi leads sourcing and traceability at Ashby & Thorne.",
+                Target.contact("Noor Al-Rashidi"), kb, settings, title="profile")
+    ingest_text("Ashby & Thorne is a Manchester clothing brand with 60 stores.",
+                Target.contact("Noor Al-Rashidi"), kb, settings, title="talk page")
+    ctx = BriefContext("Noor Al-Rashidi", kb, settings, QueueGenerator())
+    profile = next(label for label, c in ctx.labels.items() if "leads sourcing" in c.text)
+    reply = {"facts": [{"text": "Noor leads traceability at Ashby & Thorne, a Manchester brand with 60 stores.",
+                        "sources": [profile]},
+                       {"text": "Noor leads traceability at Ashby & Thorne, a brand with 75 stores.", "sources": [profile]}]}
+    ctx.gen = QueueGenerator(queues={"short facts about": [json.dumps(reply)] * 2})
+    write_facts(ctx)
+    facts = {f.text: f.sources for f in ctx.brief.facts}
+    assert any("60 stores" in t for t in facts), "the true fact is kept"
+    (sources,) = [s for t, s in facts.items() if "60 stores" in t]
+    assert len(sources) == 2 and all("75" not in t for t in facts), "cited to both notes; the invented 75 still dropped"

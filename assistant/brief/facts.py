@@ -134,6 +134,14 @@ def _keep(ctx: BriefContext, text: str, ids: list[str], kept: list[tuple[str, li
         return
     missing = grounding.unsupported_terms(text, [*ctx.texts(ids), ctx.name])
     if missing:
+        # The model cited the bio but the "60 stores" is in the talk page: a true fact with a wrong
+        # citation is re-cited to the one other note that holds what was missing, never kept uncited.
+        extra = next((label for label, c in ctx.labels.items() if c.id not in ids
+                      and not grounding.unsupported_terms(text, [*ctx.texts(ids), c.text, ctx.name])), None)
+        if extra is not None:
+            log.info("fact re-cited (%s found in note %s): %r", ", ".join(missing), extra, text)
+            ids, missing = [*ids, *ctx.cite([extra])], []
+    if missing:
         dropped.append(f"unsupported: {', '.join(missing)}")
         log.info("fact dropped (unsupported: %s): %r", ", ".join(missing), text)
         return
