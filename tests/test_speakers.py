@@ -193,3 +193,10 @@ def test_a_true_fact_cited_to_the_wrong_note_is_recited_not_dropped(kb, settings
     assert any("60 stores" in t for t in facts), "the true fact is kept"
     (sources,) = [s for t, s in facts.items() if "60 stores" in t]
     assert len(sources) == 2 and all("75" not in t for t in facts), "cited to both notes; the invented 75 still dropped"
+
+
+def test_a_line_labelled_in_the_users_voice_is_the_users_guess_not_a_fact() -> None:
+    kept, removed = about_them("Ward manager on 7B.\n**What she might want from me:** help with the preceptorship pack.\n"
+                               "She told me: the pilot is late.")
+    assert "preceptorship" not in kept and any("preceptorship" in r for r in removed)
+    assert "the pilot is late" in kept, "what she told the user is hers"

@@ -227,6 +227,9 @@ def logistics_clause(clause: str) -> bool:
 # A to-do list in the user's notes ("ToDo:", "f/u: send 3 bullets ...", "Next steps:") is the user's errands.
 _TODO_HEAD = re.compile(r"^\W*(?:to[- ]?dos?|next steps|action items?|my actions|f/?u|follow[- ]?ups?)\s*:", re.I)
 _BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+")
+# A line labelled in the user's voice: "What she might want from me: ...", "My take: ...", "Why I care: ...".
+_MY_LABEL = re.compile(r"^\W*(?![^:\n]*\b(?:told|said|asked|wrote|e-?mailed|showed|sent)\s+me\b)"
+                       r"(?=[^:\n]{0,60}\b(?:I|me|my|mine)\b)[^:\n]{1,60}?\**:", re.I)
 
 
 SPEAKER_MARK = re.compile(r"^\s*\([^()\n]{1,80} writes:\)\s*")
@@ -265,6 +268,10 @@ def about_them(text: str, theirs: Sequence[bool] | None = None, speaker: str = "
             lead = f"({speaker} writes:) " if out.strip() and not in_run else ""
             in_run = in_run or bool(out.strip())
             kept_lines.append(lead + out.rstrip())
+            in_todo = False
+            continue
+        if _MY_LABEL.match(line):  # "What she might want from me:** help ..." is the user's guess, not a fact
+            removed.append(line.strip())
             in_todo = False
             continue
         head = _TODO_HEAD.match(line)
