@@ -362,3 +362,34 @@ def test_sigterm_to_rapport_ui_stops_its_streamlit_server(tmp_path: Path) -> Non
 
 def test_damage_summary() -> None:
     print(f"\n[damaged-data-dir] tried={len(DAMAGE)} handled={sum(DAMAGE.values())}")
+
+
+def test_a_write_ahead_log_removed_while_we_look_is_not_an_error(tmp_path, monkeypatch) -> None:
+    """A checkpoint in another thread removed rapport.db-wal between exists() and stat(): the page crashed."""
+    import sqlite3
+    from pathlib import Path
+
+    from assistant.notes.datadir import sqlite_problem
+
+    db_file = tmp_path / "rapport.db"
+    with sqlite3.connect(db_file) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    wal = tmp_path / "rapport.db-wal"
+    wal.write_bytes(b"x")
+    real_stat = Path.stat
+    seen = []
+
+    def vanishing(self, *args, **kwargs):
+        if self.name.endswith("-wal"):
+            seen.append(self)
+            if len(seen) > 1:  # there when first looked at, gone the next moment
+                raise FileNotFoundError(2, "No such file or directory", str(self))
+        return real_stat(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", vanishing)
+    assert sqlite_problem(db_file) is None
+    # and a file that really looks short is still judged once the log is gone
+    monkeypatch.setattr(Path, "stat", real_stat)
+    wal.unlink()
+    db_file.write_bytes(db_file.read_bytes()[:200] + b"")
+    assert "truncated" in (sqlite_problem(db_file) or "") or "header" in (sqlite_problem(db_file) or "")

@@ -186,11 +186,26 @@ def sqlite_problem(path: Path) -> str | None:
     if page < 512 or page & (page - 1):
         return "its header is damaged"
     pages = int.from_bytes(head[28:32], "big")
-    wal = path.with_name(path.name + "-wal")
-    pending = wal.exists() and wal.stat().st_size > 0
-    if head[92:96] == head[24:28] and pages and size < page * pages and not pending:
-        return f"it is truncated ({size:,} of {page * pages:,} bytes)"
+    if head[92:96] == head[24:28] and pages and size < page * pages and not _wal_pending(path):
+        # Another connection may have checkpointed between our stat and our read (the header then
+        # counts pages the stale size did not): look once more before calling the file damaged.
+        try:
+            size = path.stat().st_size
+            with path.open("rb") as fh:
+                pages = int.from_bytes(fh.read(100)[28:32], "big")
+        except OSError as exc:
+            return f"it cannot be read ({exc.strerror or exc})"
+        if size < page * pages and not _wal_pending(path):
+            return f"it is truncated ({size:,} of {page * pages:,} bytes)"
     return None
+
+
+def _wal_pending(path: Path) -> bool:
+    """A non-empty write-ahead log next to the database; one removed while we look is not pending."""
+    try:
+        return path.with_name(path.name + "-wal").stat().st_size > 0
+    except OSError:
+        return False
 
 
 def find_damage(home: Path, embedded: bool = True) -> list[tuple[Path, str]]:
