@@ -186,26 +186,21 @@ def sqlite_problem(path: Path) -> str | None:
     if page < 512 or page & (page - 1):
         return "its header is damaged"
     pages = int.from_bytes(head[28:32], "big")
-    if head[92:96] == head[24:28] and pages and size < page * pages and not _wal_pending(path):
-        # Another connection may have checkpointed between our stat and our read (the header then
-        # counts pages the stale size did not): look once more before calling the file damaged.
-        try:
-            size = path.stat().st_size
-            with path.open("rb") as fh:
-                pages = int.from_bytes(fh.read(100)[28:32], "big")
-        except OSError as exc:
-            return f"it cannot be read ({exc.strerror or exc})"
-        if size < page * pages and not _wal_pending(path):
+    wal = path.with_name(path.name + "-wal")
+    if head[92:96] == head[24:28] and pages and size < page * pages and not _size(wal):
+        with path.open("rb") as fh:  # a checkpoint may have run between our stat and read: look again
+            pages = int.from_bytes(fh.read(32)[28:32], "big")
+        if _size(path) < page * pages and not _size(wal):
             return f"it is truncated ({size:,} of {page * pages:,} bytes)"
     return None
 
 
-def _wal_pending(path: Path) -> bool:
-    """A non-empty write-ahead log next to the database; one removed while we look is not pending."""
+def _size(path: Path) -> int:
+    """A file's size; 0 when it is gone (a log removed by another connection's checkpoint)."""
     try:
-        return path.with_name(path.name + "-wal").stat().st_size > 0
+        return path.stat().st_size
     except OSError:
-        return False
+        return 0
 
 
 def find_damage(home: Path, embedded: bool = True) -> list[tuple[Path, str]]:
