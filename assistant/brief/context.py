@@ -82,8 +82,11 @@ class BriefContext:
         self.labels = {f"N{i}": c for i, c in enumerate(self.notes, 1)}
         # Whose words: lines the contact wrote (their e-mail, their pasted profile) keep their "I"
         # (text/speakers.py); the state carries across a note's chunks, so all of them are read in order.
-        guarded_all = {c.id: neutralize(c.text) for c in chunks}
-        marks = dict(zip(guarded_all, contact_lines_of_note([(c.source, guarded_all[c.id]) for c in chunks], self.name)))
+        # Only the notes the prompt quotes are read (from their first chunk on): not every chunk of a long archive.
+        sources = {c.source for c in self.notes}
+        guarded_all = {c.id: neutralize(c.text) for c in chunks if c.source in sources}
+        marks = dict(zip(guarded_all, contact_lines_of_note(
+            [(c.source, guarded_all[c.id]) for c in chunks if c.id in guarded_all], self.name)))
         self.views = {c.id: about_them(guarded_all[c.id], marks[c.id], self.name) for c in self.notes}
         # Facts and questions read the notes without the user's own lines and plans (whose words
         # are whose); the follow-up reads them after the same prefix, since those plans are what it is about.

@@ -106,7 +106,7 @@ def vague(text: str) -> bool:
     return (len(text.split()) <= 14 and bool(_VAGUE_IT.search(text))) or bool(_EMPTY_REPORT.search(text))
 
 
-def _whole(text: str) -> str:
+def _cut_back(text: str) -> str:
     """A fact cut at its length limit, back to its last whole clause (or its last "and"/"with" before that)."""
     done = complete_sentence(text, FACT_MAX_CHARS)
     if done or len(" ".join(text.split())) < FACT_MAX_CHARS - 12:
@@ -175,7 +175,7 @@ def write_facts(ctx: BriefContext, attempt_seed: int = 0) -> None:
     def take(item: dict) -> None:
         """Check one item and keep it; streamed items reach the screen the moment they pass."""
         ids = ctx.cite(item.get("sources") or [])
-        for text in fact_sentences(readable_fact(_whole(str(item.get("text", ""))), ctx.first)):
+        for text in fact_sentences(readable_fact(_cut_back(str(item.get("text", ""))), ctx.first)):
             before = len(kept)
             _keep(ctx, text, ids, kept, dropped)
             if len(kept) > before and len(kept) - 1 in _distinct(ctx, kept):
