@@ -167,3 +167,30 @@ def test_forget_removes_the_person_from_event_packs(kb, settings, tmp_path: Path
     job = get_event(settings, job.id)
     assert [i.name for i in job.items()] == ["Bob Keeper"] and job.merged == []
     assert "Bob Keeper" in (pack / "ranking.csv").read_text(encoding="utf-8")
+
+
+def test_forget_zeroes_heap_leftovers_in_the_vector_index(kb, settings) -> None:
+    """Chroma's HNSW files carry recycled heap memory past the live slots (chroma-core/chroma#7688).
+
+    Which bytes the heap holds is chance, so the leftover is planted where the
+    upstream bug puts it: the unused tail of ``length.bin`` and ``data_level0.bin``.
+    """
+    import struct
+
+    ingest_text(f"Dana said {MARK} twice.", Target.contact("Dana Whitfield"), kb, settings)
+    ingest_text("Bob collects vintage chess clocks.", Target.contact("Bob Keeper"), kb, settings)
+    headers = list(settings.chroma_dir.glob("*/header.bin"))
+    assert headers, "Chroma wrote no vector index segment: the test would prove nothing"
+    for header in headers:
+        _, _, capacity, count, per_element = struct.unpack_from("<i4Q", header.read_bytes())
+        assert count < capacity
+        for name, width in (("length.bin", 4), ("data_level0.bin", per_element)):
+            with open(header.parent / name, "r+b") as f:
+                f.seek((count + 1) * width)
+                f.write(f"heap: {MARK} Dana".encode())
+    assert files_with(settings.home, MARK)
+    forget_contact(kb, settings, "Dana Whitfield")
+    assert files_with(settings.home, MARK) == []
+    assert "chess clocks" in search_contact(kb, settings, "Bob Keeper", "chess", k=1)[0].text
+    ingest_text("Dana is back: she now runs a bakery.", Target.contact("Dana Whitfield"), kb, settings)
+    assert "bakery" in search_contact(kb, settings, "Dana Whitfield", "bakery", k=1)[0].text

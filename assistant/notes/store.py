@@ -25,6 +25,7 @@ from urllib.parse import urlparse
 
 from assistant.config import Settings
 from assistant.errors import StoreError
+from assistant.notes.scrub import scrub_store
 from assistant.types import Chunk, Note, Progress, Target, name_key
 
 log = logging.getLogger("rapport.store")
@@ -295,41 +296,9 @@ class KnowledgeBase:
         return len(ids)
 
     def _scrub(self, ids: Sequence[str]) -> None:
-        """Make deleted text really gone from the embedded store's files.
-
-        Chroma's delete leaves the text behind in three places: its write-ahead
-        log (``embeddings_queue`` keeps every add until the vector index flushes,
-        which for a small base may be never), the full-text index's old segments,
-        and SQLite's free pages. "Forget" must mean gone, so: blank the document
-        and metadata of the logged adds of these ids (their vectors and the later
-        delete stay, so a replay still ends with them deleted), merge the FTS
-        index, and VACUUM. Server mode is the server's job.
-        """
-        if self.settings.chroma_url:
-            return
-        import sqlite3
-
-        path = self.settings.chroma_dir / "chroma.sqlite3"
-        if not path.exists():
-            return
-        try:
-            conn = sqlite3.connect(path, timeout=30, isolation_level=None)
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                for start in range(0, len(ids), 500):
-                    part = list(ids[start:start + 500])
-                    marks = ",".join("?" * len(part))
-                    conn.execute(f"UPDATE embeddings_queue SET metadata = '{{}}' WHERE operation != 3 AND id IN ({marks})",
-                                 part)
-                conn.execute("INSERT INTO embedding_fulltext_search(embedding_fulltext_search) VALUES('optimize')")
-                conn.execute("COMMIT")
-                conn.execute("VACUUM")
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            finally:
-                conn.close()
-        except sqlite3.Error as exc:
-            raise StoreError(f"The notes were deleted, but their text could not be wiped from {path}: {exc}",
-                             "Close other programs using the data dir and run `rapport forget` again.") from None
+        """Make deleted text really gone from the embedded store's files (see :mod:`.scrub`)."""
+        if not self.settings.chroma_url:
+            scrub_store(self.settings.chroma_dir, ids)
 
     def delete_owner(self, target: Target) -> int:
         return self.delete_where({"owner_id": owner_id(target.kind, target.key)})
