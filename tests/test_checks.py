@@ -123,6 +123,9 @@ JOB_ASKS = [
     "Could you forward my resume to your team?",
     "Can you help me get hired at Nordhaul?",
     "Could you help me land a role in fintech?",
+    "Could you help me find a job at Stripe?",
+    "Can you help me break into product?",
+    "Could you help me get my foot in the door?",
     "Please keep me in mind for any roles on your team.",
     "How could I get a job at Nordhaul?",
     "What would it take for me to join your team?",
@@ -132,6 +135,9 @@ JOB_ASKS = [
 ]
 
 NOT_JOB_ASKS = [
+    # "help me find" a place or a paper is not a job (a follow-up lost both its items to this)
+    "Send me the map of every school in the city to help me find Kirkgate Park.",
+    "Could you help me find the consultation report?",
     # their hiring practice is their work
     "How do you decide what to look for when you hire for your team?",
     "What do you look for when hiring for your team?",

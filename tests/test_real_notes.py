@@ -62,10 +62,13 @@ def test_closing_line_names_their_work_and_passes_the_narrative_checks() -> None
 
 class _FollowUp(Routed):
     def __init__(self, reply: dict) -> None:
-        self.reply = reply
+        self.reply, self.calls = reply, 0
 
     def answer(self, user: str, schema: dict | None) -> str | None:
-        return json.dumps(self.reply) if "will follow up" in user else None
+        if "will follow up" not in user:
+            return None
+        self.calls += 1
+        return json.dumps(self.reply)
 
 
 def test_follow_up_is_whole_in_the_users_voice_and_invents_no_dates(priya, kb, settings) -> None:
@@ -222,3 +225,48 @@ def test_asking_about_their_thing_in_the_first_person_is_not_claiming_it() -> No
     theirs = ["Adaeze is running a falls-prevention pilot on 7B."]
     assert link_problem(ctx, "I'm curious about the falls-prevention pilot on 7B you are running.", story,
                         [story], theirs) == ""
+
+
+def test_one_job_ask_item_is_dropped_without_asking_the_model_again(priya, kb, settings) -> None:
+    """A retry costs ~6 s of decode: one bad item must not throw away the good one with it."""
+    from assistant.brief.builder import BriefBuilder
+
+    gen = _FollowUp({"thank_you": "Thank you for walking me through wholesale pricing at Tidewater Kelp.",
+                     "follow_up": ["Could you refer me to your hiring manager at Tidewater Kelp?",
+                                   "Send Priya the kelp pricing notes from the co-op."]})
+    builder = BriefBuilder("Priya Raman", kb, settings, gen)
+    before = gen.calls
+    builder.regenerate("follow_up")
+    items = builder.brief.follow_up
+    assert gen.calls - before == 1
+    assert "Send Priya the kelp pricing notes from the co-op." in items
+    assert not any("refer" in i for i in items)
+
+
+class _FieldQuestion(Routed):
+    """A field question cut off the first time; a good one only when told why the first was rejected."""
+
+    def __init__(self) -> None:
+        self.field_prompts: list[str] = []
+
+    def answer(self, user: str, schema: dict | None) -> str | None:
+        if "connects a development in their field" not in user:
+            return None
+        self.field_prompts.append(user)
+        if "previous answer was rejected" in user:
+            return json.dumps({"question": "How are doubled kelp wholesale prices changing your pricing work?"})
+        return json.dumps({"question": "How does the doubling of kelp wholesale prices impact your work as Head of"})
+
+
+def test_a_rejected_field_question_is_asked_again_with_the_reason(kb, settings) -> None:
+    """The retry used to send the same prompt greedily: the same rejected answer, ~4 s gone for nothing."""
+    from assistant.brief.builder import BriefBuilder
+    from tests.test_brief import priya as field_priya  # noqa: F401 - Priya with an Aquaculture field note
+
+    gen = _FieldQuestion()
+    name = field_priya.__wrapped__(kb, settings)
+    builder = BriefBuilder(name, kb, settings, gen)
+    brief = builder.run()
+    assert len(gen.field_prompts) == 2 and gen.field_prompts[0] != gen.field_prompts[1]
+    assert "not one open question" in gen.field_prompts[1]
+    assert any("kelp wholesale prices changing" in q.text for q in brief.questions)

@@ -91,7 +91,10 @@ def write_follow_up(ctx: BriefContext, attempt_seed: int = 0) -> None:
         ctx.gen, prompts.render("followup", notes=ctx.notes_block, name=ctx.name, user_lines=users_lines_block(ctx)),
         prompts.schema("followup"),
         max_tokens=160, seed=ctx.seed + attempt_seed, retries=ctx.settings.retries,
-        accept=lambda d: "job ask" if any(questions.is_job_ask(t) for t in [d["thank_you"], *d["follow_up"]]) else "")
+        # One job-ask item is dropped below; only a whole answer that is one is asked again (a retry is
+        # ~6 s, and three retries on a false alarm left a brief with no follow-up at all).
+        accept=lambda d: "job ask" if questions.is_job_ask(d["thank_you"]) or all(
+            questions.is_job_ask(t) for t in d["follow_up"]) else "")
     if got.data is not None:
         support = [c.text for c in ctx.notes] + [ctx.name]
         thanks = _INSIGHTFUL.sub("insights", _whole(whole_sentences(complete_sentence(got.data["thank_you"], 280), 45)))
@@ -104,7 +107,9 @@ def write_follow_up(ctx: BriefContext, attempt_seed: int = 0) -> None:
             item = _their_promise(_users_errand(complete_sentence(item, 120), ctx.first), ctx.first)
             # lower-cased first word: an imperative ("Send ...") is not a name the notes must hold
             missing = grounding.unsupported_terms(item[:1].lower() + item[1:], support)
-            if item and (len(item.split()) < 4 or _DANGLING_END.search(item)):
+            if item and questions.is_job_ask(item):
+                log.info("follow-up dropped (a job ask): %r", item)
+            elif item and (len(item.split()) < 4 or _DANGLING_END.search(item)):
                 log.info("follow-up dropped (a fragment): %r", item)  # "Explaining hard ideas", "... send you their."
             elif item and raises_sensitive(item, ctx.flagged):  # "Discuss the Eastmoor trial" they asked not to raise
                 log.info("follow-up dropped (a topic the notes say not to raise): %r", item)

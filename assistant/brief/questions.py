@@ -95,14 +95,16 @@ def _field_question(ctx: BriefContext, schema: dict, attempt_seed: int) -> int:
     """One question that ties a development in their field to their own work; returns the calls used."""
     b = ctx.brief
     point, fact = b.field_now[0], b.facts[0]
-    calls = 0
+    calls, avoid = 0, ""
     for attempt in range(2):
         calls += 1
+        # The retry is told why (greedy decoding of the same prompt gives the same rejected answer).
         user = prompts.render("field_question", notes=ctx.notes_block, name=ctx.name, development=point.text,
-                              fact=fact.text, avoid="")
+                              fact=fact.text, avoid=avoid)
         got = generate_json(ctx.gen, user, schema, max_tokens=100,
                             seed=seed_for(ctx.seed + attempt_seed, question_round=7, question_try=attempt), retries=0)
         if got.data is None:
+            avoid = "\nYour previous answer was rejected: it was not one JSON object with a question."
             continue
         text = voice.to_second_person(complete_sentence(got.data["question"], 260), ctx.name)
         ctx.fact_sources[fact.text] = fact.sources
@@ -110,6 +112,7 @@ def _field_question(ctx: BriefContext, schema: dict, attempt_seed: int) -> int:
             sense.NONSENSE if sense.received_shape(text) else "")
         if reason:
             log.info("field question rejected (%s): %r", reason, text)
+            avoid = f"\nYour previous answer was rejected: {reason} Keep it short (under 25 words), ending with \"?\"."
             continue
         why = complete_sentence(f"It ties what your field notes say ({point.text}) to their work.", 220)
         b.questions.append(Cited(text, list(dict.fromkeys([*fact.sources, *point.sources])), why))

@@ -217,7 +217,11 @@ _JOB_ASK_RE = re.compile(
             r"\bkeep me (?:posted|updated|in the loop)\b[^?]*\b(?:role|opening|position|job|hiring)",
             r"\blet me know (?:if|when)\b[^?]*\b(?:role|opening|position|job|spot|hiring)",
             # help getting a job
-            r"\bhelp me (?:to )?(?:get|land|find|secure|break)\b",
+            # ("help me find Kirkgate Park" is directions, not a job: the object decides)
+            r"\bhelp me (?:to )?(?:get|land|find|secure)\b(?: (?:a|an|my|the|some|into))?"
+            r"(?: (?:new|first|next|full-time|part-time|permanent))? (?:job|role|position|work|opening|offer"
+            r"|internship|interview|placement|foot in|way in|hired)\b",
+            r"\bhelp me (?:to )?break in(?:to)?\b",
             r"\bget me (?:an? )?(?:interview|job|role|foot in)\b",
         ]
     )
