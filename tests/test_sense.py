@@ -46,9 +46,19 @@ def test_model_verdict_counts_only_with_a_motive_verb() -> None:
     qs = ["How do you plan your retirement from the keynote you gave last year?",   # motive + happened: nonsense
           "What surprised you about the award?",                                    # happened, but no motive asked
           "How do you decide which speakers to invite?"]                            # a choice among things
-    gen = _judge("happened to them", "happened to them", "happened to them")
+    gen = _judge("happened to them")
     assert sense.nonsense(gen, qs) == [True, False, False]
-    assert "1. How do you plan" in gen.prompts_with("QUESTIONS:")[0]
+    listed = gen.prompts_with("QUESTIONS:")[0].split("QUESTIONS:")[1]
+    assert "1. How do you plan" in listed
+    assert "award" not in listed and "speakers" not in listed, "only a question that can be nonsense is judged"
+
+
+def test_a_round_with_no_motive_question_makes_no_call() -> None:
+    """The judge's verdict only counts next to a motive verb: without one the call was ~3-6 s for nothing."""
+    gen = _judge("happened to them", "happened to them")
+    assert sense.nonsense(gen, ["What surprised you about the award?", "What led you to start the fund?"]) == \
+        [False, False]
+    assert gen.prompts_with("QUESTIONS:") == []
 
 
 def test_failed_judge_removes_nothing_the_words_do_not() -> None:
@@ -58,17 +68,18 @@ def test_failed_judge_removes_nothing_the_words_do_not() -> None:
 
 
 def test_judge_schema_has_one_verdict_per_question() -> None:
-    gen = _judge("their doing")
-    sense.nonsense(gen, ["What are you working on now?", "What led you to start the fund?"])
+    qs = ["What motivated your keynote?", "How do you plan your week around the clinic?"]
+    gen = _judge("happened to them")
     # the scripted single verdict does not fit the two-item schema: rejected, so nothing is flagged
-    assert sense.nonsense(gen, ["What are you working on now?", "What led you to start the fund?"]) == [False, False]
+    assert sense.nonsense(gen, qs) == [False, False]
+    assert len(gen.prompts_with("QUESTIONS:")) == 1
 
 
 def test_agreement_reads_the_hand_labels(tmp_path) -> None:
     sample = tmp_path / "sense.yaml"
     sample.write_text("questions:\n  - {q: 'How do you decide to receive the award?', sense: false}\n"
                       "  - {q: 'How do you decide which speakers to invite?', sense: true}\n", encoding="utf-8")
-    rows = {r.judge: r for r in sense.agreement(_judge("happened to them", "happened to them"), sample, group=2)}
+    rows = {r.judge: r for r in sense.agreement(_judge("happened to them"), sample, group=2)}
     assert rows["words"].agree == 2 and rows["both"].agree == 2
     assert rows["model"].missed == [] and rows["model"].false_rejects == []
     assert "| both | 100% | 0 | 0 |" in sense.agreement_table(list(rows.values()), "scripted")

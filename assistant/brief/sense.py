@@ -53,24 +53,26 @@ def nonsense(gen: Generator | None, questions: Sequence[str], *, notes: str = ""
     the model itself calls nonsense, never block a brief.
     """
     words = [received_shape(q) for q in questions]
+    flags = [False] * len(questions)
+    # Only a question that asks for a motive or choice can be nonsense, so only those are judged:
+    # most rounds have none and make no call (it was ~3-6 s of prefill and decode per round).
+    asked = [i for i, q in enumerate(questions) if _INTENT.search(q) and not _CHOICE_AMONG.search(q)]
     if use == "words" or gen is None:
         return words
-    flags: list[bool] = []
-    for start in range(0, len(questions), _BATCH):
-        part = list(questions[start:start + _BATCH])
+    for start in range(0, len(asked), _BATCH):
+        part = asked[start:start + _BATCH]
         schema = prompts.schema("sense")
         schema["properties"]["verdicts"]["minItems"] = schema["properties"]["verdicts"]["maxItems"] = len(part)
-        listed = "\n".join(f"{i}. {q}" for i, q in enumerate(part, 1))
+        listed = "\n".join(f"{n}. {questions[i]}" for n, i in enumerate(part, 1))
         got = generate_json(gen, prompts.render("sense", notes=notes, name=name, questions=listed), schema,
                             max_tokens=8 * len(part) + 16, seed=seed, retries=0)
         if got.data is None:
             log.info("sense check failed (%s); keeping the questions", got.error)
-            flags += [False] * len(part)
-        else:
-            # Nonsense = a motive or choice asked about something that happened to them: the model
-            # judges which (a fact about the world), code reads the question's verb (a fact about words).
-            flags += [v == "happened to them" and bool(_INTENT.search(q)) and not _CHOICE_AMONG.search(q)
-                      for q, v in zip(part, got.data["verdicts"])]
+            continue
+        # Nonsense = a motive or choice asked about something that happened to them: the model
+        # judges which (a fact about the world), code reads the question's verb (a fact about words).
+        for i, verdict in zip(part, got.data["verdicts"]):
+            flags[i] = verdict == "happened to them"
     if use == "model":
         return flags
     return [a or b for a, b in zip(words, flags)]
