@@ -270,3 +270,14 @@ def test_a_rejected_field_question_is_asked_again_with_the_reason(kb, settings) 
     assert len(gen.field_prompts) == 2 and gen.field_prompts[0] != gen.field_prompts[1]
     assert "not one open question" in gen.field_prompts[1]
     assert any("kelp wholesale prices changing" in q.text for q in brief.questions)
+
+
+def test_a_doubled_question_mark_is_still_one_question() -> None:
+    """The default model ended a good field question with "??", and the check called it two questions."""
+    from assistant.brief.questions import _as_question
+    from assistant.text.questions import is_open_question
+
+    raw = "How does cheaper outreach through libraries connect to your own work on Active Travel??"
+    assert not is_open_question(raw)
+    assert is_open_question(_as_question(raw, "Harriet Oyelaran-Booth"))
+    assert _as_question(raw, "Harriet Oyelaran-Booth").endswith("Active Travel?")

@@ -49,6 +49,11 @@ def plain_why(why: str, fact: str) -> str:
     return complete_sentence(first[0].upper() + first[1:], 220)
 
 
+def _as_question(raw: str, name: str) -> str:
+    """The model's question, whole, spoken to them, with one question mark ("Active Travel??" was rejected as two)."""
+    return voice.to_second_person(complete_sentence(re.sub(r"\?(\s*\?)+", "?", raw), 260), name)
+
+
 def question_problem(ctx: BriefContext, text: str, accepted: Sequence[str], fact: str = "") -> str:
     """Why this question cannot go in the brief, or "" when it can."""
     if fact and not questions.specificity(text, [fact, *ctx.texts(ctx.fact_sources.get(fact, []))], []):
@@ -106,7 +111,7 @@ def _field_question(ctx: BriefContext, schema: dict, attempt_seed: int) -> int:
         if got.data is None:
             avoid = "\nYour previous answer was rejected: it was not one JSON object with a question."
             continue
-        text = voice.to_second_person(complete_sentence(got.data["question"], 260), ctx.name)
+        text = _as_question(got.data["question"], ctx.name)
         ctx.fact_sources[fact.text] = fact.sources
         reason = question_problem(ctx, text, [q.text for q in b.questions], fact.text) or (
             sense.NONSENSE if sense.received_shape(text) else "")
@@ -198,7 +203,7 @@ def write_questions(ctx: BriefContext, attempt_seed: int = 0) -> None:
             if data is None:
                 todo.append((fact, "Your previous answer was rejected: it was not one JSON object with a question."))
                 continue
-            text = voice.to_second_person(complete_sentence(data["question"], 260), ctx.name)
+            text = _as_question(data["question"], ctx.name)
             grows_from = closest_fact(ctx, text, fact)
             # The "why" is the fact it grows from, written here: ~22 fewer tokens per call than
             # asking the model, whose "why" was mostly the prompt's rules recited back.

@@ -134,6 +134,21 @@ def _streamed(generator: Generator, messages: list[dict], schema: dict, max_toke
     return Completion(scanner.text)
 
 
+def _checked(completion: Completion, schema: dict, accept: Callable[[dict], str] | None) -> tuple[dict | None, str]:
+    """The answer's data, or None and why it cannot be used."""
+    if completion.finish_reason == "length":
+        return None, "the answer was cut off (too long)"
+    try:
+        data = json.loads(completion.text)
+        jsonschema.validate(data, schema)
+    except json.JSONDecodeError as exc:
+        return None, f"invalid JSON ({exc.msg})"
+    except jsonschema.ValidationError as exc:
+        return None, f"answer did not match the expected shape ({exc.message[:120]})"
+    reason = accept(data) if accept else ""
+    return (None, reason) if reason else (data, "")
+
+
 def generate_json(generator: Generator, user: str, schema: dict, *, max_tokens: int, seed: int,
                   retries: int = 2, accept: Callable[[dict], str] | None = None,
                   feedback: bool = False, on_item: Callable[[dict], None] | None = None) -> Attempted:
@@ -159,23 +174,11 @@ def generate_json(generator: Generator, user: str, schema: dict, *, max_tokens: 
             completion = generator.complete(messages_for(prompt), schema=schema, max_tokens=max_tokens,
                                             temperature=temperature, seed=seed_for(seed, retry=attempt))
         done.append(completion)
-        if completion.finish_reason == "length":
-            error = "the answer was cut off (too long)"
-            continue
-        try:
-            data = json.loads(completion.text)
-            jsonschema.validate(data, schema)
-        except json.JSONDecodeError as exc:
-            error = f"invalid JSON ({exc.msg})"
-            continue
-        except jsonschema.ValidationError as exc:
-            error = f"answer did not match the expected shape ({exc.message[:120]})"
-            continue
-        reason = accept(data) if accept else ""
-        if reason:
-            error = reason
-            continue
-        return Attempted(data, attempt + 1, "", tuple(done))
+        data, error = _checked(completion, schema, accept)
+        if data is not None:
+            return Attempted(data, attempt + 1, "", tuple(done))
+        # Logged per attempt: a retry costs seconds, and the reason is what says whether it was worth it.
+        log.info("attempt %d rejected (%s): %.200r", attempt + 1, error, completion.text)
     log.info("generation failed after %d attempts: %s", retries + 1, error)
     return Attempted(None, retries + 1, error, tuple(done))
 
