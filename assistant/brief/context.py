@@ -29,6 +29,7 @@ from assistant.text.names import first_name
 from assistant.text.sensitive import dislikes, sensitive_to_them
 from assistant.text.sentences import split_sentences
 from assistant.text.speakers import contact_lines_of_note
+from assistant.text.substance import is_furniture
 from assistant.text.voice import about_them
 from assistant.text.similarity import unit_rows
 from assistant.types import Chunk, Target
@@ -123,7 +124,10 @@ class BriefContext:
         ranked = self.kb.search(query, [Target.contact(self.name)], k=len(chunks))
         order = {c.id: i for i, c in enumerate(ranked)}
         logs = sorted([c for c in chunks if c.source.startswith("log:")], key=lambda c: c.date, reverse=True)
-        rest = sorted([c for c in chunks if not c.source.startswith("log:")], key=lambda c: order.get(c.id, 10**6))
+        # Page furniture (a signature block, "Show all 27 skills") ranks after everything that says
+        # something: retrieval put Tomasz's e-mail signature ahead of the e-mail body that held his problem.
+        rest = sorted([c for c in chunks if not c.source.startswith("log:")],
+                      key=lambda c: (is_furniture(c.text), order.get(c.id, 10**6)))
         # Every note gets its best chunk in before any note gets a second one:
         # the email with the one request in it matters more than page 3 of a bio.
         seen_sources: set[str] = set()
