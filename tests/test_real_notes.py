@@ -281,3 +281,30 @@ def test_a_doubled_question_mark_is_still_one_question() -> None:
     assert not is_open_question(raw)
     assert is_open_question(_as_question(raw, "Harriet Oyelaran-Booth"))
     assert _as_question(raw, "Harriet Oyelaran-Booth").endswith("Active Travel?")
+
+
+class _Repeats(Routed):
+    """Three facts; every question the model writes is the same one (a 1.5B model's repeats)."""
+
+    def answer(self, user: str, schema: dict | None) -> str | None:
+        if "ONE open question" in user:
+            return json.dumps({"question": "What made you rebuild wholesale pricing for restaurant buyers?"})
+        if "short facts about" in user:
+            return json.dumps({"facts": [
+                {"text": "Priya Raman is Head of Growth at Tidewater Kelp, a seaweed farming startup.", "sources": ["N1"]},
+                {"text": "She is rebuilding the Tidewater Kelp wholesale pricing this quarter.", "sources": ["N1"]},
+                {"text": "She leads a team of six in Lunenburg.", "sources": ["N1"]}]})
+        return None
+
+
+def test_too_few_questions_are_topped_up_in_code_from_the_facts(priya, kb, settings) -> None:
+    """Three facts whose second questions all came back as repeats ended briefs with 3 questions."""
+    brief = build_brief(priya, kb, settings, _Repeats())
+    texts = [q.text for q in brief.questions]
+    assert len(texts) == 5, texts
+    assert "What's next for your Tidewater Kelp wholesale pricing this quarter?" in texts
+    assert "What are you most focused on at Tidewater Kelp this year?" in texts
+    assert "What does a typical week look like for you at Tidewater Kelp?" in texts
+    fact_ids = {s for f in brief.facts for s in f.sources}
+    assert all(q.sources and set(q.sources) <= fact_ids for q in brief.questions)
+    assert not any("questions passed the checks" in w for w in brief.warnings)

@@ -27,7 +27,7 @@ _WORK = re.compile(r"\b(?:working on|works on|worked on|leading|leads|led|buildi
                    r"developing|develops|started|starting|launching|launched|researching|researches|writing|"
                    r"writes|wrote|rebuilding|redesigning|piloting|focus(?:es|ed|ing)? on)\s+(.+)$", re.I)
 _DRAWN = re.compile(r"\b(?:interested in|passionate about|curious about|keen on|cares? about)\s+(.+)$", re.I)
-_AT = re.compile(r"\b(?:is|was|works as)\s+(?:a|an|the)\s+[^,.;]*?\bat\s+((?:[A-Z][\w'&-]*)(?:\s+(?:of\s+|&\s+|and\s+)?[A-Z][\w'&-]*)*)")
+_AT = re.compile(r"\b(?:is|was|works as)\s+(?:(?:a|an|the)\s+)?[^,.;]*?\bat\s+((?:[A-Z][\w'&-]*)(?:\s+(?:of\s+|&\s+|and\s+)?[A-Z][\w'&-]*)*)")
 _THEIR = re.compile(r"\b(?:his|her|their)\b", re.I)
 
 
@@ -38,6 +38,32 @@ def _phrase(rest: str) -> str:
     return _THEIR.sub("your", " ".join(words)).strip()
 
 
+def their_topics(facts: Sequence[str], first: str) -> list[tuple[str, str, str]]:
+    """What checked facts say is theirs, best first: ("drawn" | "work" | "org", the phrase said to them, the fact).
+
+    One reading for every sentence code writes to or about the contact (the
+    narrative's closing line, the questions written when the model's fall short).
+    """
+    found: list[tuple[str, str, str]] = []
+    subject = re.compile(rf"^(?:{re.escape(first)}\b|(?:She|He|They)\b(?!\s+team))")
+    for fact in (f for f in facts if subject.match(f)):  # "Her team has built ..." is not theirs to be asked about
+        work, drawn = _WORK.search(fact), _DRAWN.search(fact)
+        if work and re.match(r"(?:one|some|many|a lot|most) of\b", work.group(1), re.I):
+            work = None
+        if drawn and (not work or drawn.start() < work.start()):
+            found.append(("drawn", _phrase(drawn.group(1)), fact))
+        elif work:
+            thing = re.sub(r"^(?:a|an|the)\s+", "your ", _phrase(work.group(1)), flags=re.I)
+            # something specific: a name, a number or a compound ("the last stretch" is not)
+            if len(thing.split()) >= 2 and re.search(r"\s[A-Z]|\d|\w-\w", thing):
+                found.append(("work", thing, fact))
+    for fact in facts:
+        org = _AT.search(fact)
+        if org:
+            found.append(("org", org.group(1), fact))
+    return found
+
+
 def closing_line(facts: Sequence[str], first: str) -> str:
     """A sentence to the contact about something of theirs, written in code from a fact.
 
@@ -46,22 +72,10 @@ def closing_line(facts: Sequence[str], first: str) -> str:
     pilot on 7B is going.") makes it about this person without letting the
     model retell their story as the user's.
     """
-    subject = re.compile(rf"^(?:{re.escape(first)}\b|(?:She|He|They)\b(?!\s+team))")
-    for fact in (f for f in facts if subject.match(f)):  # "Her team has built ..." is not theirs to be asked about
-        work, drawn = _WORK.search(fact), _DRAWN.search(fact)
-        if work and re.match(r"(?:one|some|many|a lot|most) of\b", work.group(1), re.I):
-            work = None
-        if drawn and (not work or drawn.start() < work.start()):
-            return f"I'd love to hear what draws you to {_phrase(drawn.group(1))}, {first}."
-        if work:
-            thing = re.sub(r"^(?:a|an|the)\s+", "your ", _phrase(work.group(1)), flags=re.I)
-            # something specific: a name, a number or a compound ("the last stretch" is not)
-            if len(thing.split()) >= 2 and re.search(r"\s[A-Z]|\d|\w-\w", thing):
-                return f"I'd love to hear about {thing}, {first}."
-    for fact in facts:
-        org = _AT.search(fact)
-        if org:
-            return f"I'd love to hear about your work at {org.group(1)}, {first}."
+    for kind, thing, _ in their_topics(facts, first)[:1]:
+        if kind == "drawn":
+            return f"I'd love to hear what draws you to {thing}, {first}."
+        return f"I'd love to hear about {'your work at ' if kind == 'org' else ''}{thing}, {first}."
     return ""
 
 

@@ -16,6 +16,7 @@ import jsonschema
 
 from assistant.brief import sense
 from assistant.brief.context import BriefContext, foreign_script
+from assistant.brief.narrative import their_topics
 from assistant.brief.record import Cited
 from assistant.generation import prompts
 from assistant.generation.batch import complete_many
@@ -125,6 +126,33 @@ def _field_question(ctx: BriefContext, schema: dict, attempt_seed: int) -> int:
     return calls
 
 
+# Open questions on what a checked fact says is theirs, when the model's fall short of the brief's aim.
+_IN_CODE = {"work": ("What's next for {}?",),  # "what draws you to" is left out: "interested in the legal team"
+            "org": ("What are you most focused on at {} this year?", "What does a typical week look like for you at {}?")}
+
+
+def _written_in_code(ctx: BriefContext, want: int) -> None:
+    """Top the questions up to ``want`` from templates over the facts (same checks, cited to the fact).
+
+    Why: with three facts, a 1.5B model's second questions on the same fact come back as
+    repeats, and briefs ended with three questions (Noor, Tomasz in the eval); a plain
+    question about their own work is better than none, and costs no model call.
+    """
+    b = ctx.brief
+    by_text = {f.text: f for f in b.facts}
+    for kind, thing, fact in their_topics(list(by_text), ctx.first):
+        for template in _IN_CODE.get(kind, ()):
+            if len(b.questions) >= want:
+                return
+            text = template.format(thing)
+            ctx.fact_sources[fact] = by_text[fact].sources
+            reason = question_problem(ctx, text, [q.text for q in b.questions], fact)
+            if reason:
+                log.info("question written in code left out (%s): %r", reason, text)
+                continue
+            b.questions.append(Cited(text, list(by_text[fact].sources), plain_why("", fact)))
+
+
 def _drop_nonsense(ctx: BriefContext, start: int, asked_from: dict[str, Cited], todo: list[tuple[Cited, str]],
                    seed: int) -> None:
     """Take out this round's questions whose verb does not fit their object; their facts are asked again.
@@ -229,6 +257,8 @@ def write_questions(ctx: BriefContext, attempt_seed: int = 0) -> None:
             todo += [(f, _ANOTHER_SIDE) for f in again[:want_min - len(b.questions) - len(todo)]]
     if b.field_now and b.facts and len(b.questions) < want_max and want_max > want_min:
         _field_question(ctx, schema, attempt_seed)
+    if len(b.questions) < want_min:
+        _written_in_code(ctx, want_min)
     if len(b.questions) < min(want_min, 1):
         b.failed["questions"] = "The model's questions kept failing the checks (closed, repeated or off-topic)."
     elif len(b.questions) < want_min:
