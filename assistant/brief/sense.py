@@ -53,12 +53,12 @@ def nonsense(gen: Generator | None, questions: Sequence[str], *, notes: str = ""
     the model itself calls nonsense, never block a brief.
     """
     words = [received_shape(q) for q in questions]
+    if use == "words" or gen is None:
+        return words
     flags = [False] * len(questions)
     # Only a question that asks for a motive or choice can be nonsense, so only those are judged:
     # most rounds have none and make no call (it was ~3-6 s of prefill and decode per round).
     asked = [i for i, q in enumerate(questions) if _INTENT.search(q) and not _CHOICE_AMONG.search(q)]
-    if use == "words" or gen is None:
-        return words
     for start in range(0, len(asked), _BATCH):
         part = asked[start:start + _BATCH]
         schema = prompts.schema("sense")

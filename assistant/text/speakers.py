@@ -104,4 +104,9 @@ def contact_lines_of_note(chunks: Sequence[tuple[str, str]], name: str) -> list[
     return out
 
 
-__all__ = ["contact_lines", "contact_lines_of_note"]
+def mail_apparatus(line: str) -> bool:
+    """An e-mail header, an "On ... wrote:" / "Original Message" line, or a quoted line: the mail around the words."""
+    return bool(_FROM.match(line) or _HEADER.match(line) or _WROTE.match(line) or _QUOTED.match(line))
+
+
+__all__ = ["contact_lines", "contact_lines_of_note", "mail_apparatus"]

@@ -14,19 +14,18 @@ from __future__ import annotations
 import re
 
 from assistant.text.links import find_contacts
+from assistant.text.speakers import mail_apparatus
 
 SUBSTANTIAL = 0.3
 """A chunk whose content words are under this share of all its words is page furniture."""
 
-_QUOTED = re.compile(r"^\s*[>›»|]")
 # A line that is only a label or a closing ("About", "Best regards,"); "About: Product leader ..." says something.
 _LABEL = re.compile(
     r"^\s*(?:show (?:all|more)\b.*|…?\s*see more|message|connect|follow|more|contact info|people (?:also viewed|you may know)|"
     r"skills|featured|languages|activity|about|experience|education|(?:best|kind|warm) regards|regards|best|"
     r"many thanks|thanks|thank you|cheers|--+)\s*[:,.!→…]*\s*$", re.I)
 _FURNITURE = re.compile(
-    r"^\s*(?:from|to|cc|bcc|date|subject|sent)\s*:|^\s*sent from my\b"
-    r"|\b\d[\d,.]*\+?\s+(?:followers|connections|reactions|comments|reposts)\b|^\s*·\s*(?:1st|2nd|3rd)\b"
+    r"^\s*sent from my\b|\b\d[\d,.]*\+?\s+(?:followers|connections|reactions|comments|reposts)\b|^\s*·\s*(?:1st|2nd|3rd)\b"
     r"|^[^·\n]+(?:·[^·\n]+){2,}$", re.I)  # "Python · Team leadership · ...": a skills or tag list
 _WORD = re.compile(r"[^\W_]{2,}")
 
@@ -35,7 +34,7 @@ def content_words(text: str) -> int:
     """Words in the lines that say something: not quoted, not a signature or contact detail, not page furniture."""
     total = 0
     for line in text.splitlines():
-        if _QUOTED.match(line) or _LABEL.match(line) or _FURNITURE.search(line) or find_contacts(line):
+        if mail_apparatus(line) or _LABEL.match(line) or _FURNITURE.search(line) or find_contacts(line):
             continue
         words = _WORD.findall(line)
         if len(words) >= 3:  # a lone title or name line is a label, not a statement
