@@ -308,3 +308,16 @@ def test_too_few_questions_are_topped_up_in_code_from_the_facts(priya, kb, setti
     fact_ids = {s for f in brief.facts for s in f.sources}
     assert all(q.sources and set(q.sources) <= fact_ids for q in brief.questions)
     assert not any("questions passed the checks" in w for w in brief.warnings)
+
+
+def test_packed_facts_split_but_a_sentence_without_a_subject_stays_with_its_own() -> None:
+    from assistant.brief.facts import fact_sentences
+
+    # the follow-on has no subject: on its own it read "Trying group sessions to cut it."
+    assert fact_sentences("The grief service has a 14-week waiting list. Trying group sessions to cut it.") == \
+        ["The grief service has a 14-week waiting list, trying group sessions to cut it."]
+    # two whole facts stay two, a short one included; a tacked-on remark goes
+    assert fact_sentences("She leads the team. She also runs a homework club on Mondays.") == \
+        ["She leads the team.", "She also runs a homework club on Mondays."]
+    assert fact_sentences("He turned down a publisher deal in August. Bold.") == \
+        ["He turned down a publisher deal in August."]

@@ -27,15 +27,27 @@ RICH_NOTES_CHARS = 1500  # quoted notes at least this long hold five or more fac
 FACT_MAX_CHARS = 200  # ~30 words; a longer item is cut back to its last whole clause
 
 
+_NO_SUBJECT = re.compile(r"^(?:trying|hoping|planning|working|looking|wanting|aiming|keen|busy|currently|also)\b", re.I)
+
+
 def fact_sentences(text: str) -> list[str]:
     """One fact per sentence: a model that packs three facts into one item still gives three.
 
     Why: more, shorter facts read better on the train and each seeds its own question.
     """
     parts = [p for p in split_sentences(text, lines=False) if p]
-    long_parts = [p for p in parts if len(p.split()) >= 5]
+    long_parts = [p for p in parts if len(p.split()) >= 4]  # "She leads the team." is a fact
     # "Fair enough." / "Bold." tacked on from the notes is a remark, not a fact: dropped
     parts = long_parts if len(parts) > 1 and long_parts else [text]
+    # "The grief service has a 14-week waiting list. Trying group sessions to cut it.": a sentence
+    # with no subject belongs to the one before it.
+    joined: list[str] = []
+    for p in parts:
+        if joined and _NO_SUBJECT.match(p):
+            joined[-1] = f"{joined[-1].rstrip('.!')}, {p[:1].lower()}{p[1:]}"
+        else:
+            joined.append(p)
+    parts = joined
     return [p[:1].upper() + p[1:] for p in parts if p]
 
 
