@@ -215,3 +215,15 @@ def test_a_mixed_voice_note_loses_only_the_contacts_labelled_paragraphs() -> Non
     assert "I think you two should talk." in mine and "I said yes to the guide review." in mine
     lines = metrics.first_person_sentences([mine])
     assert any("guide review" in s for s in lines) and not any("six years" in s for s in lines)
+
+
+def test_words_the_contact_also_says_do_not_make_an_item_the_users_line():
+    notes = ["She is speaking at the Nursing Informatics Network conference in Cardiff in March. "
+             "I thought of Marta from the Nursing Informatics Network."]
+    lines = metrics.first_person_sentences(notes)
+    theirs = metrics.their_words(notes)
+    fact = "She is speaking at the Nursing Informatics Network conference in Cardiff."
+    assert metrics.repeats_user_line(fact, lines)                   # counted on shared words alone
+    assert not metrics.repeats_user_line(fact, lines, theirs=theirs)  # ... which are hers too
+    # what is only the user's still counts
+    assert metrics.repeats_user_line("She thought of Marta from the network.", lines, theirs=theirs)

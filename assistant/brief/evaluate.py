@@ -94,6 +94,7 @@ class Case:
     other_texts: list[str] = field(default_factory=list)
     user_lines: list[str] = field(default_factory=list)
     has_field_notes: bool = False
+    their_words: set[str] = field(default_factory=set)  # what the contact's side of the notes says
 
 
 def manifest_extras(manifest_path: Path) -> tuple[dict[str, list[Path]], dict[str, dict]]:
@@ -174,7 +175,7 @@ def score_brief(d: dict, kb: KnowledgeBase, case: Case, names: Sequence[str], se
         field_items=field_items,
         field_brief=bool(field_items or d.get("field")) if case.has_field_notes else None,
         name_errors=sum(len(metrics.name_errors(t)) for t in lines if t),
-        user_line_items=sum(metrics.repeats_user_line(t, case.user_lines) for t in fact_texts_raw + qs),
+        user_line_items=sum(metrics.repeats_user_line(t, case.user_lines, theirs=case.their_words) for t in fact_texts_raw + qs),
         thin=metrics.thin_questions(len(facts), len(qs)),
         needs=len(case.needs), needs_met=sum(metrics.need_met(n, gb_texts) for n in case.needs))
 
@@ -221,7 +222,8 @@ def cases(manifest_path: Path, kb: KnowledgeBase, contacts: Sequence, extras: di
     """What scoring needs per contact: its own and others' notes, expected facts and needs, the user's own lines.
 
     The user's lines are first-person sentences of the contact's notes, except notes the manifest
-    lists under ``contact_voice`` (written by the contact: their "I" is theirs).
+    lists under ``contact_voice`` (written by the contact: their "I" is theirs). Words the
+    contact's side also says (``their_words``) do not make an item "the user's line".
     """
     root = manifest_path.parent
     chunks = {c.name: kb.chunks_of(Target.contact(c.name)) for c in contacts}
@@ -237,7 +239,9 @@ def cases(manifest_path: Path, kb: KnowledgeBase, contacts: Sequence, extras: di
                         [str(n) for n in extra.get("expected_needs", [])], [ch.text for ch in chunks[c.name]],
                         [ch.text for n, chs in chunks.items() if n != c.name for ch in chs],
                         metrics.first_person_sentences(mine),
-                        any(kb.chunks_of(Target.field(f)) for f in getattr(c, "fields", []))))
+                        any(kb.chunks_of(Target.field(f)) for f in getattr(c, "fields", [])),
+                        metrics.their_words(mine) | metrics.content_words(
+                            " ".join(ch.text for ch in chunks[c.name] if Path(ch.source).resolve() in voice_files))))
     return out
 
 

@@ -8,7 +8,7 @@ score a brief the same way.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set as AbstractSet
 
 from assistant.text.sentences import split_sentences
 from assistant.text.voice import speaks_as_user
@@ -60,11 +60,31 @@ def first_person_sentences(texts: Iterable[str]) -> list[str]:
     return out
 
 
-def repeats_user_line(item: str, user_lines: Sequence[str], share: float = USER_LINE_SHARE) -> bool:
-    """True when ``item`` repeats >= ``share`` of the content words of one of ``user_lines``."""
+def their_words(texts: Iterable[str]) -> set[str]:
+    """Content words of every clause that is not the user's own: what the contact's side of the notes says."""
+    out: set[str] = set()
+    for text in texts:
+        for sentence in split_sentences(text):
+            for clause in sentence.split(";"):
+                if not speaks_as_user(clause):
+                    out |= content_words(clause)
+    return out
+
+
+def repeats_user_line(item: str, user_lines: Sequence[str], share: float = USER_LINE_SHARE,
+                      theirs: AbstractSet[str] = frozenset()) -> bool:
+    """True when ``item`` repeats >= ``share`` of the content words of one of ``user_lines``.
+
+    With ``theirs`` (``their_words`` of the notes), words the contact's side of the notes also
+    says do not count: "I thought of Marta from the Nursing Informatics Network" is the user's
+    line, but a fact about the Network's conference that she is speaking at comes from her
+    lines, not from it. What is left of a line must still be two words or more to be repeated.
+    """
     words = content_words(item)
     for line in user_lines:
-        line_words = content_words(line)
+        line_words = content_words(line) - theirs
+        if theirs and len(line_words) < 2:
+            continue
         if line_words and len(line_words & words) / len(line_words) >= share:
             return True
     return False
@@ -159,5 +179,5 @@ def thin_questions(facts: int, questions: int) -> bool:
 __all__ = [
     "AVOID_FLAG", "MIN_USER_LINE_WORDS", "USER_LINE_SHARE", "cites_kind", "content_words",
     "first_person_sentences", "is_avoid_flag", "is_linked", "name_errors", "need_met", "repeats_user_line",
-    "thin_questions",
+    "their_words", "thin_questions",
 ]
