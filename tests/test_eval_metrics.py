@@ -27,6 +27,7 @@ from assistant.types import Chunk
     "Dr. You mentioned the pilot; how is it going?",
     "How would you describe your work, Dr.?",
     "Ask Dr. about the Waiting Fairly data.",
+    "How does Zhou you approach the development of workarounds?",  # half of "Zhou Lanying" turned to "you"
 ])
 def test_name_errors_flag_initials_and_titles_used_as_names(text):
     assert metrics.name_errors(text), text
@@ -42,6 +43,8 @@ def test_name_errors_flag_initials_and_titles_used_as_names(text):
     "Is there a Plan B.",
     "Asking Marisol for a job, a referral or an introduction",
     "What would ZHOU Lanying change in the workflow?",
+    "I told Kate you would call.",
+    "Thank you, Kate. What did you find?",
     "",
 ])
 def test_name_errors_leave_real_names_and_abbreviations_alone(text):

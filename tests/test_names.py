@@ -126,6 +126,8 @@ def test_mentions_examples() -> None:
     assert "Sir Berners-Lee" not in parse_name("Sir Tim Berners-Lee").mentions
     assert "Beethoven" in parse_name("Ludwig van Beethoven").mentions
     assert parse_name("王芳").mentions == ("王芳",)
+    # a family name in capitals is written in title case in running text: both stand for the person
+    assert {"ZHOU Lanying", "Zhou Lanying", "Zhou", "Lanying"} <= set(parse_name("ZHOU Lanying").mentions)
     assert parse_name("").mentions == ()
     assert parse_name("Dr.").mentions == ()
 

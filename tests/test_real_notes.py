@@ -321,3 +321,22 @@ def test_packed_facts_split_but_a_sentence_without_a_subject_stays_with_its_own(
         ["She leads the team.", "She also runs a homework club on Mondays."]
     assert fact_sentences("He turned down a publisher deal in August. Bold.") == \
         ["He turned down a publisher deal in August."]
+
+
+def test_a_capitalised_family_name_written_in_title_case_becomes_you_whole() -> None:
+    from assistant.text.voice import to_second_person
+
+    # only "Lanying" was turned before, which read "How does Zhou you approach ..."
+    assert to_second_person("How does Zhou Lanying approach workarounds in her research?", "ZHOU Lanying") == \
+        "How do you approach workarounds in your research?"
+    assert to_second_person("Why did Zhou ask so many questions about UK nursing?", "ZHOU Lanying") == \
+        "Why did you ask so many questions about UK nursing?"
+
+
+def test_a_person_is_not_a_dog_named_bilge() -> None:
+    from assistant.brief.facts import readable_fact
+
+    assert readable_fact("Kit Marchetti is a dog named Bilge.", "Kit") == "Kit Marchetti has a dog named Bilge."
+    assert readable_fact("They are a scruffy cat called Miso.", "Kit") == "They have a scruffy cat called Miso."
+    for fine in ("She is a trustee of charity called Numbers for Good.", "She is a nurse named in the honours list."):
+        assert readable_fact(fine, "Marisol") == fine

@@ -93,6 +93,9 @@ def readable_fact(text: str, first: str) -> str:
         text = f"{first} received the {text}"  # "2016: national Patient Safety Award ..."
     elif year and text[:1].islower():
         return original  # no verb to add: left as the list said it
+    # "Kit Marchetti is a dog named Bilge.": a person is not "a dog named" anything; the notes said "has a dog"
+    text = re.sub(rf"^((?:{re.escape(first)}(?: [\w'-]+)?|She|He|They)) (is|are) (an? (?:(?!(?:of|at|in|for|with|from|on|by|to)\b)[\w-]+ ){{1,3}}(?:named|called) (?=[A-Z]))",
+                  lambda m: f"{m.group(1)} {'has' if m.group(2) == 'is' else 'have'} {m.group(3)}", text)
     text = _NAMED_AWARD.sub(" received the ", text).replace("  ", " ").strip()
     text = re.sub(r"\breceived the the\b", "received the", text)
     if year:

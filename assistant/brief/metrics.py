@@ -123,8 +123,12 @@ def _is_name_word(token: str | None) -> bool:
     return bool(word) and word[0].isupper() and word.lower() not in _NOT_NAMES
 
 
+_NAME_YOU = re.compile(r"(?<=[a-z,] )([A-Z][a-z]+|[A-Z]{2,}) (?:you|your)\b")
+
+
 def name_errors(text: str) -> list[str]:
-    """Initials or titles used as if they were a name, e.g. "Asking E. for a job", "Dr. You", "Thanks, Dr.".
+    """Initials or titles used as if they were a name ("Asking E. for a job", "Dr. You", "Thanks, Dr."), or
+    a name cut in half by the "you" rewrite ("How does Zhou you approach ...").
 
     An initial ("E.") is fine before a name ("E. Kate Valcin") or another initial ("J. R. Smith");
     alone, before a lower-case word, a pronoun or at the end it is a name error. Same for "Dr."/"Prof.".
@@ -142,6 +146,10 @@ def name_errors(text: str) -> list[str]:
         nxt = _NEXT.match(text, m.end()).group(1)
         if not _is_name_word(nxt):
             errors.append(text[m.start():m.end() + (len(nxt) + 1 if nxt else 0)].strip())
+    # half a name turned into "you": "How does Zhou you approach ..." (only "Lanying" of "Zhou Lanying" was)
+    errors += [m.group(0) for m in _NAME_YOU.finditer(text) if m.group(1) not in ("I", "God")
+               and not re.search(r"\b(?:told|tell|asked|ask|let|help|show|give|thank|remind|introduced?)\s+$",
+                                 text[:m.start()], re.I)]  # "I told Kate you would call"
     return errors
 
 

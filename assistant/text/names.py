@@ -252,6 +252,9 @@ class PersonName:
         while len(core) > 1 and core[0].casefold() in _PARTICLES:
             core = core[1:]  # "van Beethoven" is also just "Beethoven"
         forms += [given, family, " ".join(core)]
+        if family.isupper() and _letters(family) > 1:
+            # "ZHOU Lanying" is written "Zhou Lanying" and "Zhou" in running text (a model never keeps the caps)
+            forms += [f.replace(family, family.title()) for f in forms if family in f]
         kept = []
         for form in forms:
             words = form.split()
