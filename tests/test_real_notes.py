@@ -85,6 +85,19 @@ def test_follow_up_is_whole_in_the_users_voice_and_invents_no_dates(priya, kb, s
     assert not any("January" in i for i in items)
 
 
+def test_a_follow_up_said_as_the_user_to_them_is_not_a_to_do(priya, kb, settings) -> None:
+    from assistant.brief.builder import BriefBuilder
+
+    gen = _FollowUp({"thank_you": "Thank you for walking me through wholesale pricing at Tidewater Kelp.",
+                     "follow_up": ["I would like to continue our conversation about wholesale pricing with me.",
+                                   "Send Priya the note on \"what we learned\" about restaurant buyers."]})
+    builder = BriefBuilder("Priya Raman", kb, settings, gen)
+    builder.regenerate("follow_up")
+    items = builder.brief.follow_up
+    assert not any(i.startswith("I would") for i in items), items
+    assert "Send Priya the note on \"what we learned\" about restaurant buyers." in items  # quoted words are theirs
+
+
 def test_list_items_become_sentences_about_them() -> None:
     from assistant.brief.facts import readable_fact
 
@@ -340,3 +353,13 @@ def test_a_person_is_not_a_dog_named_bilge() -> None:
     assert readable_fact("They are a scruffy cat called Miso.", "Kit") == "They have a scruffy cat called Miso."
     for fine in ("She is a trustee of charity called Numbers for Good.", "She is a nurse named in the honours list."):
         assert readable_fact(fine, "Marisol") == fine
+
+
+def test_a_cyrillic_name_written_in_latin_or_half_and_half_becomes_you() -> None:
+    from assistant.text.voice import to_second_person
+
+    # the eval's brief asked "What challenges does Svetlana Orlова face in your work ...?"
+    assert to_second_person("What challenges does Svetlana Orlова face in your work as a research fellow?",
+                            "Светлана Орлова") == "What challenges do you face in your work as a research fellow?"
+    assert to_second_person("Why is Svetlana interested in the incident form?", "Светлана Орлова") == \
+        "Why are you interested in the incident form?"

@@ -39,6 +39,12 @@ _THEIR_PROMISE = re.compile(r"^(?:I|We)\s*(?:will|'ll|\u2019ll|am going to|are g
                             r"(?:send|share|forward|e-?mail)\s+(?:you|over)\s+(.+?)(?:\s+(?:with|to) you)?$", re.I)
 
 
+# A to-do is written to the user ("Send Kit the deck"): one that says "I", "me" or "we" is the model
+# speaking as the user to the contact ("I would like to continue our conversation", "Discuss it with me").
+_FIRST_PERSON = re.compile(r"(?<![\w'])(?:I|I'm|I'd|I'll|I've|[Mm]e|[Mm]y|[Ww]e|[Ww]e're|[Ww]e'll|[Uu]s|[Oo]ur)(?![\w'])")
+_QUOTED = re.compile(r"[\"\u201c][^\"\u201d]*[\"\u201d]")
+
+
 _DANGLING_END = re.compile(r"\b(?:the|a|an|their|your|my|his|her|its|our|to|of|for|and|with)\W*$", re.I)
 
 
@@ -111,6 +117,8 @@ def write_follow_up(ctx: BriefContext, attempt_seed: int = 0) -> None:
                 log.info("follow-up dropped (a job ask): %r", item)
             elif item and (len(item.split()) < 4 or _DANGLING_END.search(item)):
                 log.info("follow-up dropped (a fragment): %r", item)  # "Explaining hard ideas", "... send you their."
+            elif item and _FIRST_PERSON.search(_QUOTED.sub("", item)):
+                log.info("follow-up dropped (said as the user to them, not a to-do): %r", item)
             elif item and raises_sensitive(item, ctx.flagged):  # "Discuss the Eastmoor trial" they asked not to raise
                 log.info("follow-up dropped (a topic the notes say not to raise): %r", item)
             elif item and not missing:

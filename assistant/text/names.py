@@ -25,7 +25,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 
-__all__ = ["PersonName", "clean_name", "first_name", "name_key", "parse_name", "slug"]
+__all__ = ["PersonName", "clean_name", "first_name", "has_cyrillic", "latin", "name_key", "parse_name", "slug"]
 
 # Non-whitespace C0/C1 controls (whitespace controls are collapsed to spaces
 # instead), bidi marks/embeddings/overrides/isolates, zero-width space, word
@@ -115,6 +115,33 @@ def _is_cjk(s: str) -> bool:
     """Every letter is Han, Kana or Hangul: such names are written family first, unspaced."""
     letters = [ch for ch in s if ch.isalpha()]
     return bool(letters) and all(_CJK.match(ch) for ch in letters)
+
+
+_CYR = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+                ["a", "b", "v", "g", "d", "e", "yo", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s", "t",
+                 "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"]))
+
+
+def latin(text: str) -> str:
+    """Cyrillic letters in Latin (a plain BGN/PCGN-style table): "Светлана Орлова" -> "Svetlana Orlova".
+
+    Why: notes about someone whose name is written in Cyrillic usually also give it in Latin
+    letters (a conference bio, an e-mail signature), and the model writes whichever it read, or a
+    mix of both ("Orlова"); every form must still be recognised as them.
+    """
+    out = []
+    for ch in text:
+        low = ch.lower()
+        if low in _CYR:
+            rep = _CYR[low]
+            out.append(rep.capitalize() if ch != low else rep)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def has_cyrillic(text: str) -> bool:
+    return any(ch.lower() in _CYR for ch in text)
 
 
 def _is_title(tok: str) -> bool:
@@ -255,6 +282,8 @@ class PersonName:
         if family.isupper() and _letters(family) > 1:
             # "ZHOU Lanying" is written "Zhou Lanying" and "Zhou" in running text (a model never keeps the caps)
             forms += [f.replace(family, family.title()) for f in forms if family in f]
+        if has_cyrillic(full):
+            forms += [latin(f) for f in forms]
         kept = []
         for form in forms:
             words = form.split()
