@@ -22,6 +22,7 @@ from tests.test_speed_paths import priya  # noqa: F401 - the shared Priya fixtur
     "What inspired you to be named chief nursing executive?",
     "How did you decide to be listed among the 100 most influential nurses?",
     "What made you choose to have worked at Brightwater for ten years?",
+    "What led you to believe that your first electric depot hit 98.7% on-time delivery in September?",
 ])
 def test_words_catch_a_motive_for_being_given_something(question: str) -> None:
     assert sense.received_shape(question)
@@ -33,6 +34,7 @@ def test_words_catch_a_motive_for_being_given_something(question: str) -> None:
     "What surprised you about being appointed by the board last March?",
     "Why did you choose to study economics before moving into public policy?",
     "What led you to win the regional innovation prize?",
+    "What led you to believe that points aren't a game?",
 ])
 def test_words_leave_real_choices_alone(question: str) -> None:
     assert not sense.received_shape(question)

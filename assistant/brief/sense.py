@@ -36,9 +36,14 @@ _CHOICE_AMONG = re.compile(r"\b(decid\w*|choos\w*)\s+(which|what|how|whether|whe
                            r"found|build|work|pursue|speciali[sz]e|focus|return|retrain|stay)\b", re.I)
 
 
+# "What led you to believe that your depot hit 98.7% on-time delivery?": a measured result is not a belief.
+_BELIEVED_FIGURE = re.compile(r"\bled you to (?:believe|think)\b[^?]*\d", re.I)
+
+
 def received_shape(question: str) -> bool:
-    """The plain-words half: a motive or choice asked directly about being given or made something."""
-    return bool(_RECEIVED.search(question))
+    """The plain-words half: a motive or choice asked directly about being given or made something,
+    or a belief asked about a figure they reported."""
+    return bool(_RECEIVED.search(question) or _BELIEVED_FIGURE.search(question))
 NONSENSE = "That question did not make sense (its verb does not fit what it asks about); ask about what they did."
 _BATCH = 12  # the schema's maxItems
 
