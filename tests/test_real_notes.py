@@ -363,3 +363,18 @@ def test_a_cyrillic_name_written_in_latin_or_half_and_half_becomes_you() -> None
                             "Светлана Орлова") == "What challenges do you face in your work as a research fellow?"
     assert to_second_person("Why is Svetlana interested in the incident form?", "Светлана Орлова") == \
         "Why are you interested in the incident form?"
+
+
+def test_a_thank_you_that_speaks_of_them_is_replaced(priya, kb, settings) -> None:
+    from assistant.brief.builder import BriefBuilder
+    from assistant.brief.followup import names_them_as_third_person
+
+    assert names_them_as_third_person("Thank you for meeting Dev Raman at the Bristol meetup.", "Dev Raman")
+    for fine in ("Thank you, Dev. It was great to meet.", "Dear Dev, thanks for the coffee.", "Thanks for your time."):
+        assert not names_them_as_third_person(fine, "Dev Raman"), fine
+    gen = _FollowUp({"thank_you": "Thank you for meeting Priya Raman at Tidewater Kelp.",
+                     "follow_up": ["Send Priya the pricing notes you mentioned."]})
+    builder = BriefBuilder("Priya Raman", kb, settings, gen)
+    builder.regenerate("follow_up")
+    thanks = builder.brief.follow_up[0]
+    assert thanks.startswith("Thank-you note:") and "Priya Raman" not in thanks and "Priya" in thanks

@@ -11,6 +11,7 @@ from assistant.generation import prompts
 from assistant.generation.structured import generate_json
 from assistant.text import grounding, openers, questions
 from assistant.text.guard import INJECTION
+from assistant.text.names import parse_name
 from assistant.text.sensitive import raises_sensitive
 from assistant.text.sentences import complete_sentence, split_sentences, whole_sentences
 
@@ -57,6 +58,22 @@ def _their_promise(item: str, first: str) -> str:
     rest = re.split(r",?\s+(?:and|but|so)\s+(?:I|we)\b", m.group(1))[0]  # "... and I want to find X": theirs
     rest = re.sub(r"\b(?:my|our)\b", "their", rest, flags=re.I)
     return f"Ask {first} for {rest} (they offered to send it)."
+
+
+def names_them_as_third_person(note: str, name: str) -> bool:
+    """A note to them that speaks of them: "Thank you for meeting Dev Raman at the meetup".
+
+    Their name is fine only as the one addressed ("Thank you, Dev." / "Dear Dev,"); anywhere else
+    it reads as if the note were about someone else.
+    """
+    for form in parse_name(name).mentions:
+        for m in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", note):
+            before, after = note[:m.start()].rstrip(), note[m.end():].lstrip()
+            vocative = (before.endswith(",") or re.search(r"(?:^|\b)(?:Dear|Hi|Hello|Thanks|Thank you)$", before)) \
+                and (not after or after[0] in ",.;!?")
+            if not vocative:
+                return True
+    return False
 
 
 def _whole(text: str) -> str:
@@ -106,6 +123,9 @@ def write_follow_up(ctx: BriefContext, attempt_seed: int = 0) -> None:
         thanks = _INSIGHTFUL.sub("insights", _whole(whole_sentences(complete_sentence(got.data["thank_you"], 280), 45)))
         if thanks and raises_sensitive(thanks, ctx.flagged):
             log.info("thank-you replaced (a topic the notes say not to raise): %r", thanks)
+            thanks = f"Thank you for your time today, {ctx.first}; I enjoyed our conversation."
+        elif thanks and names_them_as_third_person(thanks, ctx.name):
+            log.info("thank-you replaced (it speaks of them, not to them): %r", thanks)
             thanks = f"Thank you for your time today, {ctx.first}; I enjoyed our conversation."
         if thanks:
             b.follow_up.append(f"Thank-you note: {thanks}")
