@@ -178,7 +178,13 @@ def test_rapport_ui_starts_without_prompting(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------ debrief --
-SCREENSHOTS = REPO / "docs" / "screenshots"
+# The debrief test's screenshots go to its temp dir; RAPPORT_SCREENSHOTS=docs/screenshots refreshes the
+# committed ones (a test run must not change the repository's files).
+
+
+def _shots_dir(tmp_path: Path) -> Path:
+    chosen = os.environ.get("RAPPORT_SCREENSHOTS")
+    return (REPO / chosen if not Path(chosen).is_absolute() else Path(chosen)) if chosen else tmp_path / "screenshots"
 
 
 @pytest.fixture
@@ -234,7 +240,8 @@ def test_debrief_a_meeting_and_keep_two_proposals(scripted_model_server, tmp_pat
 
     llm_url, gen = scripted_model_server
     outside: list[str] = []
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shots = _shots_dir(tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
     with contextmanager(_serve)(tmp_path, RAPPORT_LLM_URL=llm_url) as (url, _home), sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -250,7 +257,7 @@ def test_debrief_a_meeting_and_keep_two_proposals(scripted_model_server, tmp_pat
             page.get_by_role("link", name="Today").click()
             page.get_by_role("heading", name="Today").wait_for(timeout=60_000)
             _wait_idle(page)
-            page.screenshot(path=str(SCREENSHOTS / "today.png"), full_page=True)
+            page.screenshot(path=str(shots / "today.png"), full_page=True)
 
             page.get_by_role("link", name="Debrief").click()
             page.get_by_role("heading", name="Debrief").wait_for(timeout=60_000)
@@ -269,7 +276,7 @@ def test_debrief_a_meeting_and_keep_two_proposals(scripted_model_server, tmp_pat
                 keep.nth(n).click()
                 _wait_idle(page)
             page.get_by_text("Review: Dana Whitfield", exact=False).scroll_into_view_if_needed()
-            page.screenshot(path=str(SCREENSHOTS / "debrief-review.png"), full_page=True)
+            page.screenshot(path=str(shots / "debrief-review.png"), full_page=True)
             page.get_by_role("button", name="Save accepted").click()
             page.get_by_text("Saved for Dana Whitfield.", exact=False).wait_for(timeout=180_000)
             page.get_by_text("Thank-you draft", exact=False).wait_for(timeout=60_000)
@@ -286,11 +293,11 @@ def test_debrief_a_meeting_and_keep_two_proposals(scripted_model_server, tmp_pat
             # And on her timeline, newest first, which the docs show.
             page.get_by_role("tab", name="Timeline").click()
             page.locator("text=launching the installer app >> visible=true").first.wait_for(timeout=30_000)
-            page.screenshot(path=str(SCREENSHOTS / "timeline.png"), full_page=True)
+            page.screenshot(path=str(shots / "timeline.png"), full_page=True)
         finally:
             browser.close()
     assert not outside, f"the browser fetched from outside the app: {outside[:5]}"
     assert any("Propose what the user should keep" in c[-1]["content"] for c in gen.calls)
-    assert (SCREENSHOTS / "today.png").stat().st_size > 10_000
-    assert (SCREENSHOTS / "debrief-review.png").stat().st_size > 10_000
-    assert (SCREENSHOTS / "timeline.png").stat().st_size > 10_000
+    assert (shots / "today.png").stat().st_size > 10_000
+    assert (shots / "debrief-review.png").stat().st_size > 10_000
+    assert (shots / "timeline.png").stat().st_size > 10_000
