@@ -130,6 +130,8 @@ def test_mentions_examples() -> None:
     assert {"ZHOU Lanying", "Zhou Lanying", "Zhou", "Lanying"} <= set(parse_name("ZHOU Lanying").mentions)
     # a Cyrillic name is also its Latin spelling, which the notes and the model use as often
     assert {"Светлана Орлова", "Svetlana Orlova", "Svetlana", "Orlova"} <= set(parse_name("Светлана Орлова").mentions)
+    assert "Giorgos" in parse_name("Γιώργος Παπαδόπουλος").mentions
+    assert parse_name("王芳").mentions == ("王芳",)  # CJK: no guessed Latin spelling
     assert parse_name("").mentions == ()
     assert parse_name("Dr.").mentions == ()
 
@@ -264,5 +266,5 @@ def test_clean_name() -> None:
 
 def test_all_is_sorted_and_complete() -> None:
     assert names.__all__ == sorted(names.__all__)
-    assert set(names.__all__) == {"PersonName", "clean_name", "first_name", "has_cyrillic", "latin", "name_key", "parse_name",
-                                  "slug"}
+    assert set(names.__all__) == {"PersonName", "clean_name", "first_name", "latin", "name_key", "other_script",
+                                  "parse_name", "slug"}

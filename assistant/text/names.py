@@ -25,7 +25,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 
-__all__ = ["PersonName", "clean_name", "first_name", "has_cyrillic", "latin", "name_key", "parse_name", "slug"]
+__all__ = ["PersonName", "clean_name", "first_name", "latin", "name_key", "other_script", "parse_name",
+           "slug"]
 
 # Non-whitespace C0/C1 controls (whitespace controls are collapsed to spaces
 # instead), bidi marks/embeddings/overrides/isolates, zero-width space, word
@@ -117,31 +118,24 @@ def _is_cjk(s: str) -> bool:
     return bool(letters) and all(_CJK.match(ch) for ch in letters)
 
 
-_CYR = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
-                ["a", "b", "v", "g", "d", "e", "yo", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s", "t",
-                 "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"]))
+def other_script(text: str) -> bool:
+    """Letters of an alphabet other than Latin (Cyrillic, Greek, Arabic, Hebrew ...), CJK aside."""
+    return any(ch.isalpha() and not unicodedata.name(ch, "LATIN").startswith("LATIN") and not _CJK.match(ch)
+               for ch in text)
 
 
 def latin(text: str) -> str:
-    """Cyrillic letters in Latin (a plain BGN/PCGN-style table): "Светлана Орлова" -> "Svetlana Orlova".
+    """``text`` in Latin letters: "Светлана Орлова" -> "Svetlana Orlova", "Γιώργος" -> "Giorgos".
 
-    Why: notes about someone whose name is written in Cyrillic usually also give it in Latin
+    Why: notes about someone whose name is in another alphabet usually also give it in Latin
     letters (a conference bio, an e-mail signature), and the model writes whichever it read, or a
-    mix of both ("Orlова"); every form must still be recognised as them.
+    mix of both ("Orlова"); every form must still be recognised as them. ``anyascii`` holds the
+    transliteration tables (every script); CJK names are left as they are (their Latin forms are
+    spelt too many ways to guess).
     """
-    out = []
-    for ch in text:
-        low = ch.lower()
-        if low in _CYR:
-            rep = _CYR[low]
-            out.append(rep.capitalize() if ch != low else rep)
-        else:
-            out.append(ch)
-    return "".join(out)
+    from anyascii import anyascii
 
-
-def has_cyrillic(text: str) -> bool:
-    return any(ch.lower() in _CYR for ch in text)
+    return "".join(anyascii(ch) if other_script(ch) else ch for ch in text)
 
 
 def _is_title(tok: str) -> bool:
@@ -282,7 +276,7 @@ class PersonName:
         if family.isupper() and _letters(family) > 1:
             # "ZHOU Lanying" is written "Zhou Lanying" and "Zhou" in running text (a model never keeps the caps)
             forms += [f.replace(family, family.title()) for f in forms if family in f]
-        if has_cyrillic(full):
+        if other_script(full):
             forms += [latin(f) for f in forms]
         kept = []
         for form in forms:
