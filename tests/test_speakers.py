@@ -200,3 +200,14 @@ def test_a_line_labelled_in_the_users_voice_is_the_users_guess_not_a_fact() -> N
                                "She told me: the pilot is late.")
     assert "preceptorship" not in kept and any("preceptorship" in r for r in removed)
     assert "the pilot is late" in kept, "what she told the user is hers"
+
+
+def test_what_their_email_says_the_user_has_done_is_the_users_story() -> None:
+    mail = ("From: Tomasz Wielgosz <t.w@nordhaul.example>\nTo: Samir Haddad <samir@proton.example>\n"
+            "Subject: Re: intro\n\nWe have 8 more depots going live between February and May 2027.\n"
+            "Ewa says you've designed training for adults who are sceptical and tired.\n"
+            "Would you ever look at our dispatcher training with us?\n")
+    kept, removed = about_them(mail, contact_lines(mail, "Tomasz Wielgosz")[0], "Tomasz Wielgosz")
+    assert "8 more depots" in kept and "Would you ever look at our dispatcher training" in kept  # theirs
+    assert "designed training" not in kept, "the user's own work, told back to them, is not a fact about Tomasz"
+    assert any("designed training" in r for r in removed)

@@ -227,6 +227,15 @@ def logistics_clause(clause: str) -> bool:
     return bool(_LOGISTICS.search(clause))
 
 
+# In their e-mail, "you" is the user: "Ewa says you've designed training for adults who are sceptical".
+_ABOUT_READER = re.compile(r"\byou(?:['\u2019]ve| have| had)\s+(?!need)(?:\w+ly\s+)?(?:been\s+)?\w+(?:ed|en|wn|lt|ght)\b", re.I)
+
+
+def about_the_reader(clause: str) -> bool:
+    """A line of their own that says what the user has done: the user's story told back, not theirs."""
+    return bool(_ABOUT_READER.search(clause))
+
+
 # A to-do list in the user's notes ("ToDo:", "f/u: send 3 bullets ...", "Next steps:") is the user's errands.
 _TODO_HEAD = re.compile(r"^\W*(?:to[- ]?dos?|next steps|action items?|my actions|f/?u|follow[- ]?ups?)\s*:", re.I)
 _BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+")
@@ -252,7 +261,8 @@ def about_them(text: str, theirs: Sequence[bool] | None = None, speaker: str = "
 
     ``theirs`` (one flag per line, from ``text/speakers.py``) marks lines the
     contact wrote (their e-mail, their pasted profile): there "I" is them, so
-    only logistics are taken out, and each run of their lines is introduced as
+    only logistics and what they say the user has done ("you've designed
+    training for ...": the user's story) are taken out, and each run of their lines is introduced as
     "(``speaker`` writes:)" so the model knows whose "I" it reads.
     """
     kept_lines: list[str] = []
@@ -266,8 +276,8 @@ def about_them(text: str, theirs: Sequence[bool] | None = None, speaker: str = "
             in_run = False
         if marks[k] and speaker:
             pieces = split_keeping_layout(line) or [(line, "")]
-            out = "".join(p + sep for p, sep in pieces if not logistics_clause(p))
-            removed += [p.strip() for p, _ in pieces if p.strip() and logistics_clause(p)]
+            out = "".join(p + sep for p, sep in pieces if not (logistics_clause(p) or about_the_reader(p)))
+            removed += [p.strip() for p, _ in pieces if p.strip() and (logistics_clause(p) or about_the_reader(p))]
             lead = f"({speaker} writes:) " if out.strip() and not in_run else ""
             in_run = in_run or bool(out.strip())
             kept_lines.append(lead + out.rstrip())
