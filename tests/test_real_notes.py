@@ -378,3 +378,12 @@ def test_a_thank_you_that_speaks_of_them_is_replaced(priya, kb, settings) -> Non
     builder.regenerate("follow_up")
     thanks = builder.brief.follow_up[0]
     assert thanks.startswith("Thank-you note:") and "Priya Raman" not in thanks and "Priya" in thanks
+
+
+def test_shorthand_facts_get_their_subject_and_an_object_her_is_not_a_cut() -> None:
+    from assistant.brief.facts import readable_fact
+
+    assert readable_fact("Leads Screening Platforms, 9 people.", "Ilse") == "Ilse leads Screening Platforms, 9 people."
+    assert readable_fact("Runs the homework club on Mondays", "Marguerite") == \
+        "Marguerite runs the homework club on Mondays."
+    assert readable_fact("The pilot matters a lot to her.", "Adaeze") == "The pilot matters a lot to her."

@@ -53,13 +53,15 @@ def fact_sentences(text: str) -> list[str]:
 
 _YEAR_ITEM = re.compile(r"^(?:In\s+)?((?:19|20)\d\d)(?:\s*[-\u2013]\s*(?:(?:19|20)\d\d|present|now))?\s*[:,\u2013-]\s*(.+)$", re.I)
 _BARE_VERB = re.compile(r"^(named|appointed|elected|promoted|established|founded|co-founded|launched|led|joined|"
-                        r"received|won|became|created|built|started|published|wrote|introduced|oversaw|chaired)\b", re.I)
+                        r"received|won|became|created|built|started|published|wrote|introduced|oversaw|chaired|"
+                        # shorthand notes: "Leads Screening Platforms, 9 people."
+                        r"leads|runs|manages|heads|owns|oversees|chairs|hosts|teaches|builds|works)\b", re.I)
 _NAMED_AWARD = re.compile(r"\b(?:has been|was|is|were)?\s*named\s+(?:the\s+|an?\s+)?(?=[\w' -]*\b(?:Award|Prize|Medal)\b(?!\s+(?:recipient|winner|laureate|nominee)))",
                           re.I)
 _PASSIVE = {"named", "appointed", "elected", "promoted"}
 
 
-_DANGLING = re.compile(r"\s+(?:and|or|but|with|of|to|for|in|on|at|by|a|an|the|his|her|their|its|has|have|had|"
+_DANGLING = re.compile(r"\s+(?:and|or|but|with|of|to|for|in|on|at|by|a|an|the|his|their|its|has|have|had|"
                        r"is|are|was|were|shared|as|then|that|which|who|than|from|into|about|because|so|when|while|where)\.?$",
                        re.I)
 
