@@ -207,6 +207,23 @@ def test_the_tailoring_sentence_must_name_something_of_theirs_not_echo_the_story
     assert "as the user's own" in link_problem(ctx, claimed, story, me, theirs)
 
 
+def test_the_tailoring_sentence_claims_no_likeness_the_notes_do_not_show() -> None:
+    """Seen in default-model closings: "how your pilot aligns with my background" for work unlike the user's."""
+    from types import SimpleNamespace
+
+    from assistant.brief.narrative import link_problem
+
+    ctx = SimpleNamespace(first="Adaeze", name="Adaeze Nwosu")
+    story = "I'm a clinical nurse turned UX researcher, with eight years on intensive care wards."
+    theirs = ["Adaeze is a ward manager at St Brannoc's General Hospital, running a falls-prevention pilot on 7B."]
+    for claim in ("I'm curious how your falls-prevention pilot on 7B aligns with my background.",
+                  "Your falls-prevention pilot on 7B sounds similar to my work on the wards.",
+                  "I'd love to hear how your falls-prevention pilot on 7B relates to what I do."):
+        assert "like the user's" in link_problem(ctx, claim, story, [story], theirs), claim
+    assert link_problem(ctx, "I'd love to hear how your falls-prevention pilot on 7B is going.", story, [story],
+                        theirs) == ""
+
+
 def test_a_fact_pointing_at_an_unnamed_it_is_dropped() -> None:
     """Seen in a default-model brief: "He is open about it in a blog post." (the "it" was his burnout)."""
     from assistant.brief.facts import vague

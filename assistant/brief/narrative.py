@@ -86,6 +86,11 @@ _ASKING = re.compile(r"\bI(?:'d| would)? (?:love|like) to (?:hear|know|learn)\b|
 # One per attempt, so a retry is a different sentence, not the same one re-sampled.
 STARTERS = ("I'd love to hear", "I'm curious", "Given my")
 _CLAUSE = re.compile(r",\s*|;\s*|\s+(?:and|but|so|because|since|while)\s+")
+# "how your pilot aligns with my background" asserts a likeness nothing in either side's notes shows;
+# seen in most default-model closings, and it reads as flattery, not interest.
+_LIKENESS = re.compile(r"\b(?:align(?:s|ed)?|resonat(?:es?|ed)|mirrors?|overlaps?|fits?|connects?|relates?|ties? in)"
+                       r"\s+(?:\w+\s+){0,2}(?:with|to)\s+(?:my|mine|what I)\b"
+                       r"|\b(?:similar to|just like|much like)\s+(?:my|mine|what I)\b", re.I)
 
 
 def link_problem(ctx: BriefContext, sentence: str, story: str, me_text: Sequence[str],
@@ -103,6 +108,8 @@ def link_problem(ctx: BriefContext, sentence: str, story: str, me_text: Sequence
         return f"it did not name anything of {ctx.first}'s, spoken to them"
     if metrics.repeats_user_line(sentence, split_sentences(story, lines=False)):
         return "it repeated the user's story instead of connecting it to them"
+    if _LIKENESS.search(sentence):
+        return "it claimed their work is like the user's"
     for clause in _CLAUSE.split(sentence):
         if _MINE.search(clause) and not re.search(r"\byou", clause, re.I) and not _ASKING.search(clause):
             claimed = grounding.unsupported_terms(clause, list(me_text))
