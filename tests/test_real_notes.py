@@ -404,3 +404,33 @@ def test_shorthand_facts_get_their_subject_and_an_object_her_is_not_a_cut() -> N
     assert readable_fact("Runs the homework club on Mondays", "Marguerite") == \
         "Marguerite runs the homework club on Mondays."
     assert readable_fact("The pilot matters a lot to her.", "Adaeze") == "The pilot matters a lot to her."
+
+
+def test_an_email_wrapped_at_72_columns_is_quoted_as_whole_sentences() -> None:
+    """Seen in Tomasz's Avoid: "A topic your notes flag: 'public and our operations director is sensitive ...'"."""
+    from assistant.brief.context import note_sentences
+
+    mail = ("One request: please keep the override numbers between us. They are not\n"
+            "public and our operations director is sensitive about them.\n"
+            "Short version of my problem: we rolled out the new planning tool,\n"
+            "RouteDesk, to 11 of 19 depots this year.\n")
+    said = note_sentences(mail)
+    assert "They are not public and our operations director is sensitive about them." in said
+    assert "Short version of my problem: we rolled out the new planning tool, RouteDesk, to 11 of 19 depots this year." \
+        in said
+    # short shorthand lines are separate items, even in lower case
+    assert note_sentences("- RouteDesk = planning engine\nnew depots much lower, younger staff") == \
+        ["RouteDesk = planning engine", "new depots much lower, younger staff"]
+
+
+def test_model_filler_in_facts_and_questions_is_said_plainly() -> None:
+    """Seen: "He is interested in the topic of electrification ..." and "What led you to interest in ...?"."""
+    from assistant.brief.facts import readable_fact
+    from assistant.brief.questions import _as_question
+
+    assert readable_fact("He is interested in the topic of electrification of last-mile fleet.", "Tomasz") == \
+        "He is interested in electrification of last-mile fleet."
+    assert _as_question("What led you to interest in electrification of last-mile fleet?", "Tomasz Wielgosz") == \
+        "What led to your interest in electrification of last-mile fleet?"
+    assert _as_question("What led you to focus on charging-aware routing?", "Tomasz Wielgosz") == \
+        "What led you to focus on charging-aware routing?"

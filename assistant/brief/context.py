@@ -52,9 +52,18 @@ def foreign_script(text: str, support: Sequence[str]) -> bool:
     return any(ch not in allowed for ch in _FOREIGN.findall(text))
 
 
+# A line that stops mid-sentence and a next line that goes on in lower case: an e-mail wrapped at 72
+# columns ("They are not\npublic and our operations director is sensitive about them.").
+_WRAPPED = re.compile(r"^([^\n]{50,}(?:,|[^\s.!?:;](?=[ \t]*\n[ \t]*[a-z])))[ \t]*\n[ \t]*(?=[^\s>-])", re.M)  # short lines are items
+
+
 def note_sentences(text: str) -> list[str]:
-    """Sentences of a note worth quoting: four words or more, bullets and heading marks removed."""
-    return [p.replace("**", "").replace("__", "").strip(" -•*#\t") for p in split_sentences(text)
+    """Sentences of a note worth quoting: four words or more, bullets and heading marks removed.
+
+    Hard-wrapped lines are joined first: quoted on their own, the Avoid section
+    showed "public and our operations director is sensitive about them."
+    """
+    return [p.replace("**", "").replace("__", "").strip(" -•*#\t") for p in split_sentences(_WRAPPED.sub(r"\1 ", text))
             if len(p.split()) >= 4]
 
 

@@ -99,6 +99,9 @@ def readable_fact(text: str, first: str) -> str:
     text = re.sub(rf"^((?:{re.escape(first)}(?: [\w'-]+)?|She|He|They)) (is|are) (an? (?:(?!(?:of|at|in|for|with|from|on|by|to)\b)[\w-]+ ){{1,3}}(?:named|called) (?=[A-Z]))",
                   lambda m: f"{m.group(1)} {'has' if m.group(2) == 'is' else 'have'} {m.group(3)}", text)
     text = _NAMED_AWARD.sub(" received the ", text).replace("  ", " ").strip()
+    # "He is interested in the topic of electrification ...": the model's filler, not the notes' words
+    text = re.sub(r"\b(interested in|curious about|focused on|works on|speaks about|writes about) the (?:topics?|subject|area|field) of\b",
+                  r"\1", text)
     text = re.sub(r"\breceived the the\b", "received the", text)
     if year:
         text = f"In {year}, {text}"

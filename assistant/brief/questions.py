@@ -50,9 +50,14 @@ def plain_why(why: str, fact: str) -> str:
     return complete_sentence(first[0].upper() + first[1:], 220)
 
 
+# "What led you to interest in electrification ...?": the starter the prompt gives, finished with a noun.
+_LED_TO_NOUN = re.compile(r"\bled you to (interest|passion|career|involvement) (in|on|into|with)\b", re.I)
+
+
 def _as_question(raw: str, name: str) -> str:
     """The model's question, whole, spoken to them, with one question mark ("Active Travel??" was rejected as two)."""
-    return voice.to_second_person(complete_sentence(re.sub(r"\?(\s*\?)+", "?", raw), 260), name)
+    asked = voice.to_second_person(complete_sentence(re.sub(r"\?(\s*\?)+", "?", raw), 260), name)
+    return _LED_TO_NOUN.sub(lambda m: f"led to your {m.group(1)} {m.group(2)}", asked)
 
 
 def question_problem(ctx: BriefContext, text: str, accepted: Sequence[str], fact: str = "") -> str:
