@@ -434,3 +434,18 @@ def test_model_filler_in_facts_and_questions_is_said_plainly() -> None:
         "What led to your interest in electrification of last-mile fleet?"
     assert _as_question("What led you to focus on charging-aware routing?", "Tomasz Wielgosz") == \
         "What led you to focus on charging-aware routing?"
+
+
+def test_an_occupation_the_notes_never_use_is_not_a_fact_about_them() -> None:
+    """Seen: "Kit Marchetti is a freelance artist and audio engineer." (the roster gave Art and Audio to others)."""
+    from assistant.text.grounding import unsupported_occupations
+
+    kit = ["Team size: 4 (plus a lot of freelancers and one dog)", "Kit Marchetti - Studio director, design and code",
+           "Ollie Brandt - Art", "Junie Park - Audio", "Kit spent seven years as a gameplay programmer."]
+    assert unsupported_occupations("Kit Marchetti is a freelance artist and audio engineer.", kit) == \
+        ["artist", "engineer"]
+    assert unsupported_occupations("Kit was a gameplay programmer at a large console studio.", kit) == []
+    assert unsupported_occupations("Kit is the studio director at Lanternfish Games.", kit) == []
+    # an occupation the notes say in another form ("nursing", "researchers") is theirs to claim
+    assert unsupported_occupations("She is a nurse and a researcher.",
+                                   ["Chief nursing executive; works with researchers."]) == []

@@ -346,6 +346,36 @@ def unsupported_terms(claim: str, sources: Sequence[str]) -> list[str]:
     return result
 
 
+# Nouns that say what someone does for a living. "Kit is a freelance artist and audio engineer" has no
+# name or number to check, yet neither word is in Kit's notes: the press kit's roster gave "Art" and
+# "Audio" to two other people. An occupation the sources never use is an invented one.
+_OCCUPATIONS = frozenset("""
+artist engineer designer developer programmer writer author novelist poet journalist reporter editor
+photographer filmmaker musician composer producer actor illustrator animator architect nurse doctor
+physician surgeon psychologist therapist counsellor counselor pharmacist midwife dentist lawyer attorney
+solicitor barrister accountant economist statistician scientist researcher professor lecturer teacher
+tutor librarian curator consultant analyst entrepreneur founder investor banker trader recruiter
+coach trainer mentor chef farmer pilot soldier officer diplomat politician activist
+""".split())
+_ROLE_CLAIM = re.compile(r"\b(?:is|was|are|were|works as|worked as|became|has been)\s+(?:also\s+)?(?:an?|the)\s+"
+                         r"([^.;:()]{3,80})", re.I)
+
+
+def unsupported_occupations(claim: str, sources: Sequence[str]) -> list[str]:
+    """Occupation nouns a role claim ("X is a freelance artist") gives that no source word starts like."""
+    stems = {stem(norm_word(w)) for src in sources for w in WORD_RE.findall(normalize_quotes(src))}
+    missing: list[str] = []
+    for m in _ROLE_CLAIM.finditer(normalize_quotes(claim)):
+        for raw in WORD_RE.findall(m.group(1)):
+            w = norm_word(raw)
+            if w.rstrip("s") not in _OCCUPATIONS or w in missing:
+                continue
+            s = stem(w)  # "nurse" is backed by "nursing", "designer" by "design"; "artist" is not by "art"
+            if not any(t.startswith(s) or (len(t) >= 4 and s.startswith(t)) for t in stems):
+                missing.append(w)
+    return missing
+
+
 def is_supported(claim: str, sources: Sequence[str]) -> bool:
     """True when every name and number in ``claim`` appears in ``sources``.
 
