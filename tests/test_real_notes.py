@@ -449,3 +449,18 @@ def test_an_occupation_the_notes_never_use_is_not_a_fact_about_them() -> None:
     # an occupation the notes say in another form ("nursing", "researchers") is theirs to claim
     assert unsupported_occupations("She is a nurse and a researcher.",
                                    ["Chief nursing executive; works with researchers."]) == []
+
+
+def test_a_role_the_linkedin_copy_dates_as_over_is_not_said_as_current() -> None:
+    """Seen: "He is also a Senior Operations Research Engineer ..." from Tomasz's Experience list (2020-2022)."""
+    from pathlib import Path
+
+    from assistant.brief.facts import as_current, ended_roles
+
+    paste = (Path(__file__).resolve().parents[1] / "knowledge/eval/contacts/tomasz-wielgosz/profile-paste.txt").read_text()
+    ended = ended_roles([paste])
+    assert "senior operations research engineer" in ended and "research assistant" in ended
+    assert "head of route optimisation" not in ended  # "Mar 2022 - Present"
+    assert as_current("He is also a Senior Operations Research Engineer at Pomeranian Institute of Technology.", ended)
+    assert not as_current("He was a Senior Operations Research Engineer before he led route optimisation.", ended)
+    assert not as_current("He is the Head of Route Optimisation at Nordhaul.", ended)

@@ -136,6 +136,31 @@ def _cut_back(text: str) -> str:
     return flat[:cut].rstrip(",; ") + "." if cut > FACT_MAX_CHARS // 3 else ""
 
 
+# A LinkedIn "Experience" entry: the title on one line, its dates on the next ("Jan 2020 - Mar 2022").
+_ENDED = re.compile(r"^(?:[A-Z][a-z]{2,8}\.?\s+)?(?:19|20)\d\d\s*[-\u2013\u2014]+\s*(?:[A-Z][a-z]{2,8}\.?\s+)?(?:19|20)\d\d\b")
+
+
+def ended_roles(texts: list[str]) -> set[str]:
+    """Job titles the notes date as over ("Senior Operations Research Engineer / Jan 2020 - Mar 2022")."""
+    roles: set[str] = set()
+    for text in texts:
+        lines = [line.strip(" -\u2022*\t") for line in text.splitlines() if line.strip()]
+        for title, dates in zip(lines, lines[1:]):
+            if _ENDED.match(dates) and 1 <= len(title.split()) <= 8 and not title.endswith("."):
+                roles.add(title.split(",")[0].strip().casefold())
+    return roles
+
+
+def as_current(text: str, ended: set[str]) -> bool:
+    """True when a fact says they are now in a role their notes date as over.
+
+    Why: from a pasted LinkedIn profile the model wrote "He is also a Senior Operations
+    Research Engineer ..." about a job that ended in 2022; said to his face, that is wrong.
+    """
+    return any(re.search(rf"\b(?:is|are)\s+(?:also\s+|currently\s+|now\s+|still\s+)?(?:an?|the)\s+{re.escape(r)}\b",
+                         text, re.I) for r in ended if r)
+
+
 def _keep(ctx: BriefContext, text: str, ids: list[str], kept: list[tuple[str, list[str]]],
           dropped: list[str]) -> None:
     if not text or not ids or INJECTION.search(text) or foreign_script(text, ctx.texts(ids)):
@@ -147,6 +172,10 @@ def _keep(ctx: BriefContext, text: str, ids: list[str], kept: list[tuple[str, li
     if raises_sensitive(text, ctx.flagged):
         dropped.append("a topic the notes say not to raise")
         log.info("fact dropped (a topic the notes say not to raise): %r", text)
+        return
+    if as_current(text, ended_roles(ctx.texts(ids))):
+        dropped.append("a role the notes say has ended, said as current")
+        log.info("fact dropped (an ended role said as current): %r", text)
         return
     if voice.speaks_as_user(text):
         dropped.append("a first-person sentence (the user's own story, not theirs)")
