@@ -464,3 +464,17 @@ def test_a_role_the_linkedin_copy_dates_as_over_is_not_said_as_current() -> None
     assert as_current("He is also a Senior Operations Research Engineer at Pomeranian Institute of Technology.", ended)
     assert not as_current("He was a Senior Operations Research Engineer before he led route optimisation.", ended)
     assert not as_current("He is the Head of Route Optimisation at Nordhaul.", ended)
+
+
+def test_the_same_question_asked_twice_in_other_words_is_one_question(kb) -> None:
+    """Seen in Tomasz's brief: two questions about the same rollout, one as "How did you", one as "Tell me about"."""
+    from assistant.brief.questions import DUPLICATE_QUESTIONS
+    from assistant.text.similarity import near_duplicates
+
+    same = ["How did you lead the planning engine rebuild (RouteDesk) and rollout to 19 depots this year?",
+            "Tell me about your experience in leading planning engine rebuilds and rolling out to 19 depots."]
+    assert near_duplicates(same, kb.embed, threshold=DUPLICATE_QUESTIONS)
+    # two questions on one fact that ask different things both stay
+    different = ["What challenges do you face in managing the falls-prevention pilot on 7B?",
+                 "How is the falls-prevention pilot on Ward 7B, including the 'bay nurse' role, progressing?"]
+    assert not near_duplicates(different, kb.embed, threshold=DUPLICATE_QUESTIONS)

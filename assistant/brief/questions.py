@@ -32,6 +32,9 @@ _STARTERS = ("What", "How", "Tell me about", "Why", "What led you to", "How do y
              "Looking back, what")
 _SIDE_STARTERS = ("What's next for", "What have you learned from", "What would you change about", "How do you work with others on")
 _REPEATED = "That repeated an earlier question."
+# Stricter than the eval's 0.85: "How did you lead the RouteDesk rebuild and rollout to 19 depots?" and
+# "Tell me about your experience leading planning engine rebuilds and rolling out to 19 depots." scored 0.81.
+DUPLICATE_QUESTIONS = 0.80
 _ANOTHER_SIDE = "Ask about another side of this fact than the questions already asked (how, why, what next, who with)."
 _PARROTED = re.compile(r"yes[ /-]*(or[ -]+)?no|not answerable|referral|favou?r\b|introduction|\bjob\b|"
                        r"not a question|own work, choices|in the third person", re.I)
@@ -80,7 +83,7 @@ def question_problem(ctx: BriefContext, text: str, accepted: Sequence[str], fact
     if foreign_script(text, [c.text for c in ctx.notes]):
         return "Write in English only."
     if accepted:
-        pairs = similarity.near_duplicates([*accepted, text], ctx.vectors, threshold=0.85)
+        pairs = similarity.near_duplicates([*accepted, text], ctx.vectors, threshold=DUPLICATE_QUESTIONS)
         if any(j == len(accepted) for _, j, _ in pairs):
             return _REPEATED
     return ""
