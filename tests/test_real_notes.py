@@ -222,6 +222,14 @@ def test_the_tailoring_sentence_claims_no_likeness_the_notes_do_not_show() -> No
         assert "like the user's" in link_problem(ctx, claim, story, [story], theirs), claim
     assert link_problem(ctx, "I'd love to hear how your falls-prevention pilot on 7B is going.", story, [story],
                         theirs) == ""
+    # the user's own past handed to them (seen for Noor, a sourcing head: "your background in clinical nursing")
+    noor = ["Noor is the Head of Sourcing & Traceability at Ashby & Thorne, tracing cotton to the gin."]
+    handed = "I'm curious about your work on traceability and how it relates to your background in clinical nursing."
+    assert "background to them" in link_problem(SimpleNamespace(first="Noor", name="Noor Al-Rashidi"), handed,
+                                                story, [story], noor)
+    assert "background to them" not in link_problem(
+        SimpleNamespace(first="Noor", name="Noor Al-Rashidi"),
+        "I'd love to hear how your experience in cotton sourcing shapes your traceability work.", story, [story], noor)
 
 
 def test_a_fact_pointing_at_an_unnamed_it_is_dropped() -> None:
@@ -478,3 +486,39 @@ def test_the_same_question_asked_twice_in_other_words_is_one_question(kb) -> Non
     different = ["What challenges do you face in managing the falls-prevention pilot on 7B?",
                  "How is the falls-prevention pilot on Ward 7B, including the 'bay nurse' role, progressing?"]
     assert not near_duplicates(different, kb.embed, threshold=DUPLICATE_QUESTIONS)
+
+
+def test_a_fact_about_home_life_is_known_but_not_asked_about() -> None:
+    """Seen: "Why do you have a dog named Bilge?" as one of Kit's five questions about their work."""
+    from assistant.brief.questions import question_seeds
+    from assistant.brief.record import Cited
+
+    facts = [Cited("Kit Marchetti is a studio director at Lanternfish Games.", ["n1"]),
+             Cited("Kit Marchetti has a dog named Bilge.", ["n1"]),
+             Cited("Kit Marchetti is sceptical of gamification in ed-tech.", ["n2"])]
+    assert [f.text for f in question_seeds(facts)] == [facts[0].text, facts[2].text]
+    work = [Cited("Dana writes a column on dogs in offices for a trade paper.", ["n1"]),
+            Cited("She runs a programme for children with type 1 diabetes.", ["n1"]),
+            Cited("He works with children and their families in crisis.", ["n1"])]
+    assert question_seeds(work) == work
+
+
+def test_every_sentence_of_a_model_item_is_made_readable() -> None:
+    """Seen in Ilse's brief: the second sentence of one item stayed "Leads Screening Platforms, 9 people."."""
+    from assistant.brief.facts import item_facts
+
+    got = item_facts("Dr Ilse Vandermeer is a Principal Scientist at Corvane Therapeutics in Leeds, IBD drug discovery. "
+                     "Leads Screening Platforms, 9 people.", "Ilse")
+    assert got == ["Dr Ilse Vandermeer is a Principal Scientist at Corvane Therapeutics in Leeds, IBD drug discovery.",
+                   "Ilse leads Screening Platforms, 9 people."]
+
+
+def test_a_fact_cut_where_the_notes_open_a_quote_is_cut_back_to_a_whole_clause() -> None:
+    """Seen in Marguerite's brief: "She is interested in digital inclusion and wants to develop a series of short."."""
+    from assistant.brief.facts import cut_at_quote
+
+    note = 'The makerspace drop-off is her puzzle. Wants a series of short "starter projects" that get harder.'
+    assert cut_at_quote("She is interested in digital inclusion and wants to develop a series of short.", [note]) == \
+        "She is interested in digital inclusion."
+    whole = 'She wants a series of short "starter projects" that get harder.'
+    assert cut_at_quote(whole, [note]) == whole

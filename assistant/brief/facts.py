@@ -161,8 +161,31 @@ def as_current(text: str, ended: set[str]) -> bool:
                          text, re.I) for r in ended if r)
 
 
+def item_facts(raw: str, first: str) -> list[str]:
+    """The facts in one model item, each sentence made readable on its own.
+
+    Why each on its own: "Dr Ilse Vandermeer is a Principal Scientist ... Leads Screening
+    Platforms, 9 people." reached the brief with its second sentence still subjectless.
+    """
+    return [readable_fact(part, first) for part in fact_sentences(_cut_back(raw))]
+
+
+def cut_at_quote(text: str, sources: list[str]) -> str:
+    """A fact that stops where its source opens a quote, cut back to its last whole clause.
+
+    Why: a straight quote in the notes ends the model's JSON string, so 'wants a series of
+    short "starter projects"' came back as "... wants to develop a series of short."
+    """
+    tail = " ".join(text.rstrip(".!? ").split()[-3:])
+    if not tail or not any(re.search(re.escape(tail) + r"\s*[\"\u201c]", src, re.I) for src in sources):
+        return text
+    cut = max(text.rfind(", "), text.rfind(" and "), text.rfind("; "))
+    return (text[:cut].rstrip(",; ") + ".") if cut > 0 else ""
+
+
 def _keep(ctx: BriefContext, text: str, ids: list[str], kept: list[tuple[str, list[str]]],
           dropped: list[str]) -> None:
+    text = cut_at_quote(text, ctx.texts(ids)) if text else text
     if not text or not ids or INJECTION.search(text) or foreign_script(text, ctx.texts(ids)):
         return
     if vague(text):
@@ -225,7 +248,7 @@ def write_facts(ctx: BriefContext, attempt_seed: int = 0) -> None:
     def take(item: dict) -> None:
         """Check one item and keep it; streamed items reach the screen the moment they pass."""
         ids = ctx.cite(item.get("sources") or [])
-        for text in fact_sentences(readable_fact(_cut_back(str(item.get("text", ""))), ctx.first)):
+        for text in item_facts(str(item.get("text", "")), ctx.first):
             before = len(kept)
             _keep(ctx, text, ids, kept, dropped)
             if len(kept) > before and len(kept) - 1 in _distinct(ctx, kept):

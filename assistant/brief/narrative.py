@@ -21,6 +21,7 @@ from assistant.generation.structured import generate_json
 from assistant.text import grounding, voice
 from assistant.text.sensitive import raises_sensitive
 from assistant.text.sentences import split_sentences
+from assistant.text.words import STOPWORDS, WORD_RE, norm_word
 
 
 _WORK = re.compile(r"\b(?:working on|works on|worked on|leading|leads|led|building|builds|built|running|runs|ran|"
@@ -91,6 +92,22 @@ _CLAUSE = re.compile(r",\s*|;\s*|\s+(?:and|but|so|because|since|while)\s+")
 _LIKENESS = re.compile(r"\b(?:align(?:s|ed)?|resonat(?:es?|ed)|mirrors?|overlaps?|fits?|connects?|relates?|ties? in)"
                        r"\s+(?:\w+\s+){0,2}(?:with|to)\s+(?:my|mine|what I)\b"
                        r"|\b(?:similar to|just like|much like)\s+(?:my|mine|what I)\b", re.I)
+# "how it relates to your background in clinical nursing and UX research" (said to a sourcing head):
+# the user's own past handed to the contact.
+_YOUR_PAST = re.compile(r"\byour (?:own )?(?:background|experience|career|training|expertise|years|time)\s+"
+                        r"(?:in|as|with|at|on|of)\s+([^,.;?!]+)", re.I)
+
+
+def gives_them_the_users_past(sentence: str, story: Sequence[str], contact_side: Sequence[str]) -> bool:
+    """True when "your background in X" names an X only the user's story has."""
+    def words(texts: Sequence[str]) -> set[str]:
+        return {norm_word(w) for t in texts for w in WORD_RE.findall(t)}
+    theirs, mine = words(contact_side), words(story)
+    for m in _YOUR_PAST.finditer(sentence):
+        said = {w for w in words([m.group(1)]) if len(w) >= 4 and w not in STOPWORDS}
+        if any(w in mine and w not in theirs for w in said):
+            return True
+    return False
 
 
 def link_problem(ctx: BriefContext, sentence: str, story: str, me_text: Sequence[str],
@@ -110,6 +127,8 @@ def link_problem(ctx: BriefContext, sentence: str, story: str, me_text: Sequence
         return "it repeated the user's story instead of connecting it to them"
     if _LIKENESS.search(sentence):
         return "it claimed their work is like the user's"
+    if gives_them_the_users_past(sentence, [story, *me_text], contact_side):
+        return "it gave the user's own background to them"
     for clause in _CLAUSE.split(sentence):
         if _MINE.search(clause) and not re.search(r"\byou", clause, re.I) and not _ASKING.search(clause):
             claimed = grounding.unsupported_terms(clause, list(me_text))
@@ -142,7 +161,8 @@ def write_narrative(ctx: BriefContext, attempt_seed: int = 0) -> None:
         ctx.use_prefix()
 
     def accept(d: dict) -> str:
-        said = split_sentences(voice.plain_words(" ".join(d["sentence"].split())), lines=False)
+        # "your work on the **digital inclusion** laptop-loan scheme": the notes' bold, copied; said plainly
+        said = split_sentences(voice.plain_words(" ".join(re.sub(r"\*\*|__", "", d["sentence"]).split())), lines=False)
         d["sentence"] = text = said[0].strip() if said else ""  # one sentence was asked for
         if not text.endswith((".", "!", "?")):
             return "the sentence was cut off"

@@ -187,6 +187,18 @@ def _answer(text: str, schema: dict) -> dict | None:
     return data
 
 
+# Home life in a fact ("Kit has a dog named Bilge") is for rapport, not for a question about their work:
+# the default model asked "Why do you have a dog named Bilge?".
+_HOME_LIFE = re.compile(r"\b(?:has|have|had|her|his|their)\s+(?:(?:a|an|two|three|new|young|little|\w+-year-old)\s+)?"
+                        r"(?:dogs?|cats?|pets?|puppy|kitten|horses?|kids|children|sons?|daughters?|husband|wife|"
+                        r"grandchild(?:ren)?|baby|wedding|honeymoon)\b", re.I)
+
+
+def question_seeds(facts: Sequence[Cited]) -> list[Cited]:
+    """The facts questions grow from: what they do, not their home life (that stays a fact to know)."""
+    return [f for f in facts if not _HOME_LIFE.search(f.text)]
+
+
 def write_questions(ctx: BriefContext, attempt_seed: int = 0) -> None:
     """One question per fact, all asked in one batch; the rejected ones asked again together, with the reason.
 
@@ -205,7 +217,8 @@ def write_questions(ctx: BriefContext, attempt_seed: int = 0) -> None:
     # Each answer is ~6 s of decode with the default model on 2 cores: bound the section's cost.
     budget = want_max + 4
     field_slot = 1 if b.field_now and want_max > want_min else 0  # the last slot is the field question's
-    todo: list[tuple[Cited, str]] = [(fact, "") for fact in b.facts[:want_max - field_slot]]
+    seeds = question_seeds(b.facts) or list(b.facts)
+    todo: list[tuple[Cited, str]] = [(fact, "") for fact in seeds[:want_max - field_slot]]
     asked: set[str] = set()
     asked_from: dict[str, Cited] = {}
     for rnd in range(1 + ctx.settings.retries):
@@ -256,12 +269,12 @@ def write_questions(ctx: BriefContext, attempt_seed: int = 0) -> None:
             asked_from[text] = fact
         _drop_nonsense(ctx, round_start, asked_from, todo, seed=seed_for(ctx.seed + attempt_seed, question_round=rnd))
         if len(b.questions) < want_min:  # short: the facts not asked yet get their turn
-            todo += [(f, "") for f in b.facts if f.text not in asked and all(f is not t for t, _ in todo)]
+            todo += [(f, "") for f in seeds if f.text not in asked and all(f is not t for t, _ in todo)]
         if len(b.questions) + len(todo) < want_min:
             # Three or four facts cannot give five questions one each: a second question on the
             # facts with the fewest so far, from another side (the accepted ones are shown to it).
-            per_fact = {f.text: sum(q.sources == f.sources for q in b.questions) for f in b.facts}
-            again = sorted((f for f in b.facts if all(f is not t for t, _ in todo)), key=lambda f: per_fact[f.text])
+            per_fact = {f.text: sum(q.sources == f.sources for q in b.questions) for f in seeds}
+            again = sorted((f for f in seeds if all(f is not t for t, _ in todo)), key=lambda f: per_fact[f.text])
             todo += [(f, _ANOTHER_SIDE) for f in again[:want_min - len(b.questions) - len(todo)]]
     if b.field_now and b.facts and len(b.questions) < want_max and want_max > want_min:
         _field_question(ctx, schema, attempt_seed)
@@ -273,4 +286,4 @@ def write_questions(ctx: BriefContext, attempt_seed: int = 0) -> None:
         b.warnings.append(f"Only {len(b.questions)} questions passed the checks (aim: {want_min}).")
 
 
-__all__ = ["plain_why", "question_problem", "write_questions"]
+__all__ = ["plain_why", "question_problem", "question_seeds", "write_questions"]
