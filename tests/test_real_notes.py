@@ -522,3 +522,15 @@ def test_a_fact_cut_where_the_notes_open_a_quote_is_cut_back_to_a_whole_clause()
         "She is interested in digital inclusion."
     whole = 'She wants a series of short "starter projects" that get harder.'
     assert cut_at_quote(whole, [note]) == whole
+
+
+def test_a_degree_is_had_and_an_institute_is_named_with_its_article() -> None:
+    """Seen in Amara's brief: "is a PhD in epidemiology", and no sentence to her ("at the Institute" was not read)."""
+    from assistant.brief.facts import readable_fact
+    from assistant.brief.narrative import closing_line
+
+    assert readable_fact("Dr. Okonkwo-Hale is a PhD in epidemiology and an MSc in statistics.", "Amara") == \
+        "Dr. Okonkwo-Hale has a PhD in epidemiology and an MSc in statistics."
+    facts = ["Dr. Amara Okonkwo-Hale is the Head of Health Data Science at the Institute for Fair Health Policy (IFHP)."]
+    assert closing_line(facts, "Amara") == \
+        "I'd love to hear about your work at the Institute for Fair Health Policy, Amara."

@@ -98,6 +98,9 @@ def readable_fact(text: str, first: str) -> str:
     # "Kit Marchetti is a dog named Bilge.": a person is not "a dog named" anything; the notes said "has a dog"
     text = re.sub(rf"^((?:{re.escape(first)}(?: [\w'-]+)?|She|He|They)) (is|are) (an? (?:(?!(?:of|at|in|for|with|from|on|by|to)\b)[\w-]+ ){{1,3}}(?:named|called) (?=[A-Z]))",
                   lambda m: f"{m.group(1)} {'has' if m.group(2) == 'is' else 'have'} {m.group(3)}", text)
+    # "Dr. Okonkwo-Hale is a PhD in epidemiology": a person has a degree, is not one
+    text = re.sub(r"\b(is|are) (an? (?:PhD|DPhil|MSc|MA|BA|BSc|MBA|MPH|MD|doctorate|master's|bachelor's|degree)\b)",
+                  lambda m: f"{'has' if m.group(1) == 'is' else 'have'} {m.group(2)}", text)
     text = _NAMED_AWARD.sub(" received the ", text).replace("  ", " ").strip()
     # "He is interested in the topic of electrification ...": the model's filler, not the notes' words
     text = re.sub(r"\b(interested in|curious about|focused on|works on|speaks about|writes about) the (?:topics?|subject|area|field) of\b",

@@ -28,7 +28,7 @@ _WORK = re.compile(r"\b(?:working on|works on|worked on|leading|leads|led|buildi
                    r"developing|develops|started|starting|launching|launched|researching|researches|writing|"
                    r"writes|wrote|rebuilding|redesigning|piloting|focus(?:es|ed|ing)? on)\s+(.+)$", re.I)
 _DRAWN = re.compile(r"\b(?:interested in|passionate about|curious about|keen on|cares? about)\s+(.+)$", re.I)
-_AT = re.compile(r"\b(?:is|was|works as)\s+(?:(?:a|an|the)\s+)?[^,.;]*?\bat\s+((?:[A-Z][\w'&-]*)(?:\s+(?:of\s+|&\s+|and\s+)?[A-Z][\w'&-]*)*)")
+_AT = re.compile(r"\b(?:is|was|works as)\s+(?:(?:a|an|the)\s+)?[^,.;]*?\bat\s+((?:the\s+)?(?:[A-Z][\w'&-]*)(?:\s+(?:of\s+|for\s+|&\s+|and\s+)?[A-Z][\w'&-]*)*)")
 _THEIR = re.compile(r"\b(?:his|her|their)\b", re.I)
 
 
