@@ -534,3 +534,13 @@ def test_a_degree_is_had_and_an_institute_is_named_with_its_article() -> None:
     facts = ["Dr. Amara Okonkwo-Hale is the Head of Health Data Science at the Institute for Fair Health Policy (IFHP)."]
     assert closing_line(facts, "Amara") == \
         "I'd love to hear about your work at the Institute for Fair Health Policy, Amara."
+
+
+def test_the_users_how_we_met_line_is_not_a_fact_about_them() -> None:
+    """Seen in Dev's brief: "He met at the Bristol health-tech meetup 20 Nov." and a question grown from it."""
+    from assistant.brief.facts import _HOW_WE_MET
+
+    assert _HOW_WE_MET.match("He met at the Bristol health-tech meetup 20 Nov.")
+    assert _HOW_WE_MET.match("Dev Raman first met at the meetup.")
+    assert not _HOW_WE_MET.match("He met the minister at the summit to argue for remote monitoring.")
+    assert not _HOW_WE_MET.match("She leads a team that met at 9 every morning.")

@@ -124,6 +124,11 @@ _EMPTY_REPORT = re.compile(r"\b(?:shared|said|mentioned|noted|explained|stated|t
                            re.I)
 
 
+# "He met at the Bristol health-tech meetup 20 Nov.": the user's how-we-met line, with its "we" lost;
+# it is not something they did, and a question grew from it ("How did you meet with nurses at ...?").
+_HOW_WE_MET = re.compile(r"^(?:[A-Z][\w.'-]*\s+){1,3}(?:first\s+)?met\s+(?:at|on|in|through|via|during)\b")
+
+
 def vague(text: str) -> bool:
     """A short fact whose point is a bare "it"/"this"/"that" it never names, or that reports nothing."""
     return (len(text.split()) <= 14 and bool(_VAGUE_IT.search(text))) or bool(_EMPTY_REPORT.search(text))
@@ -190,6 +195,10 @@ def _keep(ctx: BriefContext, text: str, ids: list[str], kept: list[tuple[str, li
           dropped: list[str]) -> None:
     text = cut_at_quote(text, ctx.texts(ids)) if text else text
     if not text or not ids or INJECTION.search(text) or foreign_script(text, ctx.texts(ids)):
+        return
+    if _HOW_WE_MET.match(text):
+        dropped.append("how you met (your line, not theirs)")
+        log.info("fact dropped (how you met): %r", text)
         return
     if vague(text):
         dropped.append("it points at something it does not name")
