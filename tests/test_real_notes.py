@@ -544,3 +544,15 @@ def test_the_users_how_we_met_line_is_not_a_fact_about_them() -> None:
     assert _HOW_WE_MET.match("Dev Raman first met at the meetup.")
     assert not _HOW_WE_MET.match("He met the minister at the summit to argue for remote monitoring.")
     assert not _HOW_WE_MET.match("She leads a team that met at 9 every morning.")
+
+
+def test_a_fact_another_fact_already_says_word_for_word_is_left_out() -> None:
+    """Seen in Aoife's brief: the second half of one fact came back as a fact of its own."""
+    from assistant.brief.facts import contained
+
+    long = ("She's replacing the district nursing scheduling system in 2027; nurses currently spend 40+ min a day "
+            "re-planning visits.")
+    part = "Nurses currently spend 40+ min a day re-planning visits."
+    assert contained(part, [long, part])
+    assert not contained(long, [long, part])
+    assert not contained("She leads.", ["She leads. She also writes."])

@@ -169,6 +169,16 @@ def as_current(text: str, ended: set[str]) -> bool:
                          text, re.I) for r in ended if r)
 
 
+def contained(fact: str, others: list[str]) -> bool:
+    """True when another fact already says this one word for word (cosine misses it when the other is long).
+
+    Seen: "She's replacing the scheduling system in 2027; nurses currently spend 40+ min a day ..."
+    followed by "Nurses currently spend 40+ min a day ..." as a fact of its own.
+    """
+    said = " ".join(fact.rstrip(".!? ").casefold().split())
+    return len(said.split()) >= 4 and any(o != fact and said in " ".join(o.casefold().split()) for o in others)
+
+
 def item_facts(raw: str, first: str) -> list[str]:
     """The facts in one model item, each sentence made readable on its own.
 
@@ -291,6 +301,7 @@ def write_facts(ctx: BriefContext, attempt_seed: int = 0) -> None:
             # The same role said twice ("is the Chief Nursing Executive ..." / "is currently named chief
             # nursing executive ...") reads as padding: merge at the eval's duplicate threshold or below.
             kept = [kept[i] for i in similarity.dedupe([t for t, _ in kept], ctx.vectors, threshold=DUPLICATE_FACTS)]
+            kept = [k for k in kept if not contained(k[0], [t for t, _ in kept])]
         if len(kept) >= 3 or len(kept) >= len(ctx.notes):
             break
     log.debug("facts written in %.1fs", time.perf_counter() - start)
