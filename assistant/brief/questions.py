@@ -191,7 +191,8 @@ def _answer(text: str, schema: dict) -> dict | None:
 # the default model asked "Why do you have a dog named Bilge?".
 _HOME_LIFE = re.compile(r"\b(?:has|have|had|her|his|their)\s+(?:(?:a|an|two|three|new|young|little|\w+-year-old)\s+)?"
                         r"(?:dogs?|cats?|pets?|puppy|kitten|horses?|kids|children|sons?|daughters?|husband|wife|"
-                        r"grandchild(?:ren)?|baby|wedding|honeymoon)\b", re.I)
+                        r"grandchild(?:ren)?|baby|toddler|wedding|honeymoon)\b"
+                        r"|\b(?:hobby|hobbies|spare time|personal life)\b", re.I)
 
 
 def question_seeds(facts: Sequence[Cited]) -> list[Cited]:
