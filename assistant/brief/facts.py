@@ -66,12 +66,15 @@ _DANGLING = re.compile(r"\s+(?:and|or|but|with|of|to|for|in|on|at|by|a|an|the|hi
                        re.I)
 
 
-def _undangle(text: str) -> str:
-    """ "... to dispatchers and has shared a." ends where the model stopped: cut back to the last whole clause."""
-    if not _DANGLING.search(text):
-        return text
+def _last_clause(text: str) -> str:
+    """``text`` up to its last ", " / " and " / "; ", as a sentence ("" when there is none)."""
     cut = max(text.rfind(", "), text.rfind(" and "), text.rfind("; "))
     return (text[:cut].rstrip(",; ") + ".") if cut > 0 else ""
+
+
+def _undangle(text: str) -> str:
+    """ "... to dispatchers and has shared a." ends where the model stopped: cut back to the last whole clause."""
+    return _last_clause(text) if _DANGLING.search(text) else text
 
 
 def readable_fact(text: str, first: str) -> str:
@@ -197,13 +200,12 @@ def cut_at_quote(text: str, sources: list[str]) -> str:
     tail = " ".join(text.rstrip(".!? ").split()[-3:])
     if not tail or not any(re.search(re.escape(tail) + r"\s*[\"\u201c]", src, re.I) for src in sources):
         return text
-    cut = max(text.rfind(", "), text.rfind(" and "), text.rfind("; "))
-    return (text[:cut].rstrip(",; ") + ".") if cut > 0 else ""
+    return _last_clause(text)
 
 
 def _keep(ctx: BriefContext, text: str, ids: list[str], kept: list[tuple[str, list[str]]],
           dropped: list[str]) -> None:
-    text = cut_at_quote(text, ctx.texts(ids)) if text else text
+    text = cut_at_quote(text, ctx.texts(ids))
     if not text or not ids or INJECTION.search(text) or foreign_script(text, ctx.texts(ids)):
         return
     if _HOW_WE_MET.match(text):

@@ -21,7 +21,6 @@ from assistant.generation.structured import generate_json
 from assistant.text import grounding, voice
 from assistant.text.sensitive import raises_sensitive
 from assistant.text.sentences import split_sentences
-from assistant.text.words import STOPWORDS, WORD_RE, norm_word
 
 
 _WORK = re.compile(r"\b(?:working on|works on|worked on|leading|leads|led|building|builds|built|running|runs|ran|"
@@ -100,14 +99,10 @@ _YOUR_PAST = re.compile(r"\byour (?:own )?(?:background|experience|career|traini
 
 def gives_them_the_users_past(sentence: str, story: Sequence[str], contact_side: Sequence[str]) -> bool:
     """True when "your background in X" names an X only the user's story has."""
-    def words(texts: Sequence[str]) -> set[str]:
-        return {norm_word(w) for t in texts for w in WORD_RE.findall(t)}
-    theirs, mine = words(contact_side), words(story)
-    for m in _YOUR_PAST.finditer(sentence):
-        said = {w for w in words([m.group(1)]) if len(w) >= 4 and w not in STOPWORDS}
-        if any(w in mine and w not in theirs for w in said):
-            return True
-    return False
+    theirs = metrics.content_words(" ".join(contact_side))
+    mine = metrics.content_words(" ".join(story))
+    return any(w in mine and w not in theirs
+               for m in _YOUR_PAST.finditer(sentence) for w in metrics.content_words(m.group(1)) if len(w) >= 4)
 
 
 def link_problem(ctx: BriefContext, sentence: str, story: str, me_text: Sequence[str],

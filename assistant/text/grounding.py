@@ -363,17 +363,14 @@ _ROLE_CLAIM = re.compile(r"\b(?:is|was|are|were|works as|worked as|became|has be
 
 def unsupported_occupations(claim: str, sources: Sequence[str]) -> list[str]:
     """Occupation nouns a role claim ("X is a freelance artist") gives that no source word starts like."""
+    claimed = list(dict.fromkeys(w for m in _ROLE_CLAIM.finditer(normalize_quotes(claim))
+                                 for w in map(norm_word, WORD_RE.findall(m.group(1))) if w.rstrip("s") in _OCCUPATIONS))
+    if not claimed:  # most facts claim no occupation: the sources are not read at all
+        return []
     stems = {stem(norm_word(w)) for src in sources for w in WORD_RE.findall(normalize_quotes(src))}
-    missing: list[str] = []
-    for m in _ROLE_CLAIM.finditer(normalize_quotes(claim)):
-        for raw in WORD_RE.findall(m.group(1)):
-            w = norm_word(raw)
-            if w.rstrip("s") not in _OCCUPATIONS or w in missing:
-                continue
-            s = stem(w)  # "nurse" is backed by "nursing", "designer" by "design"; "artist" is not by "art"
-            if not any(t.startswith(s) or (len(t) >= 4 and s.startswith(t)) for t in stems):
-                missing.append(w)
-    return missing
+    # "nurse" is backed by "nursing", "designer" by "design"; "artist" is not by "art"
+    return [w for w in claimed if not any(t.startswith(stem(w)) or (len(t) >= 4 and stem(w).startswith(t))
+                                          for t in stems)]
 
 
 def is_supported(claim: str, sources: Sequence[str]) -> bool:
