@@ -9,6 +9,8 @@ invented date reached a follow-up, and the fallback narrative said nothing to th
 
 from __future__ import annotations
 
+import pytest
+
 import json
 
 from assistant.brief.narrative import closing_line
@@ -557,3 +559,39 @@ def test_a_fact_another_fact_already_says_word_for_word_is_left_out() -> None:
     assert contained(part, [long, part])
     assert not contained(long, [long, part])
     assert not contained("She leads.", ["She leads. She also writes."])
+
+
+@pytest.mark.parametrize("question", [
+    "What challenges do you face in your role as Head of People Operations at Calloway Digital?",
+    "What are the biggest challenges do you face in your role as VP Product?",
+    "What challenges do you face in your work as a senior research fellow in patient safety at the University of Calderbridge?",
+    "What challenges did you face in your current role at Northfold Ventures?",
+])
+def test_the_stock_challenges_question_is_refused_even_with_their_title_in_it(question: str) -> None:
+    """15 of 19 eval briefs opened with it; the title made it pass the specificity check."""
+    from assistant.text.questions import specificity, stock_question
+
+    assert stock_question(question)
+    own = ["Head of People Operations at Calloway Digital. VP Product. Senior research fellow at Calderbridge. Northfold"]
+    assert specificity(question, own, [])  # why the older check let it through
+
+
+@pytest.mark.parametrize("question", [
+    "What challenges do you face in managing the falls-prevention pilot on 7B?",
+    "What's the story behind your role as Head of Health Data Science at IFHP?",
+    "How do you decide which depots get RouteDesk first?",
+])
+def test_a_challenges_question_about_something_specific_is_not_stock(question: str) -> None:
+    from assistant.text.questions import stock_question
+
+    assert not stock_question(question)
+
+
+def test_the_tacked_on_and_how_do_you_address_them_is_cut() -> None:
+    """ "..., and how do you address them?" asks a second question; the first stands alone."""
+    from assistant.brief.questions import _as_question
+
+    assert _as_question("What challenges do you face in maintaining quillmark, and how do you address them?",
+                        "Sven Aaltonen") == "What challenges do you face in maintaining quillmark?"
+    assert _as_question("How do you handle it?", "Sven Aaltonen") == "How do you handle it?"
+

@@ -165,7 +165,7 @@ def score_brief(d: dict, kb: KnowledgeBase, case: Case, names: Sequence[str], se
     return BriefScore(
         contact, valid, seconds, len(qs), sum(questions.is_open_question(q) for q in qs),
         sum(questions.is_job_ask(t) for t in texts_for_job if t), len(pairs), len(qs) * (len(qs) - 1) // 2,
-        sum(questions.specificity(q, case.own_texts, case.other_texts) for q in qs),
+        sum(questions.specificity(q, case.own_texts, case.other_texts) and not questions.stock_question(q) for q in qs),
         sum(voice.is_about_user(q, names) for q in qs), len(gbs), linked, cited, len(citable),
         len(facts), unsupported, len(expected), covered,
         fact_pairs=len(facts) * (len(facts) - 1) // 2, dup_facts=len(fact_pairs),

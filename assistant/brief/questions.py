@@ -28,7 +28,9 @@ from assistant.text.sentences import complete_sentence, first_sentence
 
 log = logging.getLogger("rapport.brief")
 
-_STARTERS = ("What", "How", "Tell me about", "Why", "What led you to", "How do you decide", "What surprised you",
+# Not a bare "What": the first fact (usually their role) came back as "What challenges do you face in
+# your role as ...?" in 15 of 19 eval briefs.
+_STARTERS = ("What's the story behind", "How", "Tell me about", "Why", "What led you to", "How do you decide", "What surprised you",
              "Looking back, what")
 _SIDE_STARTERS = ("What's next for", "What have you learned from", "What would you change about", "How do you work with others on")
 _REPEATED = "That repeated an earlier question."
@@ -60,13 +62,16 @@ _LED_TO_NOUN = re.compile(r"\bled you to (interest|passion|career|involvement) (
 def _as_question(raw: str, name: str) -> str:
     """The model's question, whole, spoken to them, with one question mark ("Active Travel??" was rejected as two)."""
     asked = voice.to_second_person(complete_sentence(re.sub(r"\?(\s*\?)+", "?", raw), 260), name)
-    return _LED_TO_NOUN.sub(lambda m: f"led to your {m.group(1)} {m.group(2)}", asked)
+    return questions.without_stock_tail(_LED_TO_NOUN.sub(lambda m: f"led to your {m.group(1)} {m.group(2)}", asked))
 
 
 def question_problem(ctx: BriefContext, text: str, accepted: Sequence[str], fact: str = "") -> str:
     """Why this question cannot go in the brief, or "" when it can."""
     if fact and not questions.specificity(text, [fact, *ctx.texts(ctx.fact_sources.get(fact, []))], []):
         return "That question was generic; ask about the fact itself."
+    if questions.stock_question(text):
+        return ("That was the stock \"what challenges do you face in your role\" question; ask about something "
+                "specific the fact says.")
     if not questions.is_open_question(text):
         return "That was not one open question (it could be answered yes/no, or was not a question)."
     if questions.is_job_ask(text):

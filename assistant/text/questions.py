@@ -306,6 +306,28 @@ _GENERIC_QUESTION_WORDS = frozenset(
 )
 
 
+# "What challenges do you face in your role as Head of People Operations at Calloway Digital?": the
+# stock networking question with a job title pasted in. It passed the specificity check (the title is
+# theirs) and opened 15 of 19 eval briefs; the person hears that nobody read past their title.
+_STOCK_RE = re.compile(
+    r"^what (?:are |were )?(?:the |some of the )?(?:main |biggest |key |greatest |most common |common )?"
+    r"challenges (?:do|did|have) you (?:face|faced|encounter|encountered)\b[^?]*?\b(?:in|with|as|at) "
+    r"(?:your|the) (?:current )?(?:role|work|job|position|career|day-to-day)\b", re.I)
+# "..., and how do you address them?": the stock second half, tacked on to any question.
+_HOW_ADDRESS_RE = re.compile(r",?\s+and how (?:do|did|would) you (?:address|overcome|deal with|handle|tackle|navigate|"
+                             r"manage|face) (?:them|these|those|it|this|that)\s*\?\s*$", re.I)
+
+
+def stock_question(text: str) -> bool:
+    """True for "What challenges do you face in your role as <their title>?" and its variants."""
+    return bool(_STOCK_RE.search(normalize_quotes(text).strip()))
+
+
+def without_stock_tail(text: str) -> str:
+    """The question without a tacked-on "..., and how do you address them?" (it asks two things)."""
+    return _HOW_ADDRESS_RE.sub("?", text)
+
+
 def _content_stems(text: str) -> set[str]:
     stems = set()
     for token in WORD_RE.findall(normalize_quotes(text)):
