@@ -595,3 +595,37 @@ def test_the_tacked_on_and_how_do_you_address_them_is_cut() -> None:
                         "Sven Aaltonen") == "What challenges do you face in maintaining quillmark?"
     assert _as_question("How do you handle it?", "Sven Aaltonen") == "How do you handle it?"
 
+
+
+def test_the_thank_you_is_one_sentence_in_the_users_voice() -> None:
+    """Seen in Julian's brief: a second sentence thanking him for a talk not yet had, and "our portfolio"."""
+    from assistant.brief.followup import thank_you_line
+
+    raw = ("Thank you for your insights and advice on our portfolio. I appreciate your perspective on why salaries "
+           "and titles matter and how we can ensure our team members can work in sprints.")
+    assert thank_you_line(raw) == "Thank you for your insights and advice on your portfolio."
+    assert thank_you_line("Thank you for our conversation about quillmark, Sven.") == \
+        "Thank you for our conversation about quillmark, Sven."
+    assert thank_you_line("Thanks, Dr. Okonkwo-Hale, for the chat about Waiting Fairly. Our coffee was lovely.") == \
+        "Thanks, Dr. Okonkwo-Hale, for the chat about Waiting Fairly."
+
+
+def test_inline_markup_in_a_pasted_bio_page_stays_inside_its_sentence(tmp_path) -> None:
+    """Julian's team page: <strong>Parable</strong> split the sentence into three lines, and the
+    give-back quoted "(AI-assisted lesson planning ...)" as a sentence of its own."""
+    from assistant.notes.loaders import _html
+    from assistant.brief.context import note_sentences
+
+    page = ("<html><head><title>Team</title></head><body><nav><a href='/'>Home</a><a href='/team'>Team</a></nav>"
+            "<p>He led Northfold's investments in <strong>Parable</strong> (AI-assisted lesson planning),\n"
+            "   <a href='#'>Fieldcraft</a> and <em>Loomwork</em>, and sits as a board observer at Parable.</p>"
+            "<p>Second paragraph<br>after a break.</p><pre>keep\n  this</pre><!-- a comment --></body></html>")
+    text, title = _html(page, tmp_path / "team.html")
+    lines = text.splitlines()
+    assert title == "Team"
+    assert "Home Team" in lines
+    assert ("He led Northfold's investments in Parable (AI-assisted lesson planning), Fieldcraft and Loomwork, "
+            "and sits as a board observer at Parable.") in lines
+    assert "Second paragraph" in lines and "after a break." in lines  # a <br> still ends a line
+    assert "comment" not in text
+    assert not any(s.startswith("(AI-assisted") for s in note_sentences(text))

@@ -76,6 +76,25 @@ def names_them_as_third_person(note: str, name: str) -> bool:
     return False
 
 
+# "our portfolio", "our team members": the contact's own words from their notes, said by the user.
+# A shared "our" is only the meeting itself.
+_THEIR_OUR = re.compile(r"\bour\b(?!\s+(?:conversation|chat|call|meeting|coffee|talk|discussion|time|exchange|walk|lunch|"
+                        r"breakfast|catch-up|session)\b)", re.I)
+
+
+def thank_you_line(text: str) -> str:
+    """The model's thank-you as one sentence in the user's voice.
+
+    Why: the prompt asks for one sentence; the second was where the default model went on to
+    thank Julian for what had not happened yet ("I appreciate your perspective on why salaries and
+    titles matter and how we can ensure our team members can work in sprints", his newsletter's words),
+    and the first said "advice on our portfolio" (his fund's, not the user's).
+    """
+    parts = split_sentences(text, lines=False)
+    first = parts[0] if parts else text
+    return _THEIR_OUR.sub(lambda m: "Your" if m.group(0)[0].isupper() else "your", first)
+
+
 def _whole(text: str) -> str:
     """Drop a last sentence the model did not finish ("I look forward to continuing our work on")."""
     parts = split_sentences(text, lines=False)
@@ -120,7 +139,8 @@ def write_follow_up(ctx: BriefContext, attempt_seed: int = 0) -> None:
             questions.is_job_ask(t) for t in d["follow_up"]) else "")
     if got.data is not None:
         support = [c.text for c in ctx.notes] + [ctx.name]
-        thanks = _INSIGHTFUL.sub("insights", _whole(whole_sentences(complete_sentence(got.data["thank_you"], 280), 45)))
+        thanks = thank_you_line(_INSIGHTFUL.sub("insights", _whole(whole_sentences(complete_sentence(
+            got.data["thank_you"], 280), 45))))
         if thanks and raises_sensitive(thanks, ctx.flagged):
             log.info("thank-you replaced (a topic the notes say not to raise): %r", thanks)
             thanks = f"Thank you for your time today, {ctx.first}; I enjoyed our conversation."

@@ -85,6 +85,10 @@ def _markdown(text: str, path: Path) -> tuple[str, str, str, dict]:
     return body, title, when, {k: v for k, v in meta.items() if isinstance(v, (str, int, float, list))}
 
 
+_INLINE_TAGS = ["a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font", "i", "kbd", "mark", "q", "s",
+                "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var"]
+
+
 def _html(text: str, path: Path) -> tuple[str, str]:
     from bs4 import BeautifulSoup
 
@@ -95,7 +99,60 @@ def _html(text: str, path: Path) -> tuple[str, str]:
     title = soup.title.get_text(strip=True) if soup.title else path.stem
     if soup.head:
         soup.head.decompose()
-    return soup.get_text("\n", strip=True), title
+    return _page_text(soup), title
+
+
+def _page_text(soup: "BeautifulSoup") -> str:
+    """The page's text, a line per block; inline markup stays inside its sentence.
+
+    Why: ``get_text("\\n")`` breaks at every tag, so "He led Northfold's investments in
+    <strong>Parable</strong> (AI-assisted ...)" became three lines and the give-back quoted
+    "(AI-assisted lesson planning ...)" as a sentence of its own. Iterative (no recursion):
+    a page nested thousands of tags deep is still read.
+    """
+    from bs4 import NavigableString, Tag
+
+    block_of: dict[int, object] = {}
+
+    def block(tag: Tag) -> object:
+        path, node = [], tag
+        while node is not None and id(node) not in block_of and node.name in _INLINE_TAGS:
+            path.append(node)
+            node = node.parent
+        found = block_of.get(id(node), node) if node is not None else None
+        for n in path:
+            block_of[id(n)] = found
+        return found
+
+    lines: list[str] = []
+    current: list[str] = []
+    last_block: object = None
+    last_parent: object = None
+    for el in soup.descendants:
+        if isinstance(el, Tag):
+            if el.name == "br" or el.name == "hr":
+                last_block = None
+            continue
+        if type(el) is not NavigableString or el.parent is None:
+            continue  # comments, doctype, CDATA declarations
+        pre = el.find_parent("pre") is not None if "\n" in el else False
+        where = block(el.parent)
+        if where is not last_block and current:
+            lines.append("".join(current))
+            current = []
+        text = str(el) if pre else re.sub(r"\s+", " ", str(el))
+        # <a>Home</a><a>About</a>: two inline tags side by side are two words
+        if current and el.parent is not last_parent and el.parent.name in _INLINE_TAGS \
+                and not current[-1][-1:].isspace() and not text[:1].isspace() and text[:1].isalnum():
+            text = " " + text
+        if pre:
+            lines.extend(["".join(current), *text.split("\n")])
+            current, where = [], None
+        else:
+            current.append(text)
+        last_block, last_parent = where, el.parent
+    lines.append("".join(current))
+    return "\n".join(line for line in (" ".join(x.split()) for x in lines) if line)
 
 
 def _pdf(path: Path) -> tuple[str, str]:
