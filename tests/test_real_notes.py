@@ -629,3 +629,27 @@ def test_inline_markup_in_a_pasted_bio_page_stays_inside_its_sentence(tmp_path) 
     assert "Second paragraph" in lines and "after a break." in lines  # a <br> still ends a line
     assert "comment" not in text
     assert not any(s.startswith("(AI-assisted") for s in note_sentences(text))
+
+
+def test_a_role_at_an_organisation_is_theirs_only_when_a_note_gives_it_to_them() -> None:
+    """Julian's brief: "a former head of year at Parable" (the newsletter's "suggested by a former head of
+    year": someone else) and "a former teacher at Kirkgate Park" (the user's school); Tomasz's: his
+    past Nordhaul title put at the institute he did research at."""
+    from assistant.text.grounding import misattributed_roles
+
+    julian = ["At Parable, the single biggest retention jump in 2026 came from a change suggested by a former head "
+              "of year: cutting the onboarding from 14 screens to 3.",
+              "I'd like to hear what you saw when Parable was trialled at Kirkgate Park.",
+              "He spent two years as a maths teacher in Birmingham. He is a board observer at Parable."]
+    assert misattributed_roles("Julian Achebe-Ross is a former head of year at Parable.", julian) == \
+        ["head of year at Parable"]
+    assert misattributed_roles("Julian Achebe-Ross is a former teacher at Kirkgate Park.", julian) == \
+        ["teacher at Kirkgate Park"]
+    assert misattributed_roles("Julian is a board observer at Parable.", julian) == []
+    tomasz = ["Tomasz Wielgosz\nHead of Route Optimisation at Nordhaul | Last-mile logistics",
+              "Nordhaul\nHead of Route Optimisation\nSenior Operations Research Engineer\nJan 2020 - Mar 2022",
+              "Pomeranian Institute of Technology\nResearch Assistant, Operations Research Group"]
+    assert misattributed_roles("Tomasz Wielgosz is the Head of Route Optimisation at Nordhaul.", tomasz) == []
+    assert misattributed_roles("He is also a Senior Operations Research Engineer at Pomeranian Institute of "
+                               "Technology.", tomasz) == ["Senior Operations Research Engineer at Pomeranian Institute of Technology"]
+    assert misattributed_roles("She leads the ward's falls pilot.", tomasz) == []  # no role-at claim: not read

@@ -237,7 +237,8 @@ def _keep(ctx: BriefContext, text: str, ids: list[str], kept: list[tuple[str, li
         if extra is not None:
             log.info("fact re-cited (%s found in note %s): %r", ", ".join(missing), extra, text)
             ids, missing = [*ids, *ctx.cite([extra])], []
-    missing = missing or grounding.unsupported_occupations(text, [c.text for c in ctx.notes])
+    notes = [c.text for c in ctx.notes]
+    missing = missing or grounding.unsupported_occupations(text, notes) or grounding.misattributed_roles(text, notes)
     if missing:
         dropped.append(f"unsupported: {', '.join(missing)}")
         log.info("fact dropped (unsupported: %s): %r", ", ".join(missing), text)

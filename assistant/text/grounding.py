@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 
+from assistant.text.sentences import split_sentences
 from assistant.text.words import WORD_RE, norm_word, normalize_quotes, stem
 
 
@@ -371,6 +372,46 @@ def unsupported_occupations(claim: str, sources: Sequence[str]) -> list[str]:
     # "nurse" is backed by "nursing", "designer" by "design"; "artist" is not by "art"
     return [w for w in claimed if not any(t.startswith(stem(w)) or (len(t) >= 4 and stem(w).startswith(t))
                                           for t in stems)]
+
+
+# "Julian is a former head of year at Parable" / "... a former teacher at Kirkgate Park": the newsletter
+# said a change at Parable was "suggested by a former head of year" (someone else), and Kirkgate Park was
+# the user's school. Names and occupation words were all in the notes; who held the role was not.
+_ROLE_AT = re.compile(r"\b(?:is|was|are|were|has been|served as|worked as|works as)\s+(?:also\s+)?(?:an?|the)\s+"
+                      r"(?:(?:former|previous|ex-|one-time)\s+)?([A-Za-z][\w&' ,-]{2,60}?)\s+at\s+(?:the\s+)?"
+                      r"([A-Z][\w&'.-]*(?:\s+(?:[A-Z][\w&'.-]*|of|for|and|&))*)", re.I)
+_ROLE_GLUE = frozenset({"of", "the", "and", "for", "in", "a", "an", "at", "&"})
+_SAYS_OWN = r"(?:is|was|as|am|been|became|i'm|he's|she's|they're)"
+
+
+def _stems(text: str) -> list[str]:
+    return [stem(w) for w in map(norm_word, WORD_RE.findall(normalize_quotes(text))) if w and w not in _ROLE_GLUE]
+
+
+def misattributed_roles(claim: str, sources: Sequence[str]) -> list[str]:
+    """ "<role> at <Org>" claims that no source sentence gives to the person.
+
+    Backed when one sentence holds the role's words and the organisation ("Head of Route Optimisation
+    at Nordhaul | ..."), unless that sentence only mentions the role as someone else's: "a former head
+    of year" after a word other than is/was/as is another person.
+    """
+    wrong: list[str] = []
+    sentences: list[tuple[str, list[str]]] | None = None
+    for m in _ROLE_AT.finditer(normalize_quotes(claim)):
+        role, org = m.group(1).strip(), m.group(2)
+        role_w, org_w = _stems(role), _stems(org)[:2]
+        if not role_w or not org_w:
+            continue
+        if sentences is None:  # read the sources only when a fact makes such a claim
+            sentences = [(s, _stems(s)) for src in sources for s in split_sentences(normalize_quotes(src))]
+        head = re.escape(role.split()[0])
+        mention = rf"\b(?:an?|another)\s+(?:former\s+|ex-)?{head}"
+        if not any(all(w in sw for w in org_w + role_w)
+                   and (re.search(rf"\b{_SAYS_OWN}\s+(?:an?|the)\s+(?:former\s+)?{head}", s, re.I)
+                        or not re.search(rf"\b(?!{_SAYS_OWN}\b)\w+\s+{mention[2:]}", s, re.I))
+                   for s, sw in sentences):
+            wrong.append(f"{role} at {org.rstrip('.')}")
+    return wrong
 
 
 def is_supported(claim: str, sources: Sequence[str]) -> bool:
