@@ -653,3 +653,13 @@ def test_a_role_at_an_organisation_is_theirs_only_when_a_note_gives_it_to_them()
     assert misattributed_roles("He is also a Senior Operations Research Engineer at Pomeranian Institute of "
                                "Technology.", tomasz) == ["Senior Operations Research Engineer at Pomeranian Institute of Technology"]
     assert misattributed_roles("She leads the ward's falls pilot.", tomasz) == []  # no role-at claim: not read
+
+
+def test_a_possessive_of_a_name_ending_in_s_becomes_your() -> None:
+    """Ingrid's brief asked "What's the story behind you' role as the Head of Patient Experience ...?"."""
+    from assistant.text.voice import to_second_person
+
+    assert to_second_person("What's the story behind Ingrid Castellanos' role as the Head?", "Ingrid Castellanos") == \
+        "What's the story behind your role as the Head?"
+    assert to_second_person("How did James\u2019 team start?", "James Wu") == "How did your team start?"
+    assert to_second_person("What does Noor's team do?", "Noor Al-Rashidi") == "What does your team do?"

@@ -136,7 +136,8 @@ def to_second_person(text: str, name: str) -> str:
     # Names match as written (capitalized: "Will" the name, not "will" the verb); pronouns in any case.
     # ("you and Noor" names two people: left as it is)
     subj = rf"(?<!and )(?<!or )(?:{'|'.join(forms)})" if says_you else rf"(?:{'|'.join(forms)}|(?i:she|he))"
-    apostrophe = "['\u2019]s"
+    # "Noor's" and, for a name ending in s, "Castellanos'" (it became "you' role")
+    apostrophe = "(?:['\u2019]s\\b|(?<=s)['\u2019](?!\\w))"
     out = normalize_quotes(text)
     # "Noor's team" / "her team" -> "your team"
     out = re.sub(rf"\b(?:{'|'.join(forms)}){apostrophe}", "your", out)
