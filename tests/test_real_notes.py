@@ -663,3 +663,21 @@ def test_a_possessive_of_a_name_ending_in_s_becomes_your() -> None:
         "What's the story behind your role as the Head?"
     assert to_second_person("How did James\u2019 team start?", "James Wu") == "How did your team start?"
     assert to_second_person("What does Noor's team do?", "Noor Al-Rashidi") == "What does your team do?"
+
+
+def test_their_reply_quoting_the_users_mail_is_the_users_words() -> None:
+    """Kit's reply quoted the user's offer; read as Kit's, the brief said "Kit is interested in introducing
+    Rachel Obi at Wharfedale". An introducer's quoted mail about the contact stays (Tomasz's, from Ewa)."""
+    from pathlib import Path
+
+    from assistant.text.speakers import contact_lines
+    from assistant.text.voice import about_them
+
+    root = Path(__file__).resolve().parents[1] / "knowledge" / "eval" / "contacts"
+    kit = (root / "kit-marchetti" / "re-classroom-edition.eml").read_text(encoding="utf-8")
+    view, removed = about_them(kit, contact_lines(kit, "Kit Marchetti")[0], "Kit Marchetti")
+    assert "Rachel Obi" not in view and "yes please to the Rachel intro" in view
+    assert "Happy to introduce you to Rachel Obi at Wharfedale if useful." in removed  # for the follow-up
+    tomasz = (root / "tomasz-wielgosz" / "re-intro-from-ewa.eml").read_text(encoding="utf-8")
+    view, _ = about_them(tomasz, contact_lines(tomasz, "Tomasz Wielgosz")[0], "Tomasz Wielgosz")
+    assert "Tomasz runs route optimisation" in view

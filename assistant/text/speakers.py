@@ -104,9 +104,37 @@ def contact_lines_of_note(chunks: Sequence[tuple[str, str]], name: str) -> list[
     return out
 
 
+_TO = re.compile(r"^\s*To:\s*(.+)$", re.I)
+
+
+def quoted_reply_to_reader(text: str, name: str) -> list[bool]:
+    """For each line: is it quoted from the earlier mail of the person this one was sent to (not ``name``)?
+
+    Why: Kit's reply quoted the user's "> Happy to introduce you to Rachel Obi at Wharfedale if useful."
+    under "On Sun, 8 Nov 2026 at 19:20, Samir Haddad <...> wrote:"; read as Kit's, the brief said "Kit is
+    interested in introducing Rachel Obi". Quoted lines of anyone else (an introducer's "Tomasz, meet
+    Samir ...") are left alone: they may well describe the contact.
+    """
+    flags: list[bool] = []
+    reader, quoting = "", False
+    for line in text.split("\n"):
+        to = _TO.match(line)
+        if to:
+            who = re.sub(r"<[^>]*>|\"", " ", to.group(1)).split(",")[0].strip()
+            reader = who if who and not _mentions(who, name) else ""
+        if _WROTE.match(line):
+            quoting = bool(reader) and _mentions(line, reader)
+            flags.append(False)
+            continue
+        if line.strip() and not _QUOTED.match(line):
+            quoting = False
+        flags.append(quoting and bool(_QUOTED.match(line)))
+    return flags
+
+
 def mail_apparatus(line: str) -> bool:
     """An e-mail header, an "On ... wrote:" / "Original Message" line, or a quoted line: the mail around the words."""
     return bool(_FROM.match(line) or _HEADER.match(line) or _WROTE.match(line) or _QUOTED.match(line))
 
 
-__all__ = ["contact_lines", "contact_lines_of_note", "mail_apparatus"]
+__all__ = ["contact_lines", "contact_lines_of_note", "mail_apparatus", "quoted_reply_to_reader"]

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from assistant.text import grounding, questions
 from assistant.text.names import latin, other_script, parse_name
 from assistant.text.sentences import split_keeping_layout, split_sentences
+from assistant.text.speakers import quoted_reply_to_reader
 from assistant.text.words import STOPWORDS, WORD_RE, norm_word, normalize_quotes, stem
 
 
@@ -272,7 +273,14 @@ def about_them(text: str, theirs: Sequence[bool] | None = None, speaker: str = "
     lines = text.split("\n")
     marks = list(theirs or [])[:len(lines)] + [False] * max(0, len(lines) - len(theirs or []))
     in_run = False  # a run of their lines, blank lines included, is introduced once
+    # their reply quoting the user's own earlier mail: the user's words (an offer, a plan), not theirs
+    users_quoted = quoted_reply_to_reader(text, speaker) if speaker else [False] * len(lines)
     for k, line in enumerate(lines):
+        if users_quoted[k]:
+            if line.strip(" >\t"):
+                removed.append(line.strip(" >\t"))
+            kept_lines.append("")
+            continue
         if line.strip() and not marks[k]:
             in_run = False
         if marks[k] and speaker:
