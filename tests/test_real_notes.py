@@ -681,3 +681,18 @@ def test_their_reply_quoting_the_users_mail_is_the_users_words() -> None:
     tomasz = (root / "tomasz-wielgosz" / "re-intro-from-ewa.eml").read_text(encoding="utf-8")
     view, _ = about_them(tomasz, contact_lines(tomasz, "Tomasz Wielgosz")[0], "Tomasz Wielgosz")
     assert "Tomasz runs route optimisation" in view
+
+
+def test_a_reply_split_into_chunks_knows_whom_it_was_sent_to_from_its_first_chunk() -> None:
+    """The quoted part of Kit's reply was the mail's second chunk, with no "To:" header in it."""
+    from assistant.text.speakers import mail_recipient, quoted_reply_to_reader
+
+    head = "From: Kit Marchetti <kit@lanternfish.example>\nTo: Samir Haddad <samir@proton.example>\n\nyes please"
+    tail = "On Sun, 8 Nov 2026 at 19:20, Samir Haddad <samir@proton.example> wrote:\n> Happy to introduce you.\nk"
+    reader = mail_recipient(head, "Kit Marchetti")
+    assert reader == "Samir Haddad"
+    assert quoted_reply_to_reader(tail, "Kit Marchetti", reader) == [False, True, False]
+    assert quoted_reply_to_reader(tail, "Kit Marchetti") == [False, False, False]  # whom it was to: unknown
+    # the user's own sent mail quoting the contact: those quoted lines are the contact's, never removed
+    mine = "From: Samir Haddad <s@p.example>\nTo: Kit Marchetti <kit@l.example>\nOn Sun, Kit Marchetti wrote:\n> We ship in May."
+    assert mail_recipient(mine, "Kit Marchetti") == "" and not any(quoted_reply_to_reader(mine, "Kit Marchetti"))

@@ -107,7 +107,17 @@ def contact_lines_of_note(chunks: Sequence[tuple[str, str]], name: str) -> list[
 _TO = re.compile(r"^\s*To:\s*(.+)$", re.I)
 
 
-def quoted_reply_to_reader(text: str, name: str) -> list[bool]:
+def mail_recipient(text: str, name: str) -> str:
+    """Whom an e-mail in ``text`` was sent to ("To: Samir Haddad <...>"), unless that is ``name``; "" if none."""
+    for line in text.split("\n"):
+        to = _TO.match(line)
+        if to:
+            who = re.sub(r"<[^>]*>|\"", " ", to.group(1)).split(",")[0].strip()
+            return who if who and not _mentions(who, name) else ""
+    return ""
+
+
+def quoted_reply_to_reader(text: str, name: str, reader: str = "") -> list[bool]:
     """For each line: is it quoted from the earlier mail of the person this one was sent to (not ``name``)?
 
     Why: Kit's reply quoted the user's "> Happy to introduce you to Rachel Obi at Wharfedale if useful."
@@ -116,12 +126,10 @@ def quoted_reply_to_reader(text: str, name: str) -> list[bool]:
     Samir ...") are left alone: they may well describe the contact.
     """
     flags: list[bool] = []
-    reader, quoting = "", False
+    quoting = False  # ``reader``: the recipient from an earlier chunk of the same mail, when this one has no header
     for line in text.split("\n"):
-        to = _TO.match(line)
-        if to:
-            who = re.sub(r"<[^>]*>|\"", " ", to.group(1)).split(",")[0].strip()
-            reader = who if who and not _mentions(who, name) else ""
+        if _TO.match(line):
+            reader = mail_recipient(line, name)
         if _WROTE.match(line):
             quoting = bool(reader) and _mentions(line, reader)
             flags.append(False)
@@ -137,4 +145,4 @@ def mail_apparatus(line: str) -> bool:
     return bool(_FROM.match(line) or _HEADER.match(line) or _WROTE.match(line) or _QUOTED.match(line))
 
 
-__all__ = ["contact_lines", "contact_lines_of_note", "mail_apparatus", "quoted_reply_to_reader"]
+__all__ = ["contact_lines", "contact_lines_of_note", "mail_apparatus", "mail_recipient", "quoted_reply_to_reader"]

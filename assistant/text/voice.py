@@ -250,7 +250,8 @@ SPEAKER_MARK = re.compile(r"^\s*\([^()\n]{1,80} writes:\)\s*")
 """The "(Kit Marchetti writes:)" that :func:`about_them` puts before a run of the contact's own lines."""
 
 
-def about_them(text: str, theirs: Sequence[bool] | None = None, speaker: str = "") -> tuple[str, list[str]]:
+def about_them(text: str, theirs: Sequence[bool] | None = None, speaker: str = "",
+               reader: str = "") -> tuple[str, list[str]]:
     """The note as facts about the contact may be drawn from, and the clauses taken out.
 
     Notes are written by the user, often in the first person ("I told her
@@ -265,7 +266,8 @@ def about_them(text: str, theirs: Sequence[bool] | None = None, speaker: str = "
     contact wrote (their e-mail, their pasted profile): there "I" is them, so
     only logistics and what they say the user has done ("you've designed
     training for ...": the user's story) are taken out, and each run of their lines is introduced as
-    "(``speaker`` writes:)" so the model knows whose "I" it reads.
+    "(``speaker`` writes:)" so the model knows whose "I" it reads. Lines of their reply quoting
+    the mail of ``reader`` (the person it was sent to: the user) are the user's words and go too.
     """
     kept_lines: list[str] = []
     removed: list[str] = []
@@ -274,7 +276,7 @@ def about_them(text: str, theirs: Sequence[bool] | None = None, speaker: str = "
     marks = list(theirs or [])[:len(lines)] + [False] * max(0, len(lines) - len(theirs or []))
     in_run = False  # a run of their lines, blank lines included, is introduced once
     # their reply quoting the user's own earlier mail: the user's words (an offer, a plan), not theirs
-    users_quoted = quoted_reply_to_reader(text, speaker) if speaker else [False] * len(lines)
+    users_quoted = quoted_reply_to_reader(text, speaker, reader) if speaker else [False] * len(lines)
     for k, line in enumerate(lines):
         if users_quoted[k]:
             if line.strip(" >\t"):
