@@ -696,3 +696,17 @@ def test_a_reply_split_into_chunks_knows_whom_it_was_sent_to_from_its_first_chun
     # the user's own sent mail quoting the contact: those quoted lines are the contact's, never removed
     mine = "From: Samir Haddad <s@p.example>\nTo: Kit Marchetti <kit@l.example>\nOn Sun, Kit Marchetti wrote:\n> We ship in May."
     assert mail_recipient(mine, "Kit Marchetti") == "" and not any(quoted_reply_to_reader(mine, "Kit Marchetti"))
+
+
+def test_the_same_fact_with_another_subject_is_one_fact() -> None:
+    """Kit's brief: "Kit Marchetti has a dog named Bilge who was at the meetup." and "They have a dog named
+    Bilge who was at the meetup." both kept."""
+    from assistant.brief.facts import said_of_them
+
+    assert said_of_them("Kit Marchetti has a dog named Bilge who was at the meetup.") == \
+        said_of_them("They have a dog named Bilge who was at the meetup.")
+    assert said_of_them("Kit Marchetti is sceptical of gamification in ed-tech.") == \
+        said_of_them("They are also sceptical of gamification in ed-tech.")
+    assert said_of_them("Kit Marchetti is a studio director at Lanternfish Games.") != \
+        said_of_them("Kit Marchetti is sceptical of gamification in ed-tech.")
+    assert said_of_them("Leads Screening Platforms.") == "leads screening platforms"

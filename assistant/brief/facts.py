@@ -182,6 +182,19 @@ def contained(fact: str, others: list[str]) -> bool:
     return len(said.split()) >= 4 and any(o != fact and said in " ".join(o.casefold().split()) for o in others)
 
 
+_SUBJECT_VERB = re.compile(r"^(?:[\w.'\u2019-]+\s+){1,4}?(is|are|was|were|has|have)\s+(?:(?:also|still|currently|now)\s+)?",
+                           re.I)
+_SAME_VERB = {"are": "is", "were": "was", "have": "has"}
+
+
+def said_of_them(fact: str) -> str:
+    """What a fact says, whoever it names as its subject: "Kit Marchetti has a dog ..." and "They have a dog ..."
+    are one fact (both were in Kit's brief; a cosine of the whole sentences missed it)."""
+    flat = " ".join(fact.casefold().rstrip(".!? ").split())
+    m = _SUBJECT_VERB.match(flat)
+    return f"{_SAME_VERB.get(m.group(1), m.group(1))} {flat[m.end():]}" if m else flat
+
+
 def item_facts(raw: str, first: str) -> list[str]:
     """The facts in one model item, each sentence made readable on its own.
 
@@ -305,6 +318,7 @@ def write_facts(ctx: BriefContext, attempt_seed: int = 0) -> None:
             # nursing executive ...") reads as padding: merge at the eval's duplicate threshold or below.
             kept = [kept[i] for i in similarity.dedupe([t for t, _ in kept], ctx.vectors, threshold=DUPLICATE_FACTS)]
             kept = [k for k in kept if not contained(k[0], [t for t, _ in kept])]
+            kept = [k for i, k in enumerate(kept) if said_of_them(k[0]) not in {said_of_them(t) for t, _ in kept[:i]}]
         if len(kept) >= 3 or len(kept) >= len(ctx.notes):
             break
     log.debug("facts written in %.1fs", time.perf_counter() - start)
