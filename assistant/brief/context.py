@@ -28,7 +28,7 @@ from assistant.text.guard import INJECTION, neutralize
 from assistant.text.names import first_name
 from assistant.text.sensitive import dislikes, sensitive_to_them
 from assistant.text.sentences import split_sentences
-from assistant.text.speakers import contact_lines_of_note, mail_recipient
+from assistant.text.speakers import contact_lines_of_note, mail_recipients_of_note
 from assistant.text.substance import is_furniture
 from assistant.text.voice import about_them
 from assistant.text.similarity import unit_rows
@@ -98,10 +98,8 @@ class BriefContext:
         marks = dict(zip(guarded_all, contact_lines_of_note(
             [(c.source, guarded_all[c.id]) for c in chunks if c.id in guarded_all], self.name)))
         # An e-mail split into chunks has its "To:" in the first: whom it was sent to is the note's.
-        readers: dict[str, str] = {}
-        for c in chunks:
-            if c.id in guarded_all and not readers.get(c.source):
-                readers[c.source] = mail_recipient(guarded_all[c.id], self.name)
+        readers = mail_recipients_of_note([(c.source, guarded_all[c.id]) for c in chunks if c.id in guarded_all],
+                                          self.name)
         self.views = {c.id: about_them(guarded_all[c.id], marks[c.id], self.name, readers.get(c.source, ""))
                       for c in self.notes}
         # Facts and questions read the notes without the user's own lines and plans (whose words

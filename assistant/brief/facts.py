@@ -318,7 +318,8 @@ def write_facts(ctx: BriefContext, attempt_seed: int = 0) -> None:
             # nursing executive ...") reads as padding: merge at the eval's duplicate threshold or below.
             kept = [kept[i] for i in similarity.dedupe([t for t, _ in kept], ctx.vectors, threshold=DUPLICATE_FACTS)]
             kept = [k for k in kept if not contained(k[0], [t for t, _ in kept])]
-            kept = [k for i, k in enumerate(kept) if said_of_them(k[0]) not in {said_of_them(t) for t, _ in kept[:i]}]
+            said: set[str] = set()
+            kept = [k for k in kept if not (said_of_them(k[0]) in said or said.add(said_of_them(k[0])))]
         if len(kept) >= 3 or len(kept) >= len(ctx.notes):
             break
     log.debug("facts written in %.1fs", time.perf_counter() - start)

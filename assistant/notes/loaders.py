@@ -130,7 +130,7 @@ def _page_text(soup: "BeautifulSoup") -> str:
     last_parent: object = None
     for el in soup.descendants:
         if isinstance(el, Tag):
-            if el.name == "br" or el.name == "hr":
+            if el.name in ("br", "hr"):
                 last_block = None
             continue
         if type(el) is not NavigableString or el.parent is None:

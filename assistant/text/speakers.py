@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from email.utils import getaddresses
 from functools import lru_cache
 
 from assistant.text.names import parse_name
@@ -112,9 +113,19 @@ def mail_recipient(text: str, name: str) -> str:
     for line in text.split("\n"):
         to = _TO.match(line)
         if to:
-            who = re.sub(r"<[^>]*>|\"", " ", to.group(1)).split(",")[0].strip()
+            shown, address = (getaddresses([to.group(1)]) or [("", "")])[0]
+            who = (shown or address).strip()
             return who if who and not _mentions(who, name) else ""
     return ""
+
+
+def mail_recipients_of_note(chunks: Sequence[tuple[str, str]], name: str) -> dict[str, str]:
+    """:func:`mail_recipient` per source, read from its chunks in note order: the "To:" is in the first."""
+    out: dict[str, str] = {}
+    for source, text in chunks:
+        if not out.get(source):
+            out[source] = mail_recipient(text, name)
+    return out
 
 
 def quoted_reply_to_reader(text: str, name: str, reader: str = "") -> list[bool]:
@@ -145,4 +156,5 @@ def mail_apparatus(line: str) -> bool:
     return bool(_FROM.match(line) or _HEADER.match(line) or _WROTE.match(line) or _QUOTED.match(line))
 
 
-__all__ = ["contact_lines", "contact_lines_of_note", "mail_apparatus", "mail_recipient", "quoted_reply_to_reader"]
+__all__ = ["contact_lines", "contact_lines_of_note", "mail_apparatus", "mail_recipient", "mail_recipients_of_note",
+           "quoted_reply_to_reader"]
