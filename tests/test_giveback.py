@@ -276,3 +276,41 @@ def test_a_pair_lifted_over_the_floor_only_by_bonuses_is_a_stretch(kb, settings)
     name = _gregg(kb, settings, me=me)
     d = BriefBuilder(name, kb, settings, gen).regenerate("give_back").to_dict()
     assert not d["give_back"] and "Nothing in your profile clearly matches" in d["give_back_note"]
+
+
+NADIA_PROSE = """I'm a clinical nurse turned UX researcher. What I can offer: clinical workflow knowledge for anyone \
+building tools used by nurses (handover, observations, escalation); introductions to nurse educators in two Welsh \
+health boards; I'm happy to give feedback on prototypes or sit in on usability sessions with ward staff; and I can \
+help recruit nurses for research sessions and write discussion guides that don't waste their time."""
+
+
+def test_a_stated_need_outranks_a_job_title_and_the_field_notes(kb, settings) -> None:
+    """Real notes: her title, a packed line holding what she is after, and the user's field notes.
+
+    Before, the recruiting offer went to the field note ("suppliers struggle to recruit ...") and the
+    workflow offer to her job title; what she said she needs had no give-back.
+    """
+    db.upsert_contact(settings, "Orla Byrne", ["Community care"])
+    ingest_text("Orla Byrne is Clinical Lead for Digital Nursing at Westmoor Community Health (district nursing, "
+                "600 staff).\n- picking a new scheduling system in spring; she wants to run a day-in-the-life study "
+                "with district nurses first but has no researcher and no budget for one.",
+                Target.contact("Orla Byrne"), kb, settings, title="Coffee notes")
+    ingest_text("Several suppliers are starting handover projects in 2027 and struggle to recruit agency nurses "
+                "for research.", Target.field("Community care"), kb, settings, title="Community care")
+    ingest_text(NADIA_PROSE, Target.me(), kb, settings, title="My profile")
+    d = BriefBuilder("Orla Byrne", kb, settings, QueueGenerator()).regenerate("give_back").to_dict()
+    whys = [g["why"] for g in d["give_back"]]
+    assert any("day-in-the-life study" in w for w in whys), whys
+    assert whys[0].startswith("Orla's notes say"), "what the notes say about her comes before the field notes"
+
+
+def test_packed_note_lines_are_split_into_clauses_for_matching() -> None:
+    from assistant.brief.giveback import clauses
+
+    line = ("the 4-day-week pilot starts in Jan; she doesn't know how to measure productivity without surveillance. "
+            "asked if anyone had a good way to interview staff about workload.")
+    assert clauses([line]) == ["the 4-day-week pilot starts in Jan",
+                               "she doesn't know how to measure productivity without surveillance",
+                               "asked if anyone had a good way to interview staff about workload."]
+    assert clauses(["Wants help; soon."]) == ["Wants help; soon."], "a part under four words stays joined"
+    assert clauses(["Dr. Ng leads the team. She speaks often."]) == ["Dr. Ng leads the team. She speaks often."]

@@ -56,6 +56,18 @@ ACTIVITY = re.compile(
     r"curious|interested in|wants?|hoping|plans to|planning|stuck|short on|can'?t find|asked)\b", re.I)
 
 
+# What someone is after: a stated need is the best hook of all ("wants a short survey that isn't another
+# 60-question engagement survey", "has no researcher and no budget"). "I'll need you to do the paperwork"
+# asks the user for something; it is not a need a give-back answers.
+NEED = re.compile(
+    r"\b(?:needs?|needed|looking for|struggl\w*|wants?|would like|I'?d like|hoping|trying to|"
+    r"can'?t (?:find|tell)|short on|no (?:budget|researcher|one)\b|(?:doesn'?t|does not|don'?t) know how|"
+    r"asked (?:if|whether|for)|stuck)\b(?! you\b)", re.I)
+NEED_BONUS = 0.14
+# The user's notes on their field are context; what the notes say about this person comes first.
+FIELD_PENALTY = 0.05
+
+
 _NOTE_VERB = re.compile(r"^\W*(?:asked|told|explained|mentioned|said|offered|pitched|showed|sent)\b", re.I)
 
 
@@ -84,13 +96,37 @@ def offers(ctx: BriefContext) -> list[tuple[str, str]]:
     return [(o.text, o.source) for o in find_offers(ctx.me_chunks, ctx.settings, ctx.gen).offers]
 
 
+_CLAUSE_BREAK = re.compile(r";\s+|(?<=[a-z)])\.\s+(?=[a-z])")
+
+
+def clauses(sentences: list[str]) -> list[str]:
+    """Note sentences split at semicolons and at a full stop before a lower-case word.
+
+    Why: quick notes pack several things into one line ("the pilot starts in Jan; she doesn't know how
+    to measure productivity ... asked if anyone had a good way to interview staff"); embedded whole,
+    the need is diluted by the rest and no offer reaches it. Parts under four words stay joined.
+    """
+    out: list[str] = []
+    for s in sentences:
+        parts = [p.strip() for p in _CLAUSE_BREAK.split(s) if p.strip()]
+        out.extend(parts if all(len(p.split()) >= 4 for p in parts) else [s])
+    return out
+
+
+def hook_bonus(cands: list[tuple[str, Chunk]], own_ids: set[str]) -> np.ndarray:
+    """What a sentence adds to its pairing score: most for a stated need, some for an activity,
+    less for the user's field notes than for the notes about this person."""
+    return np.array([(NEED_BONUS if NEED.search(s) else ACTIVITY_BONUS if ACTIVITY.search(s) else 0.0)
+                     - (0.0 if c.id in own_ids else FIELD_PENALTY) for s, c in cands])
+
+
 def candidates(ctx: BriefContext) -> list[tuple[str, Chunk]]:
     """(sentence, chunk) the contact's side of a pair: their notes' fact-like sentences, then their fields'."""
     def sentences(chunks: list[Chunk]) -> list[tuple[str, Chunk]]:
         out: list[tuple[str, Chunk]] = []
         for c in chunks:
             view = ctx.views.get(c.id) or about_them(neutralize(c.text))  # field notes: the user's own
-            for s in (SPEAKER_MARK.sub("", s) for s in note_sentences(view[0])):  # not the user's own lines
+            for s in (SPEAKER_MARK.sub("", s) for s in clauses(note_sentences(view[0]))):  # not the user's own lines
                 if (not INJECTION.search(s) and not s.rstrip().endswith("?") and not users_line(s)
                         and not _NOT_A_HOOK.match(s) and s not in [t for t, _ in out]):
                     out.append((s, c))
@@ -215,7 +251,7 @@ def write_give_back(ctx: BriefContext, attempt_seed: int = 0) -> None:
     if not cands:
         b.give_back_note = honest
         return
-    bonus = np.array([ACTIVITY_BONUS if ACTIVITY.search(s) else 0.0 for s, _ in cands])
+    bonus = hook_bonus(cands, {c.id for c in ctx.notes})
     overlap = np.array([[coverage(o, s) for s, _ in cands] for o, _ in offered])
     cosine = ctx.embed([o for o, _ in offered]) @ ctx.embed([s for s, _ in cands]).T
     scores = cosine + bonus[None, :] + OVERLAP_WEIGHT * overlap
@@ -239,4 +275,4 @@ def write_give_back(ctx: BriefContext, attempt_seed: int = 0) -> None:
         b.give_back.append(Cited(text, [offer_id, chunk.id], why))
 
 
-__all__ = ["ACTIVITY", "FLOOR", "MIN_COSINE", "candidates", "in_play", "offer_idea", "offers", "write_give_back"]
+__all__ = ["ACTIVITY", "FLOOR", "MIN_COSINE", "NEED", "candidates", "clauses", "hook_bonus", "in_play", "offer_idea", "offers", "write_give_back"]
