@@ -655,6 +655,64 @@ def test_a_role_at_an_organisation_is_theirs_only_when_a_note_gives_it_to_them()
     assert misattributed_roles("She leads the ward's falls pilot.", tomasz) == []  # no role-at claim: not read
 
 
+def test_an_interest_is_theirs_only_when_a_note_says_they_want_or_like_it() -> None:
+    """The eval briefs had 18 "X is interested in Y" facts; most were the model's filler verb: Callum "is
+    interested in running a burnout service and burning out his own volunteers" (a quote of irony), Dev "in
+    remote patient monitoring" (his company's field), Harriet in the user's own "Possible give-back" list."""
+    from assistant.text.grounding import unstated_interest
+
+    callum = ["- Runs 6 services: the 24/7 crisis line, two crisis cafes, peer support groups.",
+              "- On volunteers: \"we can't run a burnout service and burn out our own volunteers\"."]
+    assert unstated_interest("He is interested in running a burnout service and burning out his own volunteers.",
+                             callum) == "running a burnout service and burning out his own volunteers"
+    assert unstated_interest("He is interested in peer support groups.", callum) == "peer support groups"
+    harriet = ["Consultation runs 12 Jan - 23 Feb 2027.",
+               "**Possible give-back:** design the journey-mapping lesson; short survey for parents and pupils."]
+    assert unstated_interest("She is interested in designing the journey-mapping lesson.", harriet)
+    # stated in the notes, in the sentence or on the line next to it: kept
+    beatrix = ["We're starting discovery in January and I'm trying to work out how to recruit bank and agency "
+               "nurses for interviews without going through the staff-bank office."]
+    assert unstated_interest("She is interested in recruiting bank and agency nurses for interviews.", beatrix) == ""
+    adaeze = ['- idea: 12 one-page "scenario cards" for huddles.', "She liked it a lot."]
+    assert unstated_interest("Adaeze is interested in 12 one-page scenario cards for huddles.", adaeze) == ""
+    assert unstated_interest("Dev leads product at Kinfolk Health.", ["Dev - product at Kinfolk Health"]) == "", \
+        "only interest claims are read"
+
+
+def test_an_unstated_interest_in_their_own_work_is_said_as_work() -> None:
+    """Marguerite's notes list the makerspace under "Working on:"; the brief said she "is interested in" it."""
+    from assistant.text.grounding import interest_as_work
+
+    marguerite = ["Working on:\n- A **laptop-loan scheme** for families without a computer at home.\n"
+                  "- A **teen makerspace** on Thursday evenings: 3D printer, Raspberry Pi kits, a sewing machine."]
+    assert interest_as_work("She is interested in the makerspace, which is on Thursday evenings.", marguerite) == \
+        "She is working on the makerspace, which is on Thursday evenings."
+    callum = ['- Volunteers burn out - his words: "we\'re running a burnout service and burning out our own volunteers."']
+    assert interest_as_work("He is interested in running a burnout service and burning out his own volunteers.",
+                            callum) == "", "a quote of theirs is not a statement of their work"
+    assert interest_as_work("She is interested in long decks.", ["She prefers direct feedback and dislikes long decks."]) == ""
+
+
+class _Interests(Routed):
+    def answer(self, user: str, schema: dict | None) -> str | None:
+        if "short facts about" not in user:
+            return None
+        return json.dumps({"facts": [
+            {"text": "Priya Raman is Head of Growth at Tidewater Kelp, a seaweed farming startup.", "sources": ["N1"]},
+            {"text": "Priya Raman is interested in long decks.", "sources": ["N1"]},
+            {"text": "Priya Raman is interested in reliable data on restaurant demand for kelp.", "sources": ["N1"]},
+            {"text": "Priya Raman manages a team of six in Lunenburg.", "sources": ["N1"]}]})
+
+
+def test_a_fact_giving_them_an_interest_the_notes_do_not_state_is_left_out(priya, kb, settings) -> None:
+    from assistant.brief.builder import BriefBuilder
+
+    facts = [f["text"] for f in BriefBuilder(priya, kb, settings, _Interests()).regenerate("facts").to_dict()["facts"]]
+    assert "Priya Raman is interested in long decks." not in facts, "the notes say she dislikes them"
+    assert "Priya Raman is interested in reliable data on restaurant demand for kelp." in facts, "she is struggling to find it"
+    assert len(facts) == 3
+
+
 def test_a_possessive_of_a_name_ending_in_s_becomes_your() -> None:
     """Ingrid's brief asked "What's the story behind you' role as the Head of Patient Experience ...?"."""
     from assistant.text.voice import to_second_person

@@ -252,6 +252,14 @@ def _keep(ctx: BriefContext, text: str, ids: list[str], kept: list[tuple[str, li
             ids, missing = [*ids, *ctx.cite([extra])], []
     notes = [c.text for c in ctx.notes]
     missing = missing or grounding.unsupported_occupations(text, notes) or grounding.misattributed_roles(text, notes)
+    interest = "" if missing else grounding.unstated_interest(text, ctx.texts(ids))
+    if interest and grounding.interest_as_work(text, ctx.texts(ids)):
+        log.info("fact reworded (their work, not an interest the notes state): %r", text)
+        text, interest = grounding.interest_as_work(text, ctx.texts(ids)), ""
+    if interest:
+        dropped.append(f"an interest the notes do not state: {interest}")
+        log.info("fact dropped (an interest the notes do not state): %r", text)
+        return
     if missing:
         dropped.append(f"unsupported: {', '.join(missing)}")
         log.info("fact dropped (unsupported: %s): %r", ", ".join(missing), text)

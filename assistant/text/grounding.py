@@ -414,6 +414,87 @@ def misattributed_roles(claim: str, sources: Sequence[str]) -> list[str]:
     return wrong
 
 
+_INTEREST_CLAIM = re.compile(r"\b(?:is|are|was|were|seems?|has been|remains?)\s+(?:\w+ly\s+|also\s+|very\s+)?"
+                             r"(?:interested in|curious about)\s+(.+)", re.I)
+# Words by which notes say someone wants, likes or is after something.
+_INTEREST_CUE = re.compile(
+    r"\b(?:interest\w*|curious|keen|passion\w*|fascinat\w*|excit\w*|lov(?:e|es|ed|ing)|liked|likes|enjoy\w*|wants?|wanted|"
+    r"wanting|would like|'d like|hop(?:e|es|ed|ing)|plan(?:s|ned|ning)?|looking (?:for|into|at)|asked (?:about|for)|"
+    r"cares? about|focus\w*|explor\w*|trying to|struggl\w*|needs?|needed|seeking|hunting|after|into|want to)\b", re.I)
+# The sentence that holds the thing, and a short neighbour ("What she wants:" above a bullet, "She liked it a
+# lot." after an idea); a long neighbour is a statement of its own.
+_CUE_WINDOW, _SHORT_NEIGHBOUR = 1, 6
+
+
+_WORK_CUE = re.compile(r"\b(?:working on|works on|work on|runs?|running|leads?|leading|building|builds|piloting|"
+                       r"pilots?|projects?|launch\w*|manag(?:es|ing)|responsible for)\b", re.I)
+_HEADING_LINE = re.compile(r"^\W*[^.!?]{2,60}:\W*$")
+_QUOTED = re.compile(r'"[^"]*"?')
+_HEADING_REACH = 8  # lines above a bullet searched for the heading it sits under
+
+
+def _interest_reading(claim: str, sources: Sequence[str]) -> tuple[str, bool, bool]:
+    """(the object of an "is interested in X" claim, whether the notes say they want or like it,
+    whether they say it is their work); ("", True, False) when the claim is not an interest claim."""
+    m = _INTEREST_CLAIM.search(normalize_quotes(claim))
+    if not m:
+        return "", True, False
+    thing = m.group(1).rstrip(" .")
+    want = set(_stems(thing)) - set(_stems("the a an of in on to for and with their his her its"))
+    if not want:
+        return thing, True, False
+    lines = [line for src in sources for line in normalize_quotes(src).splitlines()]
+    sentences = [(s, i) for i, line in enumerate(lines) for s in split_sentences(line)]
+    scored = [len(want & set(_stems(s))) for s, _ in sentences]
+    best = max(scored, default=0)
+    if best == 0:
+        return thing, False, False
+    stated = work = False
+    for k, n in enumerate(scored):
+        if n != best:
+            continue
+        near = [j for j in range(max(0, k - _CUE_WINDOW), min(len(sentences), k + _CUE_WINDOW + 1))
+                if j == k or len(sentences[j][0].split()) <= _SHORT_NEIGHBOUR]
+        stated = stated or any(_INTEREST_CUE.search(sentences[j][0]) for j in near)
+        line = sentences[k][1]
+        heading = next((lines[i] for i in range(line - 1, max(-1, line - 1 - _HEADING_REACH), -1)
+                        if not lines[i].strip() or _HEADING_LINE.match(lines[i])), "")
+        # a quote is their words about something, not a statement that it is their work
+        work = work or bool(_WORK_CUE.search(_QUOTED.sub("", sentences[k][0])) or _WORK_CUE.search(heading))
+    return thing, stated, work
+
+
+def unstated_interest(claim: str, sources: Sequence[str]) -> str:
+    """The object of an "is interested in X" claim whose notes never say they want or like X ("" if fine).
+
+    Why: a 1.5B model uses "interested in" as a filler verb for anything the notes mention:
+    "He is interested in running a burnout service and burning out his own volunteers" (a quote of
+    irony), "He is interested in remote patient monitoring" (his company's field), and the user's own
+    "Possible give-back: design the journey-mapping lesson" became Harriet's interest. The note
+    sentence that best holds X (by shared content words), or a short line next to it, must carry a
+    cue such as "wants", "keen", "looking for", "interested".
+    """
+    thing, stated, _ = _interest_reading(claim, sources)
+    return "" if stated else thing
+
+
+def interest_as_work(claim: str, sources: Sequence[str]) -> str:
+    """An unstated "is interested in X" said as what it is, "is working on X", when the notes put X under
+    their work ("What she's working on:", "Runs 6 services: ..."); "" when they do not.
+
+    Why: dropping those lost real facts ("She is interested in the makerspace" for a library manager
+    whose notes list the makerspace under "Working on:"); the verb was wrong, not the thing.
+    """
+    thing, stated, work = _interest_reading(claim, sources)
+    if stated or not work:
+        return ""
+    return _INTEREST_VERB.sub(lambda m: f"{m.group(1)} working on", normalize_quotes(claim), count=1)
+
+
+_INTEREST_VERB = re.compile(r"\b(is|are|was|were)\s+(?:\w+ly\s+|also\s+|very\s+)?(?:interested in|curious about)\b",
+                            re.I)
+
+
 def is_supported(claim: str, sources: Sequence[str]) -> bool:
     """True when every name and number in ``claim`` appears in ``sources``.
 
