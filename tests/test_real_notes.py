@@ -713,6 +713,28 @@ def test_a_fact_giving_them_an_interest_the_notes_do_not_state_is_left_out(priya
     assert len(facts) == 3
 
 
+def test_a_thank_you_that_fits_anyone_names_something_of_theirs() -> None:
+    """Eval thank-yous: "Thank you for your insights and advice." (Beatrix), "... to discuss my agency work and
+    my plans for a research role" (the user's own story, to Aoife). Specific ones stay as the model wrote them."""
+    from assistant.brief.followup import specific_thanks
+
+    beatrix = ["Beatrix Holloway is a VP Product, Clinical Workflows at Scribewell Health, focusing on ambient documentation.",
+               "She is speaking at the Nursing Informatics Network conference in Cardiff in March."]
+    assert specific_thanks("Thank you for your insights and advice.", beatrix, "Beatrix") == \
+        "Thank you for your time today, Beatrix; I really enjoyed hearing about your work at Scribewell Health."
+    adaeze = ["Adaeze Nwosu is a ward manager at St Brannoc's General Hospital.",
+              "She is working on a falls-prevention pilot on 7B, with bed and chair sensors."]
+    assert specific_thanks("Thank you for the coffee and the chance to discuss my agency work.", adaeze, "Adaeze") == \
+        "Thank you for your time today, Adaeze; I really enjoyed hearing about your falls-prevention pilot on 7B."
+    kept = "Thank you for your detailed explanation of the RouteDesk tool."
+    assert specific_thanks(kept, ["Tomasz leads the team building RouteDesk at Nordhaul."], "Tomasz") == kept
+    assert specific_thanks("Thank you for sharing how schools buy software.", [], "Kit",
+                           ["Kit says schools buy software in the summer term."]) == \
+        "Thank you for sharing how schools buy software.", "a topic from their notes is specific too"
+    assert specific_thanks("Thank you for your insights.", [], "Kit") == "Thank you for your insights.", \
+        "nothing checked to name: the model's line stays"
+
+
 def test_a_possessive_of_a_name_ending_in_s_becomes_your() -> None:
     """Ingrid's brief asked "What's the story behind you' role as the Head of Patient Experience ...?"."""
     from assistant.text.voice import to_second_person

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import re
 from datetime import timedelta
+from typing import Sequence
 
 from assistant.brief.context import BriefContext
+from assistant.brief.narrative import their_topics
 from assistant.generation import prompts
 from assistant.generation.structured import generate_json
 from assistant.text import grounding, openers, questions
@@ -14,6 +16,7 @@ from assistant.text.guard import INJECTION
 from assistant.text.names import parse_name
 from assistant.text.sensitive import raises_sensitive
 from assistant.text.sentences import complete_sentence, split_sentences, whole_sentences
+from assistant.text.words import STOPWORDS, WORD_RE, norm_word, stem
 
 log = logging.getLogger("rapport.brief")
 # The user's to-do "send her my deck" comes back as "Send me the deck": the user does the sending.
@@ -95,6 +98,39 @@ def thank_you_line(text: str) -> str:
     return _THEIR_OUR.sub(lambda m: "Your" if m.group(0)[0].isupper() else "your", first)
 
 
+# Words every thank-you has: a line made only of these fits anyone ("Thank you for your insights and advice.").
+_THANKS_WORDS = frozenset(stem(w) for w in """thank thanks insight insights expertise experience experiences advice time
+conversation share sharing shared chat today meet meeting perspective perspectives knowledge support help discussion
+discussing discuss opportunity coffee call work working enjoy enjoyed great really valuable wisdom guidance story stories
+view views thought thoughts idea ideas taking take making make generous generosity kind warm wonderful lovely honest
+learn learning learned hear hearing heard talk talking walk lunch breakfast""".split())
+_USERS_OWN = re.compile(r"\b(?:my|mine)\b(?!\s+(?:time|day|morning|afternoon|evening|week)\b)", re.I)
+
+
+def _stems(text: str) -> set[str]:
+    return {stem(w) for w in map(norm_word, WORD_RE.findall(text)) if w and len(w) >= 3 and w not in STOPWORDS}
+
+
+def specific_thanks(thanks: str, facts: list[str], first: str, notes: Sequence[str] = ()) -> str:
+    """The thank-you, or one written in code about something of theirs when the model's fits anyone.
+
+    Why: a third of the eval's thank-yous named nothing of theirs ("Thank you for your insights and
+    advice.") and one thanked them for the user's own story ("... to discuss my agency work and my plans").
+    The prompt asks for a specific topic; when the line shares no word with their checked facts or notes
+    beyond the words every thank-you has, or is about the user's things, it becomes "Thank you for your
+    time today, Adaeze; I really enjoyed hearing about your falls-prevention pilot on 7B." from a fact
+    (what they work on, else where; "what draws them" phrases are cut too short to thank for).
+    """
+    own = _stems(" ".join([*facts, *notes])) - _THANKS_WORDS - _stems(first)
+    if thanks and (_stems(thanks) - _THANKS_WORDS) & own and not _USERS_OWN.search(thanks):
+        return thanks
+    topics = sorted((t for t in their_topics(facts, first) if t[0] != "drawn"), key=lambda t: t[0] != "work")
+    for kind, thing, _ in topics[:1]:
+        about = f"your work at {thing}" if kind == "org" else thing
+        return f"Thank you for your time today, {first}; I really enjoyed hearing about {about}."
+    return thanks
+
+
 def _whole(text: str) -> str:
     """Drop a last sentence the model did not finish ("I look forward to continuing our work on")."""
     parts = split_sentences(text, lines=False)
@@ -147,6 +183,10 @@ def write_follow_up(ctx: BriefContext, attempt_seed: int = 0) -> None:
         elif thanks and names_them_as_third_person(thanks, ctx.name):
             log.info("thank-you replaced (it speaks of them, not to them): %r", thanks)
             thanks = f"Thank you for your time today, {ctx.first}; I enjoyed our conversation."
+        specific = specific_thanks(thanks, [f.text for f in b.facts], ctx.first, [c.text for c in ctx.notes])
+        if specific != thanks:
+            log.info("thank-you replaced (it names nothing of theirs): %r", thanks)
+            thanks = specific
         if thanks:
             b.follow_up.append(f"Thank-you note: {thanks}")
         for item in got.data["follow_up"]:

@@ -27,7 +27,10 @@ _WORK = re.compile(r"\b(?:working on|works on|worked on|leading|leads|led|buildi
                    r"developing|develops|started|starting|launching|launched|researching|researches|writing|"
                    r"writes|wrote|rebuilding|redesigning|piloting|focus(?:es|ed|ing)? on)\s+(.+)$", re.I)
 _DRAWN = re.compile(r"\b(?:interested in|passionate about|curious about|keen on|cares? about)\s+(.+)$", re.I)
-_AT = re.compile(r"\b(?:is|was|works as)\s+(?:(?:a|an|the)\s+)?[^,.;]*?\bat\s+((?:the\s+)?(?:[A-Z][\w'&-]*)(?:\s+(?:of\s+|for\s+|&\s+|and\s+)?[A-Z][\w'&-]*)*)")
+# "is a VP Product, Clinical Workflows at Scribewell Health" (a title with a comma) is where they work; "is
+# speaking at the Nursing Informatics Network conference" is not.
+_AT = re.compile(r"\b(?:is|was|works as)\s+(?:(?:a|an|the)\s+)?(?:(?!speak|present|talk|attend|keynot|visit)[^.;]){0,60}?"
+                 r"\bat\s+((?:the\s+)?(?:[A-Z][\w'&-]*)(?:\s+(?:of\s+|for\s+|&\s+|and\s+)?[A-Z][\w'&-]*)*)")
 _THEIR = re.compile(r"\b(?:his|her|their)\b", re.I)
 
 
