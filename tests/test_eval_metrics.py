@@ -71,6 +71,18 @@ def test_first_person_sentences_are_the_users_clauses_only():
     assert not any(line == "I met her." for line in lines)  # too short to be repeated
 
 
+def test_a_packed_note_line_is_split_before_deciding_whose_it_is():
+    """Kit's meetup notes: their idea, then the user's "asked me 100 questions", in one line the sentence
+    splitter keeps whole (a full stop before a lower-case word). The whole line counted as the user's, so
+    a fact about Kit's classroom edition was scored as built on the user's own lines."""
+    line = ('- big idea: a "Tidewrack for classrooms" edition - ocean plastics, materials, recycling, KS3 science '
+            '+ geography links. they have NO idea how schools buy things or what teachers need. asked me 100 questions')
+    lines = metrics.first_person_sentences([line])
+    assert lines == ["asked me 100 questions"]
+    assert not metrics.repeats_user_line("Kit is working on a Tidewrack for classrooms edition about ocean plastics, "
+                                         "materials, recycling and KS3 science.", lines)
+
+
 def test_repeats_user_line_at_sixty_percent_of_content_words():
     lines = metrics.first_person_sentences([NOTE])
     assert metrics.repeats_user_line("Aoife has done agency work.", lines)        # told? no; agency, work: 2 of 3

@@ -305,12 +305,13 @@ def test_a_stated_need_outranks_a_job_title_and_the_field_notes(kb, settings) ->
 
 
 def test_packed_note_lines_are_split_into_clauses_for_matching() -> None:
-    from assistant.brief.giveback import clauses
+    from assistant.text.sentences import clauses
 
     line = ("the 4-day-week pilot starts in Jan; she doesn't know how to measure productivity without surveillance. "
             "asked if anyone had a good way to interview staff about workload.")
-    assert clauses([line]) == ["the 4-day-week pilot starts in Jan",
-                               "she doesn't know how to measure productivity without surveillance",
-                               "asked if anyone had a good way to interview staff about workload."]
-    assert clauses(["Wants help; soon."]) == ["Wants help; soon."], "a part under four words stays joined"
-    assert clauses(["Dr. Ng leads the team. She speaks often."]) == ["Dr. Ng leads the team. She speaks often."]
+    assert clauses(line, min_words=4) == ["the 4-day-week pilot starts in Jan",
+                                          "she doesn't know how to measure productivity without surveillance.",
+                                          "asked if anyone had a good way to interview staff about workload."]
+    assert clauses("Wants help; soon.", min_words=4) == ["Wants help; soon."], "a part under four words stays joined"
+    assert clauses("Dr. Ng leads the team. She speaks often.") == ["Dr. Ng leads the team. She speaks often."]
+    assert clauses("costs approx. five pounds a head") == ["costs approx. five pounds a head"], "an abbreviation"

@@ -669,6 +669,10 @@ def test_an_interest_is_theirs_only_when_a_note_says_they_want_or_like_it() -> N
     harriet = ["Consultation runs 12 Jan - 23 Feb 2027.",
                "**Possible give-back:** design the journey-mapping lesson; short survey for parents and pupils."]
     assert unstated_interest("She is interested in designing the journey-mapping lesson.", harriet)
+    tomasz = ['Keynote slides are up: "Your dispatcher is not a bug". Why planning tools fail when they ignore the '
+              'people who use them at 5am.']
+    assert unstated_interest("He is interested in planning tools failing when they ignore the people who use them.",
+                             tomasz), "'planning' as a noun is not a plan"
     # stated in the notes, in the sentence or on the line next to it: kept
     beatrix = ["We're starting discovery in January and I'm trying to work out how to recruit bank and agency "
                "nurses for interviews without going through the staff-bank office."]

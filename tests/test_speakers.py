@@ -200,6 +200,10 @@ def test_a_line_labelled_in_the_users_voice_is_the_users_guess_not_a_fact() -> N
                                "She told me: the pilot is late.")
     assert "preceptorship" not in kept and any("preceptorship" in r for r in removed)
     assert "the pilot is late" in kept, "what she told the user is hers"
+    kept, removed = about_them("Senior Policy Officer at the council.\n**Possible give-back:** design the "
+                               "journey-mapping lesson; intro to Rachel Obi.\n**Careful:** the LTN trial.")
+    assert "journey-mapping" not in kept and "Rachel Obi" not in kept, "the user's plan, even without an I"
+    assert "Senior Policy Officer" in kept and "LTN trial" in kept
 
 
 def test_what_their_email_says_the_user_has_done_is_the_users_story() -> None:

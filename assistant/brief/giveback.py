@@ -30,6 +30,7 @@ from assistant.notes.offers import coverage, find_offers
 from assistant.text import grounding, questions
 from assistant.text.guard import INJECTION, neutralize
 from assistant.text.presumptuous import presumptuous
+from assistant.text.sentences import clauses
 from assistant.text.voice import SPEAKER_MARK, about_them, speaks_as_user
 from assistant.types import Chunk, Target
 
@@ -96,23 +97,6 @@ def offers(ctx: BriefContext) -> list[tuple[str, str]]:
     return [(o.text, o.source) for o in find_offers(ctx.me_chunks, ctx.settings, ctx.gen).offers]
 
 
-_CLAUSE_BREAK = re.compile(r";\s+|(?<=[a-z)])\.\s+(?=[a-z])")
-
-
-def clauses(sentences: list[str]) -> list[str]:
-    """Note sentences split at semicolons and at a full stop before a lower-case word.
-
-    Why: quick notes pack several things into one line ("the pilot starts in Jan; she doesn't know how
-    to measure productivity ... asked if anyone had a good way to interview staff"); embedded whole,
-    the need is diluted by the rest and no offer reaches it. Parts under four words stay joined.
-    """
-    out: list[str] = []
-    for s in sentences:
-        parts = [p.strip() for p in _CLAUSE_BREAK.split(s) if p.strip()]
-        out.extend(parts if all(len(p.split()) >= 4 for p in parts) else [s])
-    return out
-
-
 def hook_bonus(cands: list[tuple[str, Chunk]], own_ids: set[str]) -> np.ndarray:
     """What a sentence adds to its pairing score: most for a stated need, some for an activity,
     less for the user's field notes than for the notes about this person."""
@@ -126,7 +110,9 @@ def candidates(ctx: BriefContext) -> list[tuple[str, Chunk]]:
         out: list[tuple[str, Chunk]] = []
         for c in chunks:
             view = ctx.views.get(c.id) or about_them(neutralize(c.text))  # field notes: the user's own
-            for s in (SPEAKER_MARK.sub("", s) for s in clauses(note_sentences(view[0]))):  # not the user's own lines
+            # packed note lines are split into clauses: a need inside one is diluted by the rest
+            parts = (part for s in note_sentences(view[0]) for part in clauses(s, min_words=4))
+            for s in (SPEAKER_MARK.sub("", s) for s in parts):  # not the user's own lines
                 if (not INJECTION.search(s) and not s.rstrip().endswith("?") and not users_line(s)
                         and not _NOT_A_HOOK.match(s) and s not in [t for t, _ in out]):
                     out.append((s, c))
@@ -251,7 +237,8 @@ def write_give_back(ctx: BriefContext, attempt_seed: int = 0) -> None:
     if not cands:
         b.give_back_note = honest
         return
-    bonus = hook_bonus(cands, {c.id for c in ctx.notes})
+    own_ids = {c.id for c in ctx.notes}
+    bonus = hook_bonus(cands, own_ids)
     overlap = np.array([[coverage(o, s) for s, _ in cands] for o, _ in offered])
     cosine = ctx.embed([o for o, _ in offered]) @ ctx.embed([s for s, _ in cands]).T
     scores = cosine + bonus[None, :] + OVERLAP_WEIGHT * overlap
@@ -268,6 +255,7 @@ def write_give_back(ctx: BriefContext, attempt_seed: int = 0) -> None:
             if all(i != a and j != bb for a, bb, *_ in chosen):
                 chosen.append((i, j, offer_idea(offered[i][0], first),
                                f"{_said_by(ctx, cands[j][1])}: \u201c{cands[j][0]}\u201d"))
+    chosen.sort(key=lambda t: cands[t[1]][1].id not in own_ids)  # what their notes say first, then their field's
     for i, j, text, why in chosen:
         offer_id, chunk = offered[i][1], cands[j][1]
         b.sources[offer_id] = next(c for c in ctx.me_chunks if c.id == offer_id)
@@ -275,4 +263,4 @@ def write_give_back(ctx: BriefContext, attempt_seed: int = 0) -> None:
         b.give_back.append(Cited(text, [offer_id, chunk.id], why))
 
 
-__all__ = ["ACTIVITY", "FLOOR", "MIN_COSINE", "NEED", "candidates", "clauses", "hook_bonus", "in_play", "offer_idea", "offers", "write_give_back"]
+__all__ = ["ACTIVITY", "FLOOR", "MIN_COSINE", "NEED", "candidates", "hook_bonus", "in_play", "offer_idea", "offers", "write_give_back"]

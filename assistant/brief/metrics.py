@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence, Set as AbstractSet
 
-from assistant.text.sentences import split_sentences
+from assistant.text.sentences import clauses, split_sentences
 from assistant.text.voice import speaks_as_user
 from assistant.text.words import STOPWORDS, WORD_RE, norm_word, normalize_quotes, stem
 
@@ -52,7 +52,7 @@ def first_person_sentences(texts: Iterable[str]) -> list[str]:
     out: list[str] = []
     for text in texts:
         for sentence in split_sentences(text):
-            for clause in sentence.split(";"):
+            for clause in clauses(sentence):
                 clause = clause.strip(" -\u2022*#\t")
                 if (speaks_as_user(clause) and len(content_words(clause)) >= MIN_USER_LINE_WORDS
                         and clause not in out):
@@ -65,7 +65,7 @@ def their_words(texts: Iterable[str]) -> set[str]:
     out: set[str] = set()
     for text in texts:
         for sentence in split_sentences(text):
-            for clause in sentence.split(";"):
+            for clause in clauses(sentence):
                 if not speaks_as_user(clause):
                     out |= content_words(clause)
     return out

@@ -419,8 +419,9 @@ _INTEREST_CLAIM = re.compile(r"\b(?:is|are|was|were|seems?|has been|remains?)\s+
 # Words by which notes say someone wants, likes or is after something.
 _INTEREST_CUE = re.compile(
     r"\b(?:interest\w*|curious|keen|passion\w*|fascinat\w*|excit\w*|lov(?:e|es|ed|ing)|liked|likes|enjoy\w*|wants?|wanted|"
-    r"wanting|would like|'d like|hop(?:e|es|ed|ing)|plan(?:s|ned|ning)?|looking (?:for|into|at)|asked (?:about|for)|"
-    r"cares? about|focus\w*|explor\w*|trying to|struggl\w*|needs?|needed|seeking|hunting|after|into|want to)\b", re.I)
+    r"wanting|would like|'d like|hop(?:e|es|ed|ing)|plan(?:s|ned|ning) to|looking (?:for|into|at)|asked (?:about|for)|"
+    r"cares? about|focus(?:es|ed|ing)? on|explor\w*|trying to|struggl\w*|needs?|needed|seeking|hunting|(?:is|are) after|"
+    r"(?:is|are|'s|'re) into)\b", re.I)  # not "planning", "focus groups", "after the merger", "data into"
 # The sentence that holds the thing, and a short neighbour ("What she wants:" above a bullet, "She liked it a
 # lot." after an idea); a long neighbour is a statement of its own.
 _CUE_WINDOW, _SHORT_NEIGHBOUR = 1, 6

@@ -77,6 +77,32 @@ def split_sentences(text: str, *, lines: bool = True) -> list[str]:
     return [text[a:b].strip() for a, b, _ in sentence_spans(text, lines=lines) if text[a:b].strip()]
 
 
+_CLAUSE_BREAK = re.compile(r";\s+|(?<=[a-z)])\.\s+(?=[a-z])")
+
+
+def clauses(sentence: str, *, min_words: int = 1) -> list[str]:
+    """A sentence of notes cut at semicolons and at a full stop before a lower-case word.
+
+    Why: quick notes pack several things, often by different people, into one "sentence" the
+    splitter keeps whole (a full stop before a lower-case word does not end a sentence in prose):
+    "big idea: a classroom edition - KS3 science links. they have NO idea how schools buy things.
+    asked me 100 questions" is the contact's idea, then the user's line. An abbreviation before the
+    full stop ("approx. five") does not cut; when a part would be under ``min_words`` words the
+    sentence stays whole.
+    """
+    parts, start = [], 0
+    for m in _CLAUSE_BREAK.finditer(sentence):
+        if m.group(0).startswith("."):
+            word = _TOKEN_BEFORE.search(sentence[:m.start()])
+            if word and word.group(1).lower().strip("(") in _ABBREVIATIONS:
+                continue
+        parts.append(sentence[start:m.start() + (1 if m.group(0).startswith(".") else 0)].strip())
+        start = m.end()
+    parts.append(sentence[start:].strip())
+    parts = [p for p in parts if p]
+    return parts if all(len(p.split()) >= min_words for p in parts) else [sentence]
+
+
 def split_keeping_layout(text: str) -> list[tuple[str, str]]:
     """``(sentence, separator)`` pairs whose concatenation is ``text`` again (minus leading space)."""
     spans = sentence_spans(text)
@@ -112,5 +138,5 @@ def complete_sentence(text: str, limit: int) -> str:
     return (text[:cut].rstrip(",; ") + ".") if cut > limit // 3 else ""
 
 
-__all__ = ["complete_sentence", "first_sentence", "sentence_spans", "split_keeping_layout", "split_sentences",
+__all__ = ["clauses", "complete_sentence", "first_sentence", "sentence_spans", "split_keeping_layout", "split_sentences",
            "whole_sentences"]

@@ -242,8 +242,12 @@ def about_the_reader(clause: str) -> bool:
 _TODO_HEAD = re.compile(r"^\W*(?:to[- ]?dos?|next steps|action items?|my actions|f/?u|follow[- ]?ups?)\s*:", re.I)
 _BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+")
 # A line labelled in the user's voice: "What she might want from me: ...", "My take: ...", "Why I care: ...".
+# Also the user's plans without an "I": "**Possible give-back:** design the journey-mapping lesson; intro to
+# Rachel Obi" became "She is interested in designing the journey-mapping lesson ...".
 _MY_LABEL = re.compile(r"^\W*(?![^:\n]*\b(?:told|said|asked|wrote|e-?mailed|showed|sent)\s+me\b)"
-                       r"(?=[^:\n]{0,60}\b(?:I|me|my|mine)\b)[^:\n]{1,60}?\**:", re.I)
+                       r"(?:(?=[^:\n]{0,60}\b(?:I|me|my|mine)\b)[^:\n]{1,60}?"
+                       r"|(?:possible\s+|ideas?\s+for\s+|potential\s+)?give[- ]?backs?(?:\s+ideas?)?"
+                       r"|ideas?\s+for\s+(?:her|him|them)|ways?\s+to\s+help|how\s+to\s+help)\**:", re.I)
 
 
 SPEAKER_MARK = re.compile(r"^\s*\([^()\n]{1,80} writes:\)\s*")
