@@ -448,7 +448,7 @@ def test_model_filler_in_facts_and_questions_is_said_plainly() -> None:
 
 def test_an_occupation_the_notes_never_use_is_not_a_fact_about_them() -> None:
     """Seen: "Kit Marchetti is a freelance artist and audio engineer." (the roster gave Art and Audio to others)."""
-    from assistant.text.grounding import unsupported_occupations
+    from assistant.text.attribution import unsupported_occupations
 
     kit = ["Team size: 4 (plus a lot of freelancers and one dog)", "Kit Marchetti - Studio director, design and code",
            "Ollie Brandt - Art", "Junie Park - Audio", "Kit spent seven years as a gameplay programmer."]
@@ -635,7 +635,7 @@ def test_a_role_at_an_organisation_is_theirs_only_when_a_note_gives_it_to_them()
     """Julian's brief: "a former head of year at Parable" (the newsletter's "suggested by a former head of
     year": someone else) and "a former teacher at Kirkgate Park" (the user's school); Tomasz's: his
     past Nordhaul title put at the institute he did research at."""
-    from assistant.text.grounding import misattributed_roles
+    from assistant.text.attribution import misattributed_roles
 
     julian = ["At Parable, the single biggest retention jump in 2026 came from a change suggested by a former head "
               "of year: cutting the onboarding from 14 screens to 3.",
@@ -659,7 +659,7 @@ def test_an_interest_is_theirs_only_when_a_note_says_they_want_or_like_it() -> N
     """The eval briefs had 18 "X is interested in Y" facts; most were the model's filler verb: Callum "is
     interested in running a burnout service and burning out his own volunteers" (a quote of irony), Dev "in
     remote patient monitoring" (his company's field), Harriet in the user's own "Possible give-back" list."""
-    from assistant.text.grounding import unstated_interest
+    from assistant.text.attribution import unstated_interest
 
     callum = ["- Runs 6 services: the 24/7 crisis line, two crisis cafes, peer support groups.",
               "- On volunteers: \"we can't run a burnout service and burn out our own volunteers\"."]
@@ -685,7 +685,7 @@ def test_an_interest_is_theirs_only_when_a_note_says_they_want_or_like_it() -> N
 
 def test_an_unstated_interest_in_their_own_work_is_said_as_work() -> None:
     """Marguerite's notes list the makerspace under "Working on:"; the brief said she "is interested in" it."""
-    from assistant.text.grounding import interest_as_work
+    from assistant.text.attribution import interest_as_work
 
     marguerite = ["Working on:\n- A **laptop-loan scheme** for families without a computer at home.\n"
                   "- A **teen makerspace** on Thursday evenings: 3D printer, Raspberry Pi kits, a sewing machine."]
@@ -737,6 +737,17 @@ def test_a_thank_you_that_fits_anyone_names_something_of_theirs() -> None:
         "Thank you for sharing how schools buy software.", "a topic from their notes is specific too"
     assert specific_thanks("Thank you for your insights.", [], "Kit") == "Thank you for your insights.", \
         "nothing checked to name: the model's line stays"
+
+
+def test_retired_must_be_said_of_them() -> None:
+    """Marguerite "is a retired person": her notes said the homework club's volunteers are mostly retired."""
+    from assistant.text.attribution import unsupported_retirement
+
+    notes = ["- The homework club (Mon-Wed): run by volunteers, mostly retired people; she badly needs more."]
+    assert unsupported_retirement("She is a retired person who moved to Yorkshire in the 1990s.", notes) == ["retired"]
+    assert unsupported_retirement("He is retired.", ["Dr Okafor retired from the NHS in 2019."]) == []
+    assert unsupported_retirement("He is retired.", ["Ward sister for 30 years, now retired."]) == []
+    assert unsupported_retirement("She runs the homework club.", notes) == [], "only a retirement claim is read"
 
 
 def test_a_possessive_of_a_name_ending_in_s_becomes_your() -> None:

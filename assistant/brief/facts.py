@@ -16,7 +16,7 @@ from assistant.brief.context import BriefContext, foreign_script
 from assistant.brief.record import Cited
 from assistant.generation import prompts
 from assistant.generation.structured import generate_json, seed_for
-from assistant.text import grounding, similarity, voice
+from assistant.text import attribution, grounding, similarity, voice
 from assistant.text.guard import INJECTION
 from assistant.text.sensitive import raises_sensitive
 from assistant.text.sentences import complete_sentence, split_sentences
@@ -251,11 +251,12 @@ def _keep(ctx: BriefContext, text: str, ids: list[str], kept: list[tuple[str, li
             log.info("fact re-cited (%s found in note %s): %r", ", ".join(missing), extra, text)
             ids, missing = [*ids, *ctx.cite([extra])], []
     notes = [c.text for c in ctx.notes]
-    missing = missing or grounding.unsupported_occupations(text, notes) or grounding.misattributed_roles(text, notes)
-    interest = "" if missing else grounding.unstated_interest(text, ctx.texts(ids))
-    if interest and grounding.interest_as_work(text, ctx.texts(ids)):
+    missing = (missing or attribution.unsupported_occupations(text, notes)
+               or attribution.misattributed_roles(text, notes) or attribution.unsupported_retirement(text, ctx.texts(ids)))
+    interest = "" if missing else attribution.unstated_interest(text, ctx.texts(ids))
+    if interest and attribution.interest_as_work(text, ctx.texts(ids)):
         log.info("fact reworded (their work, not an interest the notes state): %r", text)
-        text, interest = grounding.interest_as_work(text, ctx.texts(ids)), ""
+        text, interest = attribution.interest_as_work(text, ctx.texts(ids)), ""
     if interest:
         dropped.append(f"an interest the notes do not state: {interest}")
         log.info("fact dropped (an interest the notes do not state): %r", text)
