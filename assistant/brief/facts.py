@@ -151,13 +151,22 @@ def _cut_back(text: str) -> str:
 _ENDED = re.compile(r"^(?:[A-Z][a-z]{2,8}\.?\s+)?(?:19|20)\d\d\s*[-\u2013\u2014]+\s*(?:[A-Z][a-z]{2,8}\.?\s+)?(?:19|20)\d\d\b")
 
 
+# LinkedIn's copy puts "Company · Full-time" between a title and its dates.
+_EMPLOYER_LINE = re.compile(r"\u00b7|\b(?:full-time|part-time|contract|freelance|self-employed|internship|apprenticeship)\b",
+                            re.I)
+
+
 def ended_roles(texts: list[str]) -> set[str]:
-    """Job titles the notes date as over ("Senior Operations Research Engineer / Jan 2020 - Mar 2022")."""
+    """Job titles the notes date as over ("Senior Operations Research Engineer / Jan 2020 - Mar 2022",
+    or LinkedIn's "People Partner / Harbour & Lyle Insurance · Full-time / Jun 2018 - Feb 2023")."""
     roles: set[str] = set()
     for text in texts:
         lines = [line.strip(" -\u2022*\t") for line in text.splitlines() if line.strip()]
-        for title, dates in zip(lines, lines[1:]):
-            if _ENDED.match(dates) and 1 <= len(title.split()) <= 8 and not title.endswith("."):
+        for k in range(1, len(lines)):
+            if not _ENDED.match(lines[k]):
+                continue
+            title = lines[k - 2] if k >= 2 and _EMPLOYER_LINE.search(lines[k - 1]) else lines[k - 1]
+            if 1 <= len(title.split()) <= 8 and not title.endswith("."):
                 roles.add(title.split(",")[0].strip().casefold())
     return roles
 
