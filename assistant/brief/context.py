@@ -95,11 +95,10 @@ class BriefContext:
         # Only the notes the prompt quotes are read (from their first chunk on): not every chunk of a long archive.
         sources = {c.source for c in self.notes}
         guarded_all = {c.id: neutralize(c.text) for c in chunks if c.source in sources}
-        marks = dict(zip(guarded_all, contact_lines_of_note(
-            [(c.source, guarded_all[c.id]) for c in chunks if c.id in guarded_all], self.name)))
+        in_order = [(c.source, guarded_all[c.id]) for c in chunks if c.id in guarded_all]
+        marks = dict(zip(guarded_all, contact_lines_of_note(in_order, self.name)))
         # An e-mail split into chunks has its "To:" in the first: whom it was sent to is the note's.
-        readers = mail_recipients_of_note([(c.source, guarded_all[c.id]) for c in chunks if c.id in guarded_all],
-                                          self.name)
+        readers = mail_recipients_of_note(in_order, self.name)
         self.views = {c.id: about_them(guarded_all[c.id], marks[c.id], self.name, readers.get(c.source, ""))
                       for c in self.notes}
         # Facts and questions read the notes without the user's own lines and plans (whose words

@@ -259,13 +259,14 @@ def _keep(ctx: BriefContext, text: str, ids: list[str], kept: list[tuple[str, li
         if extra is not None:
             log.info("fact re-cited (%s found in note %s): %r", ", ".join(missing), extra, text)
             ids, missing = [*ids, *ctx.cite([extra])], []
-    notes = [c.text for c in ctx.notes]
+    notes, cited = [c.text for c in ctx.notes], ctx.texts(ids)
     missing = (missing or attribution.unsupported_occupations(text, notes)
-               or attribution.misattributed_roles(text, notes) or attribution.unsupported_retirement(text, ctx.texts(ids)))
-    interest = "" if missing else attribution.unstated_interest(text, ctx.texts(ids))
-    if interest and attribution.interest_as_work(text, ctx.texts(ids)):
+               or attribution.misattributed_roles(text, notes) or attribution.unsupported_retirement(text, cited))
+    interest = "" if missing else attribution.unstated_interest(text, cited)
+    reworded = attribution.interest_as_work(text, cited) if interest else ""
+    if reworded:
         log.info("fact reworded (their work, not an interest the notes state): %r", text)
-        text, interest = attribution.interest_as_work(text, ctx.texts(ids)), ""
+        text, interest = reworded, ""
     if interest:
         dropped.append(f"an interest the notes do not state: {interest}")
         log.info("fact dropped (an interest the notes do not state): %r", text)

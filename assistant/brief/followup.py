@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Sequence
 
 from assistant.brief.context import BriefContext
+from assistant.brief.metrics import content_words
 from assistant.brief.narrative import their_topics
 from assistant.generation import prompts
 from assistant.generation.structured import generate_json
@@ -16,7 +17,7 @@ from assistant.text.guard import INJECTION
 from assistant.text.names import parse_name
 from assistant.text.sensitive import raises_sensitive
 from assistant.text.sentences import complete_sentence, split_sentences, whole_sentences
-from assistant.text.words import STOPWORDS, WORD_RE, norm_word, stem
+from assistant.text.words import stem
 
 log = logging.getLogger("rapport.brief")
 # The user's to-do "send her my deck" comes back as "Send me the deck": the user does the sending.
@@ -107,10 +108,6 @@ learn learning learned hear hearing heard talk talking walk lunch breakfast""".s
 _USERS_OWN = re.compile(r"\b(?:my|mine)\b(?!\s+(?:time|day|morning|afternoon|evening|week)\b)", re.I)
 
 
-def _stems(text: str) -> set[str]:
-    return {stem(w) for w in map(norm_word, WORD_RE.findall(text)) if w and len(w) >= 3 and w not in STOPWORDS}
-
-
 def specific_thanks(thanks: str, facts: list[str], first: str, notes: Sequence[str] = ()) -> str:
     """The thank-you, or one written in code about something of theirs when the model's fits anyone.
 
@@ -121,8 +118,8 @@ def specific_thanks(thanks: str, facts: list[str], first: str, notes: Sequence[s
     time today, Adaeze; I really enjoyed hearing about your falls-prevention pilot on 7B." from a fact
     (what they work on, else where; "what draws them" phrases are cut too short to thank for).
     """
-    own = _stems(" ".join([*facts, *notes])) - _THANKS_WORDS - _stems(first)
-    if thanks and (_stems(thanks) - _THANKS_WORDS) & own and not _USERS_OWN.search(thanks):
+    own = content_words(" ".join([*facts, *notes])) - _THANKS_WORDS - content_words(first)
+    if thanks and (content_words(thanks) - _THANKS_WORDS) & own and not _USERS_OWN.search(thanks):
         return thanks
     topics = sorted((t for t in their_topics(facts, first) if t[0] != "drawn"), key=lambda t: t[0] != "work")
     for kind, thing, _ in topics[:1]:

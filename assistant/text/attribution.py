@@ -103,7 +103,7 @@ def misattributed_roles(claim: str, sources: Sequence[str]) -> list[str]:
     return wrong
 
 
-_INTEREST_CLAIM = re.compile(r"\b(?:is|are|was|were|seems?|has been|remains?)\s+(?:\w+ly\s+|also\s+|very\s+)?"
+_INTEREST_CLAIM = re.compile(r"\b(is|are|was|were|seems?|has been|remains?)\s+(?:\w+ly\s+|also\s+|very\s+)?"
                              r"(?:interested in|curious about)\s+(.+)", re.I)
 # Words by which notes say someone wants, likes or is after something.
 _INTEREST_CUE = re.compile(
@@ -129,7 +129,7 @@ def _interest_reading(claim: str, sources: Sequence[str]) -> tuple[str, bool, bo
     m = _INTEREST_CLAIM.search(normalize_quotes(claim))
     if not m:
         return "", True, False
-    thing = m.group(1).rstrip(" .")
+    thing = m.group(2).rstrip(" .")
     want = set(_stems(thing)) - set(_stems("the a an of in on to for and with their his her its"))
     if not want:
         return thing, True, False
@@ -175,14 +175,12 @@ def interest_as_work(claim: str, sources: Sequence[str]) -> str:
     Why: dropping those lost real facts ("She is interested in the makerspace" for a library manager
     whose notes list the makerspace under "Working on:"); the verb was wrong, not the thing.
     """
-    thing, stated, work = _interest_reading(claim, sources)
-    if stated or not work:
-        return ""
-    return _INTEREST_VERB.sub(lambda m: f"{m.group(1)} working on", normalize_quotes(claim), count=1)
-
-
-_INTEREST_VERB = re.compile(r"\b(is|are|was|were)\s+(?:\w+ly\s+|also\s+|very\s+)?(?:interested in|curious about)\b",
-                            re.I)
+    _, stated, work = _interest_reading(claim, sources)
+    claim = normalize_quotes(claim)
+    m = _INTEREST_CLAIM.search(claim)
+    if stated or not work or m.group(1).lower() not in ("is", "are", "was", "were"):
+        return ""  # "seems interested in" has no plain "is working on" to become
+    return f"{claim[:m.start()]}{m.group(1)} working on {m.group(2)}"
 
 
 __all__ = ["interest_as_work", "misattributed_roles", "unstated_interest", "unsupported_occupations",
