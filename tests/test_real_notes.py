@@ -808,3 +808,14 @@ def test_the_same_fact_with_another_subject_is_one_fact() -> None:
     assert said_of_them("Kit Marchetti is a studio director at Lanternfish Games.") != \
         said_of_them("Kit Marchetti is sceptical of gamification in ed-tech.")
     assert said_of_them("Leads Screening Platforms.") == "leads screening platforms"
+
+
+def test_a_number_with_a_thousands_comma_stays_whole_in_a_question_written_in_code() -> None:
+    """Seen: "What's next for your planning engine for 41?" from "... for 41,000 parcel stops a day"."""
+    from assistant.brief.narrative import their_topics
+
+    fact = "He leads the planning engine for 41,000 parcel stops a day, across 19 depots."
+    topics = [thing for kind, thing, _ in their_topics([fact], "Tomasz") if kind == "work"]
+    assert topics == ["your planning engine for 41,000 parcel stops a day"]
+    assert [t for k, t, _ in their_topics(["She runs a 3.5-hour clinic, weekly."], "Ana") if k == "work"] == \
+        ["your 3.5-hour clinic"]

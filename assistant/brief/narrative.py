@@ -36,7 +36,9 @@ _THEIR = re.compile(r"\b(?:his|her|their)\b", re.I)
 
 def _phrase(rest: str) -> str:
     """The object of a fact's verb, up to the first clause break, in at most 12 words, said to them."""
-    rest = re.split(r"[,;:.(]|\s[\u2014\u2013-]\s|\s(?:and|while|which|who|because|since)\s", rest, maxsplit=1)[0]
+    # "41,000 parcel stops" and "3.5 hours" are one number: a comma or point between digits is no break
+    rest = re.split(r"(?<!\d)[,.]|[,.](?!\d)|[;:(]|\s[\u2014\u2013-]\s|\s(?:and|while|which|who|because|since)\s",
+                    rest, maxsplit=1)[0]
     words = rest.split()[:12]
     return _THEIR.sub("your", " ".join(words)).strip()
 
