@@ -819,3 +819,23 @@ def test_a_number_with_a_thousands_comma_stays_whole_in_a_question_written_in_co
     assert topics == ["your planning engine for 41,000 parcel stops a day"]
     assert [t for k, t, _ in their_topics(["She runs a 3.5-hour clinic, weekly."], "Ana") if k == "work"] == \
         ["your 3.5-hour clinic"]
+
+
+def test_a_fact_a_longer_one_already_holds_is_left_out() -> None:
+    """Seen in Sven's and Tomasz's briefs: a short fact repeating most of a longer one, under the cosine bar."""
+    from assistant.brief.facts import repeats_longer
+
+    long_sven = ("Sven Aaltonen is the lead maintainer of quillmark, a Python library that renders chemical "
+                 "and maths notation.")
+    assert repeats_longer("He is also a maintainer of the quillmark library.", [long_sven], "Sven Aaltonen")
+    long_tomasz = ("He has experience in vehicle routing with time windows and has been involved in the "
+                   "electrification of last-mile fleets.")
+    assert repeats_longer("He has been working on the electrification of last-mile fleets.", [long_tomasz])
+    # something new in it stays: RouteDesk and the rollout are not in the role sentence
+    role = ("Tomasz Wielgosz is the Head of Route Optimisation at Nordhaul, where he leads the planning engine "
+            "for 41,000 parcel stops a day across 19 depots.")
+    assert not repeats_longer("He has been leading the planning engine rebuild (RouteDesk) and rollout to 19 depots.",
+                              [role], "Tomasz Wielgosz")
+    assert not repeats_longer("She is a trustee of a hospice in her home town.",
+                              ["Outside work she is a keen open-water swimmer and a trustee of a hospice."])
+    assert not repeats_longer(long_sven, ["He is also a maintainer of the quillmark library."], "Sven Aaltonen")

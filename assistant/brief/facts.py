@@ -12,6 +12,7 @@ import logging
 import re
 import time
 
+from assistant.brief import metrics
 from assistant.brief.context import BriefContext, foreign_script
 from assistant.brief.record import Cited
 from assistant.generation import prompts
@@ -191,6 +192,27 @@ def contained(fact: str, others: list[str]) -> bool:
     return len(said.split()) >= 4 and any(o != fact and said in " ".join(o.casefold().split()) for o in others)
 
 
+REPEAT_SHARE = 0.75  # a fact whose content words are this share or more of a longer fact's says nothing new
+
+
+def repeats_longer(fact: str, others: list[str], name: str = "") -> bool:
+    """True when a longer fact already holds (nearly) all of this one's content words.
+
+    Seen: "He is also a maintainer of the quillmark library." after "Sven Aaltonen is the lead
+    maintainer of quillmark, a Python library that renders ..."; "He has been working on the
+    electrification of last-mile fleets." after "... and has been involved in the electrification of
+    last-mile fleets." The cosine of the whole sentences stays under the duplicate bar when the other is long.
+    """
+    own = metrics.content_words(fact) - metrics.content_words(name)
+    if len(own) < 3:
+        return False
+    for other in others:
+        theirs = metrics.content_words(other)
+        if other != fact and len(theirs) > len(own) and len(own & theirs) >= REPEAT_SHARE * len(own):
+            return True
+    return False
+
+
 _SUBJECT_VERB = re.compile(r"^(?:[\w.'\u2019-]+\s+){1,4}?(is|are|was|were|has|have)\s+(?:(?:also|still|currently|now)\s+)?",
                            re.I)
 _SAME_VERB = {"are": "is", "were": "was", "have": "has"}
@@ -336,7 +358,8 @@ def write_facts(ctx: BriefContext, attempt_seed: int = 0) -> None:
             # The same role said twice ("is the Chief Nursing Executive ..." / "is currently named chief
             # nursing executive ...") reads as padding: merge at the eval's duplicate threshold or below.
             kept = [kept[i] for i in similarity.dedupe([t for t, _ in kept], ctx.vectors, threshold=DUPLICATE_FACTS)]
-            kept = [k for k in kept if not contained(k[0], [t for t, _ in kept])]
+            kept = [k for k in kept if not contained(k[0], [t for t, _ in kept])
+                    and not repeats_longer(k[0], [t for t, _ in kept], ctx.name)]
             said: set[str] = set()
             kept = [k for k in kept if not (said_of_them(k[0]) in said or said.add(said_of_them(k[0])))]
         if len(kept) >= 3 or len(kept) >= len(ctx.notes):
@@ -352,4 +375,4 @@ def write_facts(ctx: BriefContext, attempt_seed: int = 0) -> None:
     b.facts = [Cited(t, ids) for t, ids in kept[: ctx.size["facts"]]]
 
 
-__all__ = ["fact_sentences", "readable_fact", "vague", "write_facts"]
+__all__ = ["fact_sentences", "readable_fact", "repeats_longer", "vague", "write_facts"]
