@@ -97,6 +97,7 @@ ENV_RANGES: dict[str, tuple[float, float]] = {
     "RAPPORT_STATE_CACHE_MB": (0, 1_048_576),
     "RAPPORT_BATCH_DECODE": (0, 1),
     "RAPPORT_GIVEBACK_MODEL": (0, 1),
+    "RAPPORT_MODEL_OPENER": (0, 1),
 }
 
 
@@ -131,6 +132,10 @@ class Settings:
     # Off by default: the bundled 1.5B model answered with no pair in every default-model brief
     # of the eval (~11 s each for nothing, docs/BENCHMARKS.md P3); a bigger model may do better.
     giveback_model: bool = False
+    # Let the model write an event attendee's opener (one call, up to 2 retries) instead of code writing
+    # it from their first checked work fact. Off by default: the code line is always in the user's voice
+    # and names something real, and leaving the call out made event prep ~15% faster (BENCHMARKS.md B1).
+    model_opener: bool = False
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
@@ -161,6 +166,7 @@ class Settings:
             state_cache_mb=_ranged_int("RAPPORT_STATE_CACHE_MB", 1024),
             batch_decode=bool(_ranged_int("RAPPORT_BATCH_DECODE", 0)),
             giveback_model=bool(_ranged_int("RAPPORT_GIVEBACK_MODEL", 0)),
+            model_opener=bool(_ranged_int("RAPPORT_MODEL_OPENER", 0)),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         return replace(base, **clean) if clean else base

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -94,7 +95,17 @@ def _event_brief(kb, settings, replies: list[str]) -> tuple[QueueGenerator, obje
     return gen, brief
 
 
+def test_by_default_the_opener_is_written_from_their_work_without_a_model_call(kb, settings) -> None:
+    """A model call per attendee (and up to two retries) saved: the line is the user's by construction."""
+    gen, brief = _event_brief(kb, settings, [AS_PRIYA])
+    assert gen.prompts_with(OPENER_NEEDLE) == []
+    assert brief.opener == "Hi Priya — what are you working on at Tidewater Kelp these days?"
+    assert opener_problem(brief.opener, "Priya Raman", [PRIYA_NOTES]) == ""
+    assert "I'm Priya" not in brief.opener
+
+
 def test_an_opener_spoken_as_the_attendee_is_rejected_and_the_fallback_used(kb, settings) -> None:
+    settings = replace(settings, model_opener=True)
     gen, brief = _event_brief(kb, settings, [AS_PRIYA, CHATBOT, AS_PRIYA])
     tries = gen.prompts_with(OPENER_NEEDLE)
     assert len(tries) == settings.retries + 1, "every attempt was tried and rejected"
@@ -106,7 +117,21 @@ def test_an_opener_spoken_as_the_attendee_is_rejected_and_the_fallback_used(kb, 
 
 
 def test_a_good_retry_is_kept(kb, settings) -> None:
+    settings = replace(settings, model_opener=True)
     good = json.dumps({"opener": "Hi Priya, how is the wholesale pricing rebuild at Tidewater Kelp going?"})
     gen, brief = _event_brief(kb, settings, [AS_PRIYA, good])
     assert brief.opener == "Hi Priya, how is the wholesale pricing rebuild at Tidewater Kelp going?"
     assert len(gen.prompts_with(OPENER_NEEDLE)) == 2
+
+
+def test_the_code_opener_asks_about_their_named_work_first() -> None:
+    from assistant.brief.followup import code_opener
+
+    facts = ["Ralph Borland is an artist based in Cape Town.",
+             "He is building Rivermouth, a sound installation from river plastics, for the 2027 biennale."]
+    line = code_opener(facts, "Ralph Borland", "Ralph", facts)
+    assert line.startswith("Hi Ralph — I read about ") and "Rivermouth" in line and line.endswith("how is it going?")
+    assert opener_problem(line, "Ralph Borland", facts) == ""
+    # nothing their_topics can name: the plain "I read that ..." line from the first fact
+    assert code_opener(["She sings in a choir."], "Ana Lima", "Ana", ["She sings in a choir."]) == \
+        fallback_opener("She sings in a choir.", "Ana Lima")

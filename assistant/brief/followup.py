@@ -210,13 +210,33 @@ def write_follow_up(ctx: BriefContext, attempt_seed: int = 0) -> None:
                        f"({cadence // 7} weeks), with something useful to share.")
 
 
+def code_opener(facts: Sequence[str], name: str, first: str, support: Sequence[str]) -> str:
+    """The user's first line to an attendee, written from their checked facts: a question about their work.
+
+    Why in code: the 1.5B model's openers were said as the attendee ("Hi there! I'm Ralph
+    Borland ...") or as a chatbot often enough that one in three used its retries; a line built
+    from what the facts say they work on is always the user speaking and always names
+    something real of theirs (the same check as the model's line still runs on it).
+    """
+    for kind, thing, _ in their_topics(facts, first):
+        line = {"drawn": f"Hi {first} — what draws you to {thing}?",
+                "work": f"Hi {first} — I read about {thing}; how is it going?",
+                "org": f"Hi {first} — what are you working on at {thing} these days?"}[kind]
+        if not openers.opener_problem(line, name, support):
+            return line
+    return openers.fallback_opener(facts[0], name)
+
+
 def write_opener(ctx: BriefContext, attempt_seed: int = 0) -> None:
-    """One line the user says to the attendee; checked in code, else built from the first fact."""
+    """One line the user says to the attendee; written in code unless ``Settings.model_opener``."""
     b = ctx.brief
     if not b.facts:
         return
     event = f" at {ctx.event_name}" if ctx.event_name else ""
     support = [f.text for f in b.facts] + [c.text for c in ctx.notes]
+    if not ctx.settings.model_opener:
+        b.opener = code_opener([f.text for f in b.facts], ctx.name, ctx.first, support)
+        return
 
     def accept(d: dict) -> str:
         d["opener"] = complete_sentence(d["opener"], 200)
@@ -233,4 +253,4 @@ def write_opener(ctx: BriefContext, attempt_seed: int = 0) -> None:
         b.opener = openers.fallback_opener(b.facts[0].text, ctx.name)
 
 
-__all__ = ["users_lines_block", "write_follow_up", "write_opener"]
+__all__ = ["code_opener", "users_lines_block", "write_follow_up", "write_opener"]

@@ -60,7 +60,9 @@ def their_topics(facts: Sequence[str], first: str) -> list[tuple[str, str, str]]
         elif work:
             thing = re.sub(r"^(?:a|an|the)\s+", "your ", _phrase(work.group(1)), flags=re.I)
             # something specific: a name, a number or a compound ("the last stretch" is not)
-            if len(thing.split()) >= 2 and re.search(r"\s[A-Z]|\d|\w-\w", thing):
+            # ... or a name on its own ("He is building Rivermouth, a sound installation ...")
+            if (len(thing.split()) >= 2 and re.search(r"\s[A-Z]|\d|\w-\w", thing)) \
+                    or re.fullmatch(r"[A-Z][\w'-]*[a-z][\w'-]*", thing):
                 found.append(("work", thing, fact))
     for fact in facts:
         org = _AT.search(fact)
