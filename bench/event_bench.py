@@ -4,6 +4,7 @@
 
 1. ``prefix``    in-process llama.cpp, KV prefix cache on (what users get)
 2. ``noprefix``  in-process llama.cpp, KV cache reset before every call
+   ``modelopener`` as ``prefix``, with the model writing each opener (``RAPPORT_MODEL_OPENER=1``)
 3. ``server1``   ``python -m llama_cpp.server`` started here, one request at a time
 4. ``server2``   the same server, two attendees in flight (``--concurrency 2``)
 
@@ -50,7 +51,7 @@ from assistant.notes.store import KnowledgeBase
 from assistant.generation.structured import messages_for
 
 RESULTS = Path(__file__).resolve().parent / "results"
-MODES = ("prefix", "noprefix", "server1", "server2")
+MODES = ("prefix", "noprefix", "modelopener", "server1", "server2")
 GOAL = "meet product and data people in climate tech, especially heat pumps and the grid"
 
 
@@ -61,6 +62,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--modes", default=",".join(MODES), help=f"Comma-separated subset of {','.join(MODES)}.")
     ap.add_argument("--threads", type=int, default=0, help="llama.cpp threads (default: RAPPORT_THREADS or all cores).")
     ap.add_argument("--no-save", action="store_true", help="Do not write bench/results/event-*.json.")
+    ap.add_argument("--openers", action="store_true", help="Print every attendee's opening line per mode.")
     return ap.parse_args(list(argv) if argv is not None else None)
 
 
@@ -208,13 +210,13 @@ def run(args: Sequence[str] | argparse.Namespace | None = None) -> dict:
         with contextlib.ExitStack() as stack:
             active: list[Mode] = []
             for mode in modes:
-                if mode in ("prefix", "noprefix"):
-                    # Own instances, not load_generator's shared one: the two must never share a KV cache.
+                if mode in ("prefix", "noprefix", "modelopener"):
+                    # Own instances, not load_generator's shared one: they must never share a KV cache.
                     gen = LlamaCppGenerator(str(resolved.path), name=resolved.label, n_ctx=settings.n_ctx,
                                             n_threads=settings.n_threads, seed=settings.seed,
-                                            prefix_cache=mode == "prefix", size=resolved.size)
+                                            prefix_cache=mode != "noprefix", size=resolved.size)
                     _warm(gen)
-                    active.append(Mode(mode, gen, settings, kb))
+                    active.append(Mode(mode, gen, replace(settings, model_opener=mode == "modelopener"), kb))
             server_modes = [m for m in modes if m.startswith("server")]
             if server_modes:
                 srv = stack.enter_context(LlamaServer(resolved.path, settings.n_ctx, settings.n_threads,
@@ -230,9 +232,16 @@ def run(args: Sequence[str] | argparse.Namespace | None = None) -> dict:
             for mode in active:
                 results[mode.name] = mode.summary()
                 _print(results[mode.name])
+            if getattr(opts, "openers", False):  # read them, not only time them
+                from assistant.event.jobs import load_items
+
+                for mode in active:
+                    for item in load_items(mode.settings, mode.job.id):
+                        print(f"  {mode.name} opener, {item.name}: {(item.brief or {}).get('opener', '')}", flush=True)
     report["modes"] = results
     report["ratios"] = {k: v for k, v in {
         "noprefix_vs_prefix": _ratio(results, "noprefix", "prefix"),
+        "modelopener_vs_prefix": _ratio(results, "modelopener", "prefix"),
         "server1_vs_prefix": _ratio(results, "server1", "prefix"),
         "server1_vs_server2": _ratio(results, "server1", "server2"),
         "noprefix_vs_prefix_cpu": _ratio(results, "noprefix", "prefix", "cpu_minutes"),
