@@ -134,7 +134,7 @@ class Settings:
     giveback_model: bool = False
     # Let the model write an event attendee's opener (one call, up to 2 retries) instead of code writing
     # it from their first checked work fact. Off by default: the code line is always in the user's voice
-    # and names something real, and leaving the call out made event prep ~15% faster (BENCHMARKS.md B1).
+    # and names something real, and leaving the call out made event prep 1.12x faster (docs/BENCHMARKS.md, B1).
     model_opener: bool = False
 
     @classmethod
