@@ -64,17 +64,3 @@ def test_a_signature_block_never_crowds_the_message_body_out_of_the_prompt(kb, s
     assert sum(gen.count_tokens(c.text) + 12 for c in kb.chunks_of(lars)) > 1400, "the budget must be tight"
     picked = [c.title for c in builder.notes]
     assert all(f"Meeting {i}" in picked for i in range(12)), picked
-
-
-def test_the_short_notes_you_wrote_come_before_a_long_pasted_bio(kb, settings) -> None:
-    """A small model lists facts from the top down: the call notes first, the long bio after them."""
-    marisol = Target.contact("Marisol Thibodeaux")
-    bio = ("Marisol Thibodeaux is Chief Nursing Executive at Wyndham Vale Hospitals, a three-site acute trust "
-           "serving 780,000 people. She began her career as a staff nurse in cardiothoracic intensive care. ") * 6
-    ingest_text(bio, marisol, kb, settings, title="Speaker bio")
-    ingest_text("Caught her after the plenary. The AI scribe pilot: 3 wards, 2 vendors. Wants independent "
-                "testing with night-shift nurses.", marisol, kb, settings, title="After the plenary")
-    builder = BriefBuilder("Marisol Thibodeaux", kb, settings, SequencedGenerator({}))
-    titles = [c.title for c in builder.notes]
-    assert titles[0] == "After the plenary" and "Speaker bio" in titles, titles
-    assert builder.notes_block.index("AI scribe pilot") < builder.notes_block.index("staff nurse")

@@ -144,14 +144,6 @@ class BriefContext:
         # the email with the one request in it matters more than page 3 of a bio.
         seen_sources: set[str] = set()
         firsts = [c for c in rest if not (c.source in seen_sources or seen_sources.add(c.source))]
-        # ... and the shortest notes' first: a 1.5B model lists facts from the top of the notes down, and
-        # the short notes the user wrote after a call or a talk say what they are on now, where a pasted
-        # bio or profile page is background (Marisol's scribe pilot, Tomasz's rollout and electric depot
-        # were in the short notes, and every fact came from the long paste above them).
-        size: dict[str, int] = {}
-        for c in chunks:
-            size[c.source] = size.get(c.source, 0) + len(c.text)
-        firsts.sort(key=lambda c: (is_furniture(c.text), size[c.source]))
         rest = firsts + [c for c in rest if c not in firsts]
         picked = fit_to_budget(self.gen, logs + rest, budget, overhead=12)
         left = len(chunks) - len(picked)
