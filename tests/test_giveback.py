@@ -317,18 +317,6 @@ def test_packed_note_lines_are_split_into_clauses_for_matching() -> None:
     assert clauses("costs approx. five pounds a head") == ["costs approx. five pounds a head"], "an abbreviation"
 
 
-def test_a_need_far_from_every_offer_gets_the_honest_note_not_a_stretch(kb, settings) -> None:
-    """Eval (prose profile): a library manager's "needs volunteers who can help with GCSE maths" got
-    "help recruit nurses for research sessions" (cosine 0.35, lifted by the need bonus)."""
-    db.upsert_contact(settings, "Maren Holt", [])
-    ingest_text("Maren Holt manages Eastmoor Library. Homework club runs Mon-Wed after school; she badly needs "
-                "volunteers who can help with GCSE maths and science.", Target.contact("Maren Holt"), kb, settings,
-                title="Library visit")
-    ingest_text(NADIA_PROSE, Target.me(), kb, settings, title="My profile")
-    d = BriefBuilder("Maren Holt", kb, settings, QueueGenerator()).regenerate("give_back").to_dict()
-    assert not any("recruit nurses" in g["text"] for g in d["give_back"]), d["give_back"]
-
-
 def test_what_the_notes_say_to_avoid_is_no_hook_for_a_give_back(kb, settings) -> None:
     """Eval: Ilse got an offer of clinical workflow knowledge for "there were redundancies in the clinical team"."""
     db.upsert_contact(settings, "Ilse Brandt", [])

@@ -39,12 +39,12 @@ log = logging.getLogger("rapport.brief")
 
 FLOOR = 0.38  # offer x sentence score below which a pairing is a stretch
 # ... and the meaning alone must get close: the bonuses (an activity verb, shared words) lifted
-# "clinical workflow knowledge" x "my team builds the planning engine" (cosine 0.31) over the floor,
-# and a stated need lifted "help recruit nurses for research sessions" x a library's "she badly needs
-# volunteers who can help with GCSE maths" (0.35) and "clinical workflow knowledge" x "she needs a
-# software engineer who understands lab data" (0.36). At 0.38 the eval set's six such pairs are gone
-# and the needs met are the same 13 of 22 (docs/QUALITY.md, fourth session).
-MIN_COSINE = 0.38
+# "clinical workflow knowledge" x "my team builds the planning engine" (cosine 0.31) over the floor.
+# Not higher: at 0.35-0.38 the prose profile's stretched pairs go (a library's "needs volunteers who can
+# help with GCSE maths" x "help recruit nurses", 0.35) but so do the teacher profile's best ones (Tomasz's
+# "I'd like the training for those to be something people actually learn from" x "writing or reviewing
+# training materials"): needs met 6 -> 2 of 22 with that profile (docs/QUALITY.md, fourth session).
+MIN_COSINE = 0.33
 # How they met and CV headings are not something to give to: "Met through the Nursing Informatics
 # Network meetup" matched "introductions to the Nursing Informatics Network" on shared words.
 _NOT_A_HOOK = re.compile(r"^\W*(?:met|introduced|intro'?d|we met|education|skills|languages|certifications?)\b", re.I)
