@@ -214,9 +214,9 @@ def code_opener(facts: Sequence[str], name: str, first: str, support: Sequence[s
     """The user's first line to an attendee, written from their checked facts: a question about their work.
 
     Why in code: the 1.5B model's openers were said as the attendee ("Hi there! I'm Ralph
-    Borland ...") or as a chatbot often enough that one in three used its retries; a line built
-    from what the facts say they work on is always the user speaking and always names
-    something real of theirs (the same check as the model's line still runs on it).
+    Borland ..."), as a chatbot, or asked a favour ("Do you have any tips ...?"), and cost a call
+    and its retries per attendee; a line built from what the facts say they work on is always the
+    user speaking and always names something real of theirs (the same check still runs on it).
     """
     for kind, thing, _ in their_topics(facts, first):
         line = {"drawn": f"Hi {first} — what draws you to {thing}?",
@@ -232,11 +232,11 @@ def write_opener(ctx: BriefContext, attempt_seed: int = 0) -> None:
     b = ctx.brief
     if not b.facts:
         return
-    event = f" at {ctx.event_name}" if ctx.event_name else ""
     support = [f.text for f in b.facts] + [c.text for c in ctx.notes]
     if not ctx.settings.model_opener:
         b.opener = code_opener([f.text for f in b.facts], ctx.name, ctx.first, support)
         return
+    event = f" at {ctx.event_name}" if ctx.event_name else ""
 
     def accept(d: dict) -> str:
         d["opener"] = complete_sentence(d["opener"], 200)

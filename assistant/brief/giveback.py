@@ -28,9 +28,9 @@ from assistant.generation import prompts
 from assistant.generation.structured import generate_json, seed_for
 from assistant.notes.offers import coverage, find_offers
 from assistant.text import grounding, questions
-from assistant.text.sensitive import raises_sensitive
 from assistant.text.guard import INJECTION, neutralize
 from assistant.text.presumptuous import presumptuous
+from assistant.text.sensitive import raises_sensitive
 from assistant.text.sentences import clauses
 from assistant.text.voice import SPEAKER_MARK, about_them, speaks_as_user
 from assistant.types import Chunk, Target
