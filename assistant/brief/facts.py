@@ -358,8 +358,8 @@ def write_facts(ctx: BriefContext, attempt_seed: int = 0) -> None:
             # The same role said twice ("is the Chief Nursing Executive ..." / "is currently named chief
             # nursing executive ...") reads as padding: merge at the eval's duplicate threshold or below.
             kept = [kept[i] for i in similarity.dedupe([t for t, _ in kept], ctx.vectors, threshold=DUPLICATE_FACTS)]
-            kept = [k for k in kept if not contained(k[0], [t for t, _ in kept])
-                    and not repeats_longer(k[0], [t for t, _ in kept], ctx.name)]
+            texts = [t for t, _ in kept]
+            kept = [k for k in kept if not (contained(k[0], texts) or repeats_longer(k[0], texts, ctx.name))]
             said: set[str] = set()
             kept = [k for k in kept if not (said_of_them(k[0]) in said or said.add(said_of_them(k[0])))]
         if len(kept) >= 3 or len(kept) >= len(ctx.notes):

@@ -210,6 +210,12 @@ def write_follow_up(ctx: BriefContext, attempt_seed: int = 0) -> None:
                        f"({cadence // 7} weeks), with something useful to share.")
 
 
+# One line per kind of topic their_topics finds (their interest, their work, their organisation).
+_OPENERS = {"drawn": "Hi {first} — what draws you to {thing}?",
+            "work": "Hi {first} — I read about {thing}; how is it going?",
+            "org": "Hi {first} — what are you working on at {thing} these days?"}
+
+
 def code_opener(facts: Sequence[str], name: str, first: str, support: Sequence[str]) -> str:
     """The user's first line to an attendee, written from their checked facts: a question about their work.
 
@@ -219,9 +225,7 @@ def code_opener(facts: Sequence[str], name: str, first: str, support: Sequence[s
     user speaking and always names something real of theirs (the same check still runs on it).
     """
     for kind, thing, _ in their_topics(facts, first):
-        line = {"drawn": f"Hi {first} — what draws you to {thing}?",
-                "work": f"Hi {first} — I read about {thing}; how is it going?",
-                "org": f"Hi {first} — what are you working on at {thing} these days?"}[kind]
+        line = _OPENERS[kind].format(first=first, thing=thing)
         if not openers.opener_problem(line, name, support):
             return line
     return openers.fallback_opener(facts[0], name)
