@@ -327,3 +327,25 @@ def test_what_the_notes_say_to_avoid_is_no_hook_for_a_give_back(kb, settings) ->
     d = BriefBuilder("Ilse Brandt", kb, settings, QueueGenerator()).regenerate("give_back").to_dict()
     assert not any("redundancies" in g["why"] or "programme" in g["why"] for g in d["give_back"]), \
         d["give_back"]
+
+
+def test_their_past_is_no_hook_for_a_give_back(kb, settings) -> None:
+    """Eval: Amara got introductions for "Before the Office for Health Statistics she was a research fellow ...";
+    Rhiannon for "Built the company's first stress-risk assessment". A give-back answers what is alive now."""
+    from assistant.brief.giveback import finished
+
+    assert finished("Before the Office for Health Statistics she was a research fellow in health economics.")
+    assert finished("Built the company's first stress-risk assessment and mental health first aider network.")
+    assert finished("Marisol began her career as a staff nurse in cardiothoracic intensive care in 1999.")
+    for alive in ("She founded Tidewater in 2019 and still runs it.", "She was looking for a researcher last year.",
+                  "Writing a paper on workarounds as design feedback.", "Recruitment and onboarding for care staff"):
+        assert not finished(alive), alive
+    db.upsert_contact(settings, "Amara Osei", [])
+    ingest_text("Before the Office for Health Statistics she was a research fellow in health economics and "
+                "trained nurse educators in two Welsh health boards.\nShe wants the findings to reach the nurses "
+                "who plan wards and clinics.", Target.contact("Amara Osei"), kb, settings, title="Bio")
+    ingest_text(NADIA_PROSE, Target.me(), kb, settings, title="My profile")
+    d = BriefBuilder("Amara Osei", kb, settings, QueueGenerator()).regenerate("give_back").to_dict()
+    whys = [g["why"] for g in d["give_back"]]
+    assert whys and not any("research fellow" in w for w in whys), whys
+    assert any("findings to reach" in w for w in whys), whys

@@ -72,6 +72,22 @@ def test_html_drops_scripts_and_styles(tmp_path: Path, kb, settings) -> None:
     assert "warehouse picking arms" in text and "alert" not in text and "color:red" not in text
 
 
+def test_html_drops_the_pages_menu_footer_and_cookie_banner(tmp_path: Path, kb, settings) -> None:
+    """A saved team page: the nav bar and the regulator's footer were quoted as notes about the person."""
+    path = tmp_path / "team.html"
+    path.write_text('<html><body><div class="nav">Northfold Ventures Portfolio Team Thesis</div>'
+                    '<nav><a href="/">Home</a> Careers</nav><div id="cookie-banner">We value your choices</div>'
+                    '<div class="person"><h1>Julian Achebe-Ross</h1><p>Julian leads the fund\'s work in '
+                    '<strong>learning</strong> technology.</p><p class="navigator-note">He mentors founders.</p></div>'
+                    '<footer>Registered office: 1 High St</footer><div role="contentinfo">Company no. 123</div>'
+                    '</body></html>')
+    ingest_paths([path], Target.contact("Julian Achebe-Ross"), kb, settings)
+    text = " ".join(c.text for c in kb.chunks_of(Target.contact("Julian Achebe-Ross")))
+    assert "Julian leads the fund's work in learning technology." in text and "He mentors founders." in text
+    for chrome in ("Portfolio Team Thesis", "Careers", "We value your choices", "Registered office", "Company no"):
+        assert chrome not in text, chrome
+
+
 def test_vcard_creates_its_own_contacts(tmp_path: Path, kb, settings) -> None:
     path = tmp_path / "cards.vcf"
     second = VCF.replace("Marcus Oyelaran", "Jun Park").replace("Oyelaran;Marcus", "Park;Jun")

@@ -164,6 +164,19 @@ def test_send_me_is_the_users_errand_or_a_request_for_theirs() -> None:
     assert _users_errand("Share the deck with the team.", "Ilse") == "Share the deck with the team."
 
 
+def test_a_todo_goes_to_the_contact_unless_the_users_lines_name_someone_else() -> None:
+    """Kit's brief: "Send the 3 bullet summary of how schools buy software to the publisher" (the notes' publisher
+    was a deal Kit turned down; the user's line was 'f/u: send 3 bullet "how schools buy software" summary')."""
+    from assistant.brief.followup import _to_them
+
+    mine = ['f/u: send 3 bullet "how schools buy software" summary + ask if they want Rachel intro',
+            "Happy to introduce you to the Wharfedale head of science if useful."]
+    assert _to_them("Send the 3 bullet summary of how schools buy software to the publisher.", "Kit", mine) == \
+        "Send the 3 bullet summary of how schools buy software to Kit."
+    for kept in ("Send the intro note to the Wharfedale head.", "Send Kit the summary.", "Share the deck with the team."):
+        assert _to_them(kept, "Kit", mine) == kept
+
+
 def test_note_lines_without_the_i_are_still_the_users() -> None:
     kept, removed = about_them("Asked if she needs help with technician training, since that's my world. "
                                "Her lab manager runs the induction programme.\nAsked by the board to lead the merger.")
@@ -380,6 +393,18 @@ def test_a_person_is_not_a_dog_named_bilge() -> None:
     assert readable_fact("They are a scruffy cat called Miso.", "Kit") == "They have a scruffy cat called Miso."
     for fine in ("She is a trustee of charity called Numbers for Good.", "She is a nurse named in the honours list."):
         assert readable_fact(fine, "Marisol") == fine
+
+
+def test_a_field_of_work_is_not_a_job_title() -> None:
+    """Julian's bio: "spent four years in strategy at a UK exam board"; the fact said "is a former strategy at"."""
+    from assistant.brief.facts import readable_fact
+
+    assert readable_fact("Julian Achebe-Ross is a former strategy at a UK exam board.", "Julian") == \
+        "Julian Achebe-Ross worked in strategy at a UK exam board."
+    assert readable_fact("She is a marketing at Unilever.", "Ada") == "She works in marketing at Unilever."
+    for fine in ("He is a research fellow at Oxford.", "She is a former nurse at St Aldhelm's.",
+                 "He is a policy adviser at the Treasury."):
+        assert readable_fact(fine, "Ada") == fine
 
 
 def test_a_cyrillic_name_written_in_latin_or_half_and_half_becomes_you() -> None:
@@ -626,7 +651,7 @@ def test_inline_markup_in_a_pasted_bio_page_stays_inside_its_sentence(tmp_path) 
     text, title = _html(page, tmp_path / "team.html")
     lines = text.splitlines()
     assert title == "Team"
-    assert "Home Team" in lines
+    assert "Home" not in text  # the page's menu is not a note (test_ingest: menus, footers, cookie banners)
     assert ("He led Northfold's investments in Parable (AI-assisted lesson planning), Fieldcraft and Loomwork, "
             "and sits as a board observer at Parable.") in lines
     assert "Second paragraph" in lines and "after a break." in lines  # a <br> still ends a line

@@ -29,7 +29,7 @@ from assistant.text.names import first_name
 from assistant.text.sensitive import dislikes, sensitive_to_them
 from assistant.text.sentences import split_sentences
 from assistant.text.speakers import contact_lines_of_note, mail_recipients_of_note
-from assistant.text.substance import is_furniture
+from assistant.text.substance import is_furniture, without_boilerplate
 from assistant.text.voice import about_them
 from assistant.text.similarity import unit_rows
 from assistant.types import Chunk, Target
@@ -94,7 +94,8 @@ class BriefContext:
         # (text/speakers.py); the state carries across a note's chunks, so all of them are read in order.
         # Only the notes the prompt quotes are read (from their first chunk on): not every chunk of a long archive.
         sources = {c.source for c in self.notes}
-        guarded_all = {c.id: neutralize(c.text) for c in chunks if c.source in sources}
+        # A page's words to every reader ("Please use the form on our Founders page") are not about them.
+        guarded_all = {c.id: without_boilerplate(neutralize(c.text)) for c in chunks if c.source in sources}
         in_order = [(c.source, guarded_all[c.id]) for c in chunks if c.id in guarded_all]
         marks = dict(zip(guarded_all, contact_lines_of_note(in_order, self.name)))
         # An e-mail split into chunks has its "To:" in the first: whom it was sent to is the note's.

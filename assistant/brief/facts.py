@@ -78,6 +78,13 @@ def _undangle(text: str) -> str:
     return _last_clause(text) if _DANGLING.search(text) else text
 
 
+_FIELD_AS_ROLE = re.compile(
+    r"\b(is|was) an? (former |previous |ex-)?(strategy|policy|marketing|sales|finance|operations|research|consulting|"
+    r"communications|procurement|fundraising|partnerships|analytics|journalism|law|nursing|teaching|medicine|"
+    r"public health|public policy|investment banking|banking|venture capital|private equity|recruitment|HR) "
+    r"(?=(?:at|in|for|with)\b)")
+
+
 def readable_fact(text: str, first: str) -> str:
     """A fact copied from a list ("2025: named chief nursing executive of ...") as a sentence about them.
 
@@ -105,6 +112,9 @@ def readable_fact(text: str, first: str) -> str:
     # "Dr. Okonkwo-Hale is a PhD in epidemiology": a person has a degree, is not one
     text = re.sub(r"\b(is|are) (an? (?:PhD|DPhil|MSc|MA|BA|BSc|MBA|MPH|MD|doctorate|master's|bachelor's|degree)\b)",
                   lambda m: f"{'has' if m.group(1) == 'is' else 'have'} {m.group(2)}", text)
+    # "Julian is a former strategy at a UK exam board" (the notes: "spent four years in strategy at"): a field
+    # of work is not a job title; a person worked in it.
+    text = _FIELD_AS_ROLE.sub(lambda m: f"{'worked' if m.group(2) or m.group(1) == 'was' else 'works'} in {m.group(3)} ", text)
     text = _NAMED_AWARD.sub(" received the ", text).replace("  ", " ").strip()
     # "He is interested in the topic of electrification ...": the model's filler, not the notes' words
     text = re.sub(r"\b(interested in|curious about|focused on|works on|speaks about|writes about) the (?:topics?|subject|area|field) of\b",

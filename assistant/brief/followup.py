@@ -64,6 +64,23 @@ def _their_promise(item: str, first: str) -> str:
     return f"Ask {first} for {rest} (they offered to send it)."
 
 
+# "Send the 3 bullet summary ... to the publisher": the user's note said "send 3 bullet summary" (to Kit);
+# the model named a recipient from elsewhere in the notes (the publisher Kit turned down).
+_SENT_TO = re.compile(r"^((?:Send|Share|Forward|E-?mail|Pass)\b.+?)\s+to\s+(?:the|a|an|their|his|her)\s+"
+                      r"([\w-]+(?:\s+[\w-]+)?)\s*[.!]?$", re.I)
+
+
+def _to_them(item: str, first: str, user_lines: Sequence[str]) -> str:
+    """A to-do sent "to the X" that the user's own lines never name goes to the contact, as the user planned."""
+    m = _SENT_TO.match(item)
+    if not m:
+        return item
+    mine = " ".join(user_lines).lower()
+    if any(re.search(rf"\b{re.escape(stem(w))}", mine) for w in m.group(2).lower().split()):
+        return item
+    return f"{m.group(1)} to {first}."
+
+
 def names_them_as_third_person(note: str, name: str) -> bool:
     """A note to them that speaks of them: "Thank you for meeting Dev Raman at the meetup".
 
@@ -188,6 +205,7 @@ def write_follow_up(ctx: BriefContext, attempt_seed: int = 0) -> None:
             b.follow_up.append(f"Thank-you note: {thanks}")
         for item in got.data["follow_up"]:
             item = _their_promise(_users_errand(complete_sentence(item, 120), ctx.first), ctx.first)
+            item = _to_them(item, ctx.first, ctx.user_lines)
             # lower-cased first word: an imperative ("Send ...") is not a name the notes must hold
             missing = grounding.unsupported_terms(item[:1].lower() + item[1:], support)
             if item and questions.is_job_ask(item):

@@ -74,6 +74,23 @@ NEED_BONUS = 0.14
 FIELD_PENALTY = 0.05
 
 
+# A finished thing is not something to give to: "Before the Office for Health Statistics she was a research
+# fellow in health economics" got Amara an offer of introductions, "Built the company's first stress-risk
+# assessment" got Rhiannon one. What they do, make or are after now is the hook; their past stays a fact.
+_PAST = re.compile(
+    r"^\W*(?:before|previously|formerly|earlier|prior to|in (?:19|20)\d\d)\b"
+    r"|\b(?:she|he|they|(?-i:[A-Z][\w'-]+)) (?:was|were) (?:an?|the)\b|(?<![\w-])former\b|\bbegan (?:her|his|their) career\b"
+    r"|^\W*(?:(?:she|he|they|(?-i:[A-Z][\w'-]+))\s+)?(?:built|led|founded|started|launched|wrote|taught|ran|managed|"
+    r"created|designed|won|received|spent|worked|joined|co-founded|set up|began)\b", re.I)
+_NOW = re.compile(r"\b(?:is|are|am|now|currently|today|this year|still|runs|leads|works|working|building|builds|"
+                  r"writes|speaks|teaches|hosts|plans?|planning|starting|putting together)\b|'re\b|\u2019re\b", re.I)
+
+
+def finished(sentence: str) -> bool:
+    """Said of their past only (no need, nothing they do now): for the facts, not for a give-back."""
+    return bool(_PAST.search(sentence)) and not NEED.search(sentence) and not _NOW.search(sentence)
+
+
 _NOTE_VERB = re.compile(r"^\W*(?:asked|told|explained|mentioned|said|offered|pitched|showed|sent)\b", re.I)
 
 
@@ -121,7 +138,7 @@ def candidates(ctx: BriefContext) -> list[tuple[str, Chunk]]:
                 # not what the notes say to steer clear of: "there were redundancies in the clinical
                 # team" got Ilse an offer of clinical workflow knowledge
                 if (not INJECTION.search(s) and not s.rstrip().endswith("?") and not users_line(s)
-                        and not _NOT_A_HOOK.match(s) and not raises_sensitive(s, ctx.flagged)
+                        and not _NOT_A_HOOK.match(s) and not finished(s) and not raises_sensitive(s, ctx.flagged)
                         and s not in [t for t, _ in out]):
                     out.append((s, c))
         return out
@@ -271,4 +288,4 @@ def write_give_back(ctx: BriefContext, attempt_seed: int = 0) -> None:
         b.give_back.append(Cited(text, [offer_id, chunk.id], why))
 
 
-__all__ = ["ACTIVITY", "FLOOR", "MIN_COSINE", "NEED", "candidates", "hook_bonus", "in_play", "offer_idea", "offers", "write_give_back"]
+__all__ = ["ACTIVITY", "FLOOR", "MIN_COSINE", "NEED", "candidates", "finished", "hook_bonus", "in_play", "offer_idea", "offers", "write_give_back"]

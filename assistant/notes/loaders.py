@@ -89,12 +89,32 @@ _INLINE_TAGS = ["a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "
                 "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var"]
 
 
+# A saved web page's chrome: the menu, the footer, a cookie banner. A team page's nav bar ("Northfold
+# Ventures Portfolio Team Thesis Founders' notes") was quoted to the model as a note about the person,
+# and its regulator's footer as something he said.
+_CHROME_TAGS = {"nav", "footer"}
+_CHROME_ROLES = {"navigation", "contentinfo", "search"}
+_CHROME_NAME = re.compile(r"^(?:(?:site|page|main|top|global|primary)[-_])?(?:nav|navbar|navigation|menu|footer|"
+                          r"breadcrumbs?|cookies?(?:[-_]\w+)?|skip[-_]link|share|social(?:[-_]\w+)?)$", re.I)
+
+
+def _chrome(tag: "Tag") -> bool:
+    """A page's menu, footer, breadcrumb or cookie banner, by its tag, role, class or id (not its words)."""
+    if tag.name in _CHROME_TAGS or (tag.get("role") or "").lower() in _CHROME_ROLES:
+        return True
+    names = [*(tag.get("class") or []), *((tag.get("id") or "").split())]
+    return any(_CHROME_NAME.match(n) for n in names)
+
+
 def _html(text: str, path: Path) -> tuple[str, str]:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(text, "html.parser")
     for tag in soup(["script", "style", "noscript", "template", "svg", "iframe", "head"]):
         if tag.name != "head":
+            tag.decompose()
+    for tag in [t for t in soup.find_all(True) if _chrome(t)]:
+        if not tag.decomposed:
             tag.decompose()
     title = soup.title.get_text(strip=True) if soup.title else path.stem
     if soup.head:

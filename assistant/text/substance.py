@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from assistant.text.links import find_contacts
+from assistant.text.sentences import split_sentences
 from assistant.text.speakers import mail_apparatus
 
 SUBSTANTIAL = 0.3
@@ -42,9 +43,41 @@ def content_words(text: str) -> int:
     return total
 
 
+# What a web page or a newsletter says to every reader, not about the person: "Pitching? Please use the
+# form on our Founders page" became the fact "Julian is pitching for the Founders page"; a regulator's
+# footer and "Unsubscribe | Manage preferences" are the same kind of line.
+_BOILERPLATE = re.compile(
+    r"\bplease (?:use|fill in|fill out|complete|submit|visit)\b[^.!?\n]*\b(?:form|page|website|site|portal)\b"
+    r"|\bclick here\b|\bunsubscribe\b|\bmanage (?:your )?(?:email )?preferences\b|\bview (?:it |this )?in (?:your )?browser\b"
+    r"|\ball rights reserved\b|\bis authori[sz]ed and regulated\b|\bpast performance is not\b|\bwe use cookies\b"
+    r"|\byou(?:'re|’re| are) receiving (?:this|these|the|our)?\b"
+    r"|\b(?:privacy policy|cookie policy|terms of use|terms and conditions)\s*(?:[|·]|$)", re.I)
+
+
+def without_boilerplate(text: str) -> str:
+    """The note less the sentences a page says to every reader (a form to use, an unsubscribe link, a legal footer).
+
+    Only sentences that match are dropped, and a one-word lead-in left alone beside them ("Pitching?");
+    "Please send me your deck" in an e-mail is a request to the user and stays.
+    """
+    if not _BOILERPLATE.search(text):
+        return text
+    kept_lines = []
+    for line in text.splitlines():
+        if not _BOILERPLATE.search(line):
+            kept_lines.append(line)
+            continue
+        parts = split_sentences(line, lines=False)
+        left = [p for p in parts if not _BOILERPLATE.search(p)]
+        left = [p for p in left if len(_WORD.findall(p)) > 1]
+        if left:
+            kept_lines.append(" ".join(left))
+    return "\n".join(kept_lines)
+
+
 def is_furniture(text: str) -> bool:
     """Mostly signature, quoted text or page furniture; a short note of its own (two lines of substance) is not."""
     return content_words(text) < SUBSTANTIAL * len(_WORD.findall(text))
 
 
-__all__ = ["SUBSTANTIAL", "content_words", "is_furniture"]
+__all__ = ["SUBSTANTIAL", "content_words", "is_furniture", "without_boilerplate"]
