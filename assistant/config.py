@@ -98,6 +98,7 @@ ENV_RANGES: dict[str, tuple[float, float]] = {
     "RAPPORT_BATCH_DECODE": (0, 1),
     "RAPPORT_GIVEBACK_MODEL": (0, 1),
     "RAPPORT_MODEL_OPENER": (0, 1),
+    "RAPPORT_MODEL_NARRATIVE": (0, 1),
 }
 
 
@@ -136,6 +137,12 @@ class Settings:
     # it from their first checked work fact. Off by default: the code line is always in the user's voice
     # and names something real, and leaving the call out made event prep 1.12x faster (docs/BENCHMARKS.md, B1).
     model_opener: bool = False
+    # Let the model write the narrative's sentence to the contact (up to two short calls) even when code can
+    # write it from a checked fact of theirs ("I'd love to hear about your falls-prevention pilot on 7B,
+    # Adaeze."). Off by default: in the eval the model's sentence failed its checks twice in 9 of 19 briefs
+    # (the code line was used after ~10 s of calls) and, when it passed, it added "which you mentioned in your
+    # talk" or a judgement as often as a better link. The model still writes it when code finds no topic.
+    model_narrative: bool = False
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
@@ -167,6 +174,7 @@ class Settings:
             batch_decode=bool(_ranged_int("RAPPORT_BATCH_DECODE", 0)),
             giveback_model=bool(_ranged_int("RAPPORT_GIVEBACK_MODEL", 0)),
             model_opener=bool(_ranged_int("RAPPORT_MODEL_OPENER", 0)),
+            model_narrative=bool(_ranged_int("RAPPORT_MODEL_NARRATIVE", 0)),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         return replace(base, **clean) if clean else base

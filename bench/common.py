@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import os
 import platform
+import shutil
 import statistics
+import subprocess
+import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 RESULTS = Path(__file__).resolve().parent / "results"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass
@@ -160,3 +165,29 @@ def bench_settings(home: Path, **overrides):
     from assistant.config import Settings
 
     return Settings.from_env(home=home, **overrides).ensure_dirs()
+
+
+def boot(module: str) -> str:
+    """``python -c`` code that runs ``module`` from the tree on PYTHONPATH, not from this checkout.
+
+    Why: the venv's editable install maps ``assistant`` (and its prompts/) to this checkout whatever
+    PYTHONPATH says, so a baseline worktree would run today's code. Without that finder each side
+    reads the code and prompts next to it.
+    """
+    return ("import sys, runpy; sys.meta_path[:] = [f for f in sys.meta_path if '__editable__' not in "
+            f"getattr(f, '__module__', '')]; sys.argv[0] = {module!r}; "
+            f"runpy.run_module({module!r}, run_name='__main__', alter_sys=True)")
+
+
+@contextmanager
+def baseline_tree(ref: str, prefix: str = "rapport-bench-") -> Iterator[tuple[Path, Path]]:
+    """(a worktree of git ``ref``, a scratch folder), both removed afterwards."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    tree = work / "baseline"
+    subprocess.run(["git", "worktree", "add", "--detach", "-f", str(tree), ref], cwd=ROOT, check=True,
+                   capture_output=True)
+    try:
+        yield tree, work
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, capture_output=True)
+        shutil.rmtree(work, ignore_errors=True)

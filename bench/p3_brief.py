@@ -20,14 +20,11 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Sequence
 
-from bench.common import Figure, emit
-
-ROOT = Path(__file__).resolve().parent.parent
+from bench.common import ROOT, Figure, baseline_tree, boot, emit
 
 
 def _p95(xs: list[float]) -> float:
@@ -50,17 +47,10 @@ def _data_dir(home: Path, profile: str) -> list[str]:
     return [c.name for c in read_manifest(EVAL_MANIFEST).contacts]
 
 
-# The venv's editable install maps ``assistant.prompts`` to this checkout's prompts/ whatever
-# PYTHONPATH says, so the baseline would read today's prompts. Without that finder each side
-# reads the prompts/ next to its own code.
-_BOOT = ("import sys, runpy; sys.meta_path[:] = [f for f in sys.meta_path if '__editable__' not in "
-         "getattr(f, '__module__', '')]; runpy.run_module('assistant', run_name='__main__', alter_sys=True)")
-
-
 def _cli(tree: Path, home: Path, args: list[str], timeout: int = 900) -> tuple[float, subprocess.CompletedProcess]:
     env = dict(os.environ, RAPPORT_HOME=str(home), PYTHONPATH=str(tree))
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", _BOOT, *args], cwd=tree, env=env, capture_output=True,
+    done = subprocess.run([sys.executable, "-c", boot("assistant"), *args], cwd=tree, env=env, capture_output=True,
                           text=True, timeout=timeout, start_new_session=True)
     return time.perf_counter() - start, done
 
@@ -75,12 +65,8 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     ap.add_argument("--keep", type=Path, help="keep every brief's JSON in this folder")
     args = ap.parse_args(argv)
 
-    work = Path(tempfile.mkdtemp(prefix="rapport-bench-p3-"))
-    base_tree = work / "baseline"
-    subprocess.run(["git", "worktree", "add", "--detach", "-f", str(base_tree), args.baseline], cwd=ROOT, check=True,
-                   capture_output=True)
     figures: list[Figure] = []
-    try:
+    with baseline_tree(args.baseline, "rapport-bench-p3-") as (base_tree, work):
         names = _data_dir(work / "seed", args.me)
         names = [n for n in names if not args.contact or n in args.contact][: args.limit]
         sides = {"new": (ROOT, work / "home-new"), "old": (base_tree, work / "home-old")}
@@ -128,9 +114,6 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
         emit(figures, Figure("P3", "briefs at or under 45 s (warm)", sum(a["total"] <= 45 for a, _ in pairs),
                              sum(b["total"] <= 45 for _, b in pairs), "briefs", f"baseline {args.baseline[:10]}",
                              f"of {len(pairs)}"))
-    finally:
-        subprocess.run(["git", "worktree", "remove", "--force", str(base_tree)], cwd=ROOT, capture_output=True)
-        shutil.rmtree(work, ignore_errors=True)
     return figures
 
 

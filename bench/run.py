@@ -1,6 +1,6 @@
 """`make bench`: every figure a ratio against a baseline measured side by side.
 
-    python -m bench.run [--only L1,L2,L3,P1,R1,R2,S1,B1] [--model tiny|small|default] [--reps N] [--no-docs]
+    python -m bench.run [--only L1,L2,L3,P1,R1,R2,S1,B1,B2] [--model tiny|small|default] [--reps N] [--no-docs]
 
 Benchmarks (each also runs alone as ``python -m bench.<module>``):
 
@@ -12,6 +12,7 @@ Benchmarks (each also runs alone as ``python -m bench.<module>``):
     R2 bench.r2_ingest     ingest chunks/s vs raw onnxruntime; fixed vs dynamic padding
     S1 bench.s1_coldstart  process start to first brief section; peak RSS per model
     B1 bench.event_bench   event prep, prefix reuse on vs off (and llama.cpp server modes)
+    B2 bench.event_baseline event prep, this tree vs a git ref (--baseline), ABBA: attendees per minute
     P2 bench.p2_warm       warm state + batched questions vs cold, one at a time: first fact, whole brief
     P3 bench.p3_brief      the whole brief through the CLI, this tree vs a git ref (--baseline), warm
     S2 bench.s2_scale      10k contacts / 100k chunks: contacts, brief/search start, R1 filter; rank-only; huge import
@@ -89,7 +90,7 @@ def bench_naive(settings: Settings, kb: KnowledgeBase, model: str, contact: str)
 BENCHES: dict[str, str] = {"L1": "bench.l1_decode", "L2": "bench.l2_grammar", "L3": "bench.l3_settings",
                            "P1": "bench.p1_prefix", "R1": "bench.r1_retrieval", "R2": "bench.r2_ingest",
                            "S1": "bench.s1_coldstart", "B1": "bench.event_bench", "S2": "bench.s2_scale",
-                           "P2": "bench.p2_warm", "P3": "bench.p3_brief"}
+                           "P2": "bench.p2_warm", "P3": "bench.p3_brief", "B2": "bench.event_baseline"}
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
 START, END = "<!-- bench:results:start -->", "<!-- bench:results:end -->"
 
@@ -107,6 +108,8 @@ def _bench_argv(key: str, args: argparse.Namespace) -> list[str]:
         argv += ["--model", args.model, "--limit", "2" if args.model == "tiny" else "9"]
     if key == "P3":
         argv += ["--model", args.model, "--baseline", args.baseline, "--limit", "2" if args.model == "tiny" else "9"]
+    if key == "B2":
+        argv += ["--model", args.model, "--baseline", args.baseline, "--limit", "2" if args.model == "tiny" else "10"]
     if key in ("R2",) and args.reps:
         argv += ["--reps", str(args.reps)]
     if key == "R1" and args.sizes:
@@ -196,7 +199,7 @@ def main(argv: list[str] | None = None) -> list[Figure]:
     ap.add_argument("--reps", type=int, default=0, help="Interleaved repetitions (0: each benchmark's default).")
     ap.add_argument("--sizes", default="", help="R1 chunk counts, e.g. 1000,10000,100000.")
     ap.add_argument("--event-limit", type=int, default=2, help="B1: attendees per mode.")
-    ap.add_argument("--baseline", default="HEAD", help="P3: the git ref to compare the working tree with.")
+    ap.add_argument("--baseline", default="HEAD", help="P3, B2: the git ref to compare the working tree with.")
     ap.add_argument("--skip-event", action="store_true", help="Same as leaving B1 out of --only.")
     ap.add_argument("--no-docs", action="store_true", help="Do not rewrite docs/BENCHMARKS.md.")
     ap.add_argument("--extra", action="append", default=[], metavar="KEY=ARGS",

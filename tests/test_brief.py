@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterator, Sequence
 
 import jsonschema
@@ -13,6 +13,7 @@ from assistant.text import grounding, questions
 from assistant.notes import db
 from assistant.generation import prompts
 from assistant.brief.builder import BriefBuilder, build_brief
+from assistant.brief.record import Cited
 from assistant.notes.contacts import resolve_contact
 from assistant.errors import NotFoundError
 from assistant.brief.export import brief_to_html, brief_to_markdown
@@ -111,7 +112,8 @@ def test_checks_reject_bad_items_and_regenerate(priya, kb, settings) -> None:
         "give something": [json.dumps({"text": "Share your restaurant demand spreadsheet with Priya.", "why": "She lacks demand data."})],
     })
     fact  # keep the helper for readability of the script above
-    brief = build_brief(priya, kb, settings, gen)
+    # the model's tailoring sentence and its checks (by default code writes it: test_narrative_sentence_...)
+    brief = build_brief(priya, kb, replace(settings, model_narrative=True), gen)
     d = brief.to_dict()
     _assert_contract(d, kb)
     facts = [f["text"] for f in d["facts"]]
@@ -146,6 +148,30 @@ def test_checks_reject_bad_items_and_regenerate(priya, kb, settings) -> None:
     assert set(d["give_back"][0]["sources"]) & me_ids, "a give-back cites the user's offer"
     assert any("job" in a for a in d["avoid"]) and any("dislikes long decks" in a for a in d["avoid"])
     assert any(f.startswith("Circle back around") for f in d["follow_up"])
+
+
+def test_narrative_sentence_is_written_in_code_from_a_fact_unless_asked(priya, kb, settings) -> None:
+    """By default the sentence to the contact comes from a checked fact, with no model call; the model writes
+    it when ``model_narrative`` is on, or when no fact names anything of theirs for code to use."""
+    gen = SequencedGenerator({"one sentence the user says next": [json.dumps(
+        {"sentence": "I'd love to hear how you read restaurant demand while rebuilding wholesale pricing."})],
+        "30-second introduction": [json.dumps({"narrative": "I spent seven years as a restaurant supply buyer and I am "
+                                                            "now moving into food-tech analytics."})]})
+    b = BriefBuilder(priya, kb, settings, gen)
+    b.brief.facts = [Cited("Priya is rebuilding wholesale pricing for Tidewater Kelp this quarter.", [b.notes[0].id])]
+    d = b.regenerate("narrative").to_dict()
+    assert d["narrative"].endswith("I'd love to hear about wholesale pricing for Tidewater Kelp this quarter, Priya."), \
+        d["narrative"]
+    assert not any("one sentence the user says next" in p for p in gen.prompts_seen)
+    asked = BriefBuilder(priya, kb, replace(settings, model_narrative=True), gen)
+    asked.brief.facts = b.brief.facts
+    d = asked.regenerate("narrative").to_dict()
+    assert d["narrative"].endswith("I'd love to hear how you read restaurant demand while rebuilding wholesale pricing.")
+    nothing = BriefBuilder(priya, kb, settings, gen)  # a fact code cannot name a topic from
+    nothing.brief.facts = [Cited("Dr. Raman was named chief growth officer.", [b.notes[0].id])]
+    seen = len(gen.prompts_seen)
+    nothing.regenerate("narrative")
+    assert any("one sentence the user says next" in p for p in gen.prompts_seen[seen:])
 
 
 def test_notes_are_quoted_data_not_instructions(kb, settings) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Iterator
 
@@ -236,7 +236,7 @@ def test_follow_up_and_narrative_reuse_the_notes_prefix_the_facts_read(priya, kb
     ingest_text("I promised to send her the restaurant demand spreadsheet by Friday.", Target.contact(priya), kb,
                 settings, title="After coffee")
     gen = Storyteller([[dict(f, sources=["N1"]) for f in FACTS]])
-    builder = BriefBuilder(priya, kb, settings, gen)
+    builder = BriefBuilder(priya, kb, replace(settings, model_narrative=True), gen)  # the model's link sentence too
     brief = builder.run()
     prefix = builder.notes_block
     assert "demand spreadsheet" not in prefix, "the facts' prefix leaves the user's own lines out"
@@ -267,7 +267,8 @@ def test_a_narrative_saved_on_the_me_page_is_the_story_word_for_word(priya, kb, 
     gen = Storyteller([[dict(f, sources=["N1"]) for f in FACTS]])
     brief = build_brief(priya, kb, settings, gen)
     assert not any("30-second introduction" in p for p in gen.prompts_seen), "no model story when the user wrote one"
-    assert brief.narrative.startswith(mine) and "rebuilding wholesale pricing" in brief.narrative
+    assert brief.narrative.startswith(mine) and brief.narrative[len(mine):].strip().endswith("Priya."), \
+        "then one sentence to her (written in code from her facts by default)"
 
 
 def test_warming_a_contact_writes_the_story_ahead(priya, kb, settings) -> None:
@@ -299,7 +300,7 @@ def test_follow_up_and_the_sentence_to_them_never_raise_what_the_notes_say_not_t
                                    "follow_up": ["Discuss the merger with Priya.", "Send Priya the demand data."]})
             return super()._answer(user)
 
-    brief = build_brief(priya, kb, settings, Tactless([[dict(f, sources=["N1"]) for f in FACTS]]))
+    brief = build_brief(priya, kb, replace(settings, model_narrative=True), Tactless([[dict(f, sources=["N1"]) for f in FACTS]]))
     assert "merger" not in brief.narrative
     assert not any("merger" in item for item in brief.follow_up), brief.follow_up
     assert "Send Priya the demand data." in brief.follow_up and brief.follow_up[0].startswith("Thank-you note:")

@@ -1,11 +1,11 @@
 """Your 30-second narrative: the user's own story, then one sentence tailoring it to this contact.
 
 The story is written once per profile and kept (``story.py``); each brief adds
-one sentence spoken to the contact that names something real of theirs, in
-one short call after their notes prefix. A sentence that retells the
-contact's work as the user's ("..., and I work at Brightwater") is rejected;
-when no model sentence passes, a plain one is written in code from a checked
-fact (``closing_line``).
+one sentence spoken to the contact that names something real of theirs,
+written in code from a checked fact (``closing_line``), or by the model in one
+short call after their notes prefix when code finds nothing to name (or with
+``Settings.model_narrative``). A model sentence that retells the contact's
+work as the user's ("..., and I work at Brightwater") is rejected.
 """
 
 from __future__ import annotations
@@ -34,11 +34,13 @@ _AT = re.compile(r"\b(?:is|was|works as)\s+(?:(?:a|an|the)\s+)?(?:(?!speak|prese
 _THEIR = re.compile(r"\b(?:his|her|their)\b", re.I)
 
 
+# "41,000 parcel stops" and "3.5 hours" are one number: a comma or point between digits is no break
+_BREAK = re.compile(r"(?<!\d)[,.]|[,.](?!\d)|[;:(]|\s[\u2014\u2013-]\s|\s(?:and|while|which|who|because|since)\s")
+
+
 def _phrase(rest: str) -> str:
     """The object of a fact's verb, up to the first clause break, in at most 12 words, said to them."""
-    # "41,000 parcel stops" and "3.5 hours" are one number: a comma or point between digits is no break
-    rest = re.split(r"(?<!\d)[,.]|[,.](?!\d)|[;:(]|\s[\u2014\u2013-]\s|\s(?:and|while|which|who|because|since)\s",
-                    rest, maxsplit=1)[0]
+    rest = _BREAK.split(rest, maxsplit=1)[0]
     words = rest.split()[:12]
     return _THEIR.sub("your", " ".join(words)).strip()
 
@@ -145,8 +147,9 @@ def link_problem(ctx: BriefContext, sentence: str, story: str, me_text: Sequence
 def write_narrative(ctx: BriefContext, attempt_seed: int = 0) -> None:
     """The user's kept story (``story.py``) and one sentence to this contact connecting it to them.
 
-    The sentence is one short call after the contact's notes prefix, so it costs a few seconds;
-    when the model's sentence fails its checks, a plain one is written in code from a checked fact.
+    The sentence is written in code from a checked fact of theirs (``closing_line``) unless
+    ``Settings.model_narrative``; the model writes it (one or two short calls after the contact's
+    notes prefix, checked by ``link_problem``) when code finds nothing of theirs to name.
     """
     b = ctx.brief
     b.narrative = ""
@@ -159,6 +162,12 @@ def write_narrative(ctx: BriefContext, attempt_seed: int = 0) -> None:
     if not contact_side:
         return
     me_text = story.quoted
+    closing = closing_line([f.text for f in b.facts], ctx.first)
+    fits = bool(closing) and not voice.narrative_problem(f"{story.text} {closing}",
+                                                         [*me_text, *contact_side, ctx.name], max_words=130)
+    if fits and not ctx.settings.model_narrative:  # written in code from a checked fact: no call (Settings)
+        b.narrative = f"{story.text} {closing}"
+        return
     if not story.cached:  # writing the story pushed the notes out of the model: bring them back
         ctx.use_prefix()
 
@@ -181,9 +190,7 @@ def write_narrative(ctx: BriefContext, attempt_seed: int = 0) -> None:
         if got.data is not None:
             b.narrative = f"{story.text} {got.data['sentence']}"
             return
-    closing = closing_line([f.text for f in b.facts], ctx.first)
-    if closing and not voice.narrative_problem(f"{story.text} {closing}", [*me_text, *contact_side, ctx.name],
-                                               max_words=130):
+    if fits:
         b.narrative = f"{story.text} {closing}"
 
 
