@@ -338,7 +338,9 @@ def test_their_past_is_no_hook_for_a_give_back(kb, settings) -> None:
     assert finished("Built the company's first stress-risk assessment and mental health first aider network.")
     assert finished("Marisol began her career as a staff nurse in cardiothoracic intensive care in 1999.")
     for alive in ("She founded Tidewater in 2019 and still runs it.", "She was looking for a researcher last year.",
-                  "Writing a paper on workarounds as design feedback.", "Recruitment and onboarding for care staff"):
+                  "Writing a paper on workarounds as design feedback.", "Recruitment and onboarding for care staff",
+                  "The training we gave them was a two-hour slide deck made by engineers.",  # a problem now
+                  "Also: we're putting together a small panel of recently-former teachers."):
         assert not finished(alive), alive
     db.upsert_contact(settings, "Amara Osei", [])
     ingest_text("Before the Office for Health Statistics she was a research fellow in health economics and "
