@@ -526,11 +526,13 @@ def test_a_fact_about_home_life_is_known_but_not_asked_about() -> None:
     facts = [Cited("Kit Marchetti is a studio director at Lanternfish Games.", ["n1"]),
              Cited("Kit Marchetti has a dog named Bilge.", ["n1"]),
              Cited("Kit Marchetti is sceptical of gamification in ed-tech.", ["n2"]),
-             Cited("Sven Aaltonen has a personal hobby of saunaing every evening and a toddler.", ["n3"])]
+             Cited("Sven Aaltonen has a personal hobby of saunaing every evening and a toddler.", ["n3"]),
+             Cited("Harriet has a personal interest in cycling and has an allotment in Eastmoor.", ["n4"])]
     assert [f.text for f in question_seeds(facts)] == [facts[0].text, facts[2].text]
     work = [Cited("Dana writes a column on dogs in offices for a trade paper.", ["n1"]),
             Cited("She runs a programme for children with type 1 diabetes.", ["n1"]),
-            Cited("He works with children and their families in crisis.", ["n1"])]
+            Cited("He works with children and their families in crisis.", ["n1"]),
+            Cited("She runs the council's allotment waiting list and outside-school play schemes.", ["n1"])]
     assert question_seeds(work) == work
 
 

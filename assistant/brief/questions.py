@@ -193,11 +193,12 @@ def _answer(text: str, schema: dict) -> dict | None:
 
 
 # Home life in a fact ("Kit has a dog named Bilge") is for rapport, not for a question about their work:
-# the default model asked "Why do you have a dog named Bilge?".
+# the default model asked "Why do you have a dog named Bilge?" and "Tell me about your personal interest in
+# cycling and your allotment in Eastmoor" (to a council officer about her School Streets work).
 _HOME_LIFE = re.compile(r"\b(?:has|have|had|her|his|their)\s+(?:(?:a|an|two|three|new|young|little|\w+-year-old)\s+)?"
                         r"(?:dogs?|cats?|pets?|puppy|kitten|horses?|kids|children|sons?|daughters?|husband|wife|"
-                        r"grandchild(?:ren)?|baby|toddler|wedding|honeymoon)\b"
-                        r"|\b(?:hobby|hobbies|spare time|personal life)\b", re.I)
+                        r"grandchild(?:ren)?|baby|toddler|wedding|honeymoon|allotment)\b"
+                        r"|\b(?:hobby|hobbies|spare time|free time|personal (?:life|interest)|outside (?:of )?work)\b", re.I)
 
 
 def question_seeds(facts: Sequence[Cited]) -> list[Cited]:
