@@ -527,12 +527,17 @@ def test_a_fact_about_home_life_is_known_but_not_asked_about() -> None:
              Cited("Kit Marchetti has a dog named Bilge.", ["n1"]),
              Cited("Kit Marchetti is sceptical of gamification in ed-tech.", ["n2"]),
              Cited("Sven Aaltonen has a personal hobby of saunaing every evening and a toddler.", ["n3"]),
-             Cited("Harriet has a personal interest in cycling and has an allotment in Eastmoor.", ["n4"])]
+             Cited("Harriet has a personal interest in cycling and has an allotment in Eastmoor.", ["n4"]),
+             Cited("Knits in every meeting.", ["n5"]), Cited("Reads crime fiction exclusively.", ["n5"]),
+             Cited("She is a Norwegian-born, moved to Yorkshire in the 1990s.", ["n5"]),
+             Cited("She is a keen open-water swimmer and a trustee of a sewing collective.", ["n5"])]
     assert [f.text for f in question_seeds(facts)] == [facts[0].text, facts[2].text]
     work = [Cited("Dana writes a column on dogs in offices for a trade paper.", ["n1"]),
             Cited("She runs a programme for children with type 1 diabetes.", ["n1"]),
             Cited("He works with children and their families in crisis.", ["n1"]),
-            Cited("She runs the council's allotment waiting list and outside-school play schemes.", ["n1"])]
+            Cited("She runs the council's allotment waiting list and outside-school play schemes.", ["n1"]),
+            Cited("She publishes crime novels with a small press and teaches fiction writing.", ["n1"]),
+            Cited("He coaches the Wales swimming squad for the Commonwealth Games.", ["n1"])]
     assert question_seeds(work) == work
 
 

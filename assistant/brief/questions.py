@@ -198,7 +198,13 @@ def _answer(text: str, schema: dict) -> dict | None:
 _HOME_LIFE = re.compile(r"\b(?:has|have|had|her|his|their)\s+(?:(?:a|an|two|three|new|young|little|\w+-year-old)\s+)?"
                         r"(?:dogs?|cats?|pets?|puppy|kitten|horses?|kids|children|sons?|daughters?|husband|wife|"
                         r"grandchild(?:ren)?|baby|toddler|wedding|honeymoon|allotment)\b"
-                        r"|\b(?:hobby|hobbies|spare time|free time|personal (?:life|interest)|outside (?:of )?work)\b", re.I)
+                        r"|\b(?:hobby|hobbies|spare time|free time|personal (?:life|interest)|outside (?:of )?work)\b"
+                        # what a bio's last line says of their life outside work: "Knits in every meeting", "Reads
+                        # crime fiction exclusively", "a keen open-water swimmer", "Norwegian-born, moved to Yorkshire"
+                        r"|\b(?:reads|loves|enjoys|a fan of)\s+(?:\w+\s+){0,2}(?:fiction|novels|books)\b"
+                        r"|\b(?:knit(?:s|ting)?|crochet\w*|open-water|swimmer|"
+                        r"marathons?|ultramarathons?|cyclist|hiker|sauna\w*|"
+                        r"choir|[\w-]+-born|born in|grew up in)\b", re.I)
 
 
 def question_seeds(facts: Sequence[Cited]) -> list[Cited]:
