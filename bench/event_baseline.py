@@ -61,12 +61,12 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
             return out["attendees"] / out["minutes"]
 
         per_min = interleave({"old": lambda: one("old", base_tree), "new": lambda: one("new", ROOT)}, 2 * args.rounds)
-        emit(figures, Figure("B1", f"event attendees per minute vs {args.baseline[:10]} ({args.model})",
+        emit(figures, Figure("B2", f"event attendees per minute vs {args.baseline[:10]} ({args.model})",
                              median(per_min["new"]), median(per_min["old"]), "attendees/min",
                              f"baseline {args.baseline[:10]}", f"{args.limit} attendees, {args.rounds} ABBA rounds; aim >= 2x",
                              paired_ratio=paired(per_min["new"], per_min["old"])))
         cpu = {k: [r["cpu_minutes"] for r in v] for k, v in rows.items()}
-        emit(figures, Figure("B1", f"event CPU minutes vs {args.baseline[:10]} ({args.model})",
+        emit(figures, Figure("B2", f"event CPU minutes vs {args.baseline[:10]} ({args.model})",
                              median(cpu["new"]), median(cpu["old"]), "min", f"baseline {args.baseline[:10]}",
                              f"{args.limit} attendees", higher_is_better=False, paired_ratio=paired(cpu["new"], cpu["old"])))
     return figures
