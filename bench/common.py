@@ -170,9 +170,10 @@ def bench_settings(home: Path, **overrides):
 def boot(module: str) -> str:
     """``python -c`` code that runs ``module`` from the tree on PYTHONPATH, not from this checkout.
 
-    Why: the venv's editable install maps ``assistant`` (and its prompts/) to this checkout whatever
-    PYTHONPATH says, so a baseline worktree would run today's code. Without that finder each side
-    reads the code and prompts next to it.
+    Why: the venv's editable install can also answer for this checkout's packages; PYTHONPATH is
+    searched first, but a module the baseline tree lacks (a bench added later, a moved package)
+    would silently come from today's code. Without that finder each side runs only the code and
+    prompts next to it, or fails.
     """
     return ("import sys, runpy; sys.meta_path[:] = [f for f in sys.meta_path if '__editable__' not in "
             f"getattr(f, '__module__', '')]; sys.argv[0] = {module!r}; "

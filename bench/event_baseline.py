@@ -1,4 +1,4 @@
-"""B1 against an earlier commit: event prep, this tree vs a git ref, on the same machine in the same run.
+"""B2: event prep (B1's prefix mode), this tree vs a git ref, on the same machine in the same run.
 
 Each side runs ``bench.event_bench --modes prefix`` (the demo attendee list, top ``--limit`` for the
 demo goal, event-size briefs, in-process llama.cpp) from its own tree, in its own process, reading
@@ -50,7 +50,7 @@ def run(argv: Sequence[str] | None = None) -> list[Figure]:
     ap.add_argument("--rounds", type=int, default=1, help="ABBA rounds (each runs both sides twice)")
     args = ap.parse_args(argv)
     figures: list[Figure] = []
-    with baseline_tree(args.baseline, "rapport-bench-b1-") as (base_tree, _):
+    with baseline_tree(args.baseline, "rapport-bench-b2-") as (base_tree, _):
         rows: dict[str, list[dict]] = {"old": [], "new": []}
 
         def one(name: str, tree: Path) -> float:
