@@ -490,7 +490,7 @@ def test_a_role_the_linkedin_copy_dates_as_over_is_not_said_as_current() -> None
     """Seen: "He is also a Senior Operations Research Engineer ..." from Tomasz's Experience list (2020-2022)."""
     from pathlib import Path
 
-    from assistant.brief.facts import as_current, ended_roles
+    from assistant.text.attribution import as_current, ended_roles
 
     paste = (Path(__file__).resolve().parents[1] / "knowledge/eval/contacts/tomasz-wielgosz/profile-paste.txt").read_text()
     ended = ended_roles([paste])

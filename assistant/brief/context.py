@@ -27,7 +27,7 @@ from assistant.notes.store import KnowledgeBase
 from assistant.text.guard import INJECTION, neutralize
 from assistant.text.names import first_name
 from assistant.text.sensitive import dislikes, sensitive_to_them
-from assistant.text.sentences import split_sentences
+from assistant.text.sentences import split_sentences, unwrap
 from assistant.text.speakers import contact_lines_of_note, mail_recipients_of_note
 from assistant.text.substance import is_furniture, without_boilerplate
 from assistant.text.voice import about_them
@@ -52,9 +52,6 @@ def foreign_script(text: str, support: Sequence[str]) -> bool:
     return any(ch not in allowed for ch in _FOREIGN.findall(text))
 
 
-# A line that stops mid-sentence and a next line that goes on in lower case: an e-mail wrapped at 72
-# columns ("They are not\npublic and our operations director is sensitive about them.").
-_WRAPPED = re.compile(r"^([^\n]{50,}(?:,|[^\s.!?:;](?=[ \t]*\n[ \t]*[a-z])))[ \t]*\n[ \t]*(?=[^\s>-])", re.M)  # short lines are items
 
 
 def note_sentences(text: str) -> list[str]:
@@ -63,7 +60,7 @@ def note_sentences(text: str) -> list[str]:
     Hard-wrapped lines are joined first: quoted on their own, the Avoid section
     showed "public and our operations director is sensitive about them."
     """
-    return [p.replace("**", "").replace("__", "").strip(" -•*#\t") for p in split_sentences(_WRAPPED.sub(r"\1 ", text))
+    return [p.replace("**", "").replace("__", "").strip(" -•*#\t") for p in split_sentences(unwrap(text))
             if len(p.split()) >= 4]
 
 

@@ -13,18 +13,20 @@ import re
 import time
 
 from assistant.brief import metrics
-from assistant.brief.context import BriefContext, foreign_script
+from assistant.brief.context import BriefContext, foreign_script, note_sentences
 from assistant.brief.record import Cited
 from assistant.generation import prompts
 from assistant.generation.structured import generate_json, seed_for
 from assistant.text import attribution, grounding, similarity, voice
+from assistant.text.attribution import as_current, ended_roles
 from assistant.text.guard import INJECTION
 from assistant.text.sensitive import raises_sensitive
-from assistant.text.sentences import complete_sentence, split_sentences
+from assistant.text.sentences import clauses, complete_sentence, split_sentences
 
 log = logging.getLogger("rapport.brief")
 DUPLICATE_FACTS = 0.82
 RICH_NOTES_CHARS = 1500  # quoted notes at least this long hold five or more facts
+SHORT_NOTES_CHARS = 400  # notes about them this short are read whole: each clause is a fact
 FACT_MAX_CHARS = 200  # ~30 words; a longer item is cut back to its last whole clause
 
 
@@ -158,40 +160,6 @@ def _cut_back(text: str) -> str:
     return flat[:cut].rstrip(",; ") + "." if cut > FACT_MAX_CHARS // 3 else ""
 
 
-# A LinkedIn "Experience" entry: the title on one line, its dates on the next ("Jan 2020 - Mar 2022").
-_ENDED = re.compile(r"^(?:[A-Z][a-z]{2,8}\.?\s+)?(?:19|20)\d\d\s*[-\u2013\u2014]+\s*(?:[A-Z][a-z]{2,8}\.?\s+)?(?:19|20)\d\d\b")
-
-
-# LinkedIn's copy puts "Company · Full-time" between a title and its dates.
-_EMPLOYER_LINE = re.compile(r"\u00b7|\b(?:full-time|part-time|contract|freelance|self-employed|internship|apprenticeship)\b",
-                            re.I)
-
-
-def ended_roles(texts: list[str]) -> set[str]:
-    """Job titles the notes date as over ("Senior Operations Research Engineer / Jan 2020 - Mar 2022",
-    or LinkedIn's "People Partner / Harbour & Lyle Insurance · Full-time / Jun 2018 - Feb 2023")."""
-    roles: set[str] = set()
-    for text in texts:
-        lines = [line.strip(" -\u2022*\t") for line in text.splitlines() if line.strip()]
-        for k in range(1, len(lines)):
-            if not _ENDED.match(lines[k]):
-                continue
-            title = lines[k - 2] if k >= 2 and _EMPLOYER_LINE.search(lines[k - 1]) else lines[k - 1]
-            if 1 <= len(title.split()) <= 8 and not title.endswith("."):
-                roles.add(title.split(",")[0].strip().casefold())
-    return roles
-
-
-def as_current(text: str, ended: set[str]) -> bool:
-    """True when a fact says they are now in a role their notes date as over.
-
-    Why: from a pasted LinkedIn profile the model wrote "He is also a Senior Operations
-    Research Engineer ..." about a job that ended in 2022; said to his face, that is wrong.
-    """
-    return any(re.search(rf"\b(?:is|are)\s+(?:also\s+|currently\s+|now\s+|still\s+)?(?:an?|the)\s+{re.escape(r)}\b",
-                         text, re.I) for r in ended if r)
-
-
 def contained(fact: str, others: list[str]) -> bool:
     """True when another fact already says this one word for word (cosine misses it when the other is long).
 
@@ -294,6 +262,9 @@ def _keep(ctx: BriefContext, text: str, ids: list[str], kept: list[tuple[str, li
     notes, cited = [c.text for c in ctx.notes], ctx.texts(ids)
     missing = (missing or attribution.unsupported_occupations(text, notes)
                or attribution.misattributed_roles(text, notes) or attribution.unsupported_retirement(text, cited))
+    invented = [] if missing else grounding.unbacked_words(text, notes, ctx.name)
+    if invented:
+        missing = [f"words the notes never use ({', '.join(invented)})"]
     interest = "" if missing else attribution.unstated_interest(text, cited)
     reworded = attribution.interest_as_work(text, cited) if interest else ""
     if reworded:
@@ -308,6 +279,52 @@ def _keep(ctx: BriefContext, text: str, ids: list[str], kept: list[tuple[str, li
         log.info("fact dropped (unsupported: %s): %r", ", ".join(missing), text)
         return
     kept.append((text, ids))
+
+
+_LOGISTICS = re.compile(r"^\W*(?:met|introduced|intro'?d|coffee|call|lunch)\b", re.I)
+_SAID = re.compile(r"^\W*(?:said|says|told me|mentioned|explained)(?:\s+that)?\s+", re.I)
+# "Runs flexibility trading at ...", "Illustrates children's books": a note's clause with its subject left out.
+_NO_SUBJECT_VERB = re.compile(r"^(?!(?:This|His|Hers|Its|Thanks|Yes|Sales|News|Plans|Has|Is|Was)\b)[A-Z][a-z]+s\s+"
+                              r"(?!(?:are|were|is|was|have|had)\b)[a-z]")
+_ROW_LABEL = re.compile(r"^(?:Bio|Notes|Title|Company|About|Summary|Headline):\s*", re.I)  # an attendee row's field
+
+
+def _from_short_note(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropped: list[str]) -> list[int]:
+    """A clause of a two-line note that no kept fact says yet, as a fact in its own words (same checks).
+
+    Why: from "Runs flexibility trading at Octant Energy; said his team is drowning in half-hourly meter
+    data and their forecasts lag a day behind" the model's facts, asked twice, were the role and
+    inventions ("curious about the energy market", dropped); the one need in the note never reached
+    the brief. A short note is all signal (in a long one a code pick is furniture: docs/QUALITY.md,
+    fifth session), so when the checks left fewer than three facts, each clause not yet said is kept,
+    after the checks every fact passes. Returns the indexes of ``kept`` it added.
+    """
+    views = [(c, ctx.views[c.id][0]) for c in ctx.notes]
+    if len(kept) >= 3 or not views or sum(len(v) for _, v in views) > SHORT_NOTES_CHARS:
+        return []
+    added: list[int] = []
+    for chunk, view in views:
+        for part in (p for s in note_sentences(view) for p in clauses(s, min_words=4)):
+            if len(kept) >= ctx.size["facts"]:
+                return added
+            said = [t for t, _ in kept]
+            words = metrics.content_words(part)
+            if _LOGISTICS.match(part) or not words or any(len(words & metrics.content_words(t)) >= 0.5 * len(words)
+                                                   for t in said):
+                continue
+            text = re.sub(r";\s*(?:coffee|call|lunch|meeting|catch-up|follow[- ]up)\b[^;]*$", "",
+                          _SAID.sub("", _ROW_LABEL.sub("", part)))
+            text = text.strip(" ;,")  # "...; coffee next week" is the user's plan, not theirs
+            text = text[:1].upper() + text[1:]
+            if _NO_SUBJECT_VERB.match(text):
+                text = f"{ctx.first} {text[:1].lower()}{text[1:]}"
+            text = text if text.endswith((".", "!", "?")) else f"{text}."
+            before = len(kept)
+            _keep(ctx, text, ctx.cite([label for label, c in ctx.labels.items() if c.id == chunk.id]), kept, dropped)
+            if len(kept) > before:
+                log.info("fact from a short note, in its own words: %r", text)
+                added.append(len(kept) - 1)
+    return added
 
 
 def _distinct(ctx: BriefContext, kept: list[tuple[str, list[str]]]) -> set[int]:
@@ -374,6 +391,11 @@ def write_facts(ctx: BriefContext, attempt_seed: int = 0) -> None:
             kept = [k for k in kept if not (said_of_them(k[0]) in said or said.add(said_of_them(k[0])))]
         if len(kept) >= 3 or len(kept) >= len(ctx.notes):
             break
+    for i in _from_short_note(ctx, kept, dropped):
+        if b.first_fact_seconds is None:
+            b.first_fact_seconds = ctx.elapsed()
+        if ctx.on_fact is not None:
+            ctx.on_fact(Cited(*kept[i]))
     log.debug("facts written in %.1fs", time.perf_counter() - start)
     if not kept:
         b.failed["facts"] = "The model gave no facts that the notes support" + (f" ({dropped[-1]})." if dropped else ".")

@@ -68,7 +68,14 @@ ACTIVITY = re.compile(
 NEED = re.compile(
     r"\b(?:needs?|needed|looking for|struggl\w*|wants?|would like|I'?d like|hoping|trying to|"
     r"can'?t (?:find|tell)|short on|no (?:budget|researcher|one)\b|(?:doesn'?t|does not|don'?t) know how|"
-    r"asked (?:if|whether|for)|stuck)\b(?! you\b)", re.I)
+    r"asked (?:if|whether|for)|stuck|drowning in|swamped|overwhelmed|headache|pain point|bottleneck|backlog|"
+    r"lag(?:s|ging)?(?: \w+){0,3} behind|can'?t keep up)\b(?! you\b)", re.I)
+# A slot the user can give (a talk at their meetup, a guest spot) fits someone who speaks, whatever the
+# topic: "is a frequent speaker on energy justice", not "Fellow of the Royal Society of Edinburgh" (the
+# sentence the cosine put first for "Co-organiser of PyData Glasgow - always looking for speakers").
+SPEAKS = re.compile(r"\b(?:speakers?|speaks|spoke|speaking|keynot\w*|talks? (?:at|on|about)|gave (?:a|the) talk|"
+                    r"panell?ists?|presents|presented|presenting|podcasts?|webinars?|lectures?|lectured)\b", re.I)
+WRITES = re.compile(r"\b(?:writes|wrote|writing|written for|blogs?|newsletter|column\w*|author\w*|essays?)\b", re.I)
 NEED_BONUS = 0.14
 # The user's notes on their field are context; what the notes say about this person comes first.
 FIELD_PENALTY = 0.05
@@ -100,6 +107,14 @@ _OFFER_VERB = re.compile(
 _MINE = {"my": "your", "me": "you", "I": "you", "I'm": "you're", "I've": "you've", "myself": "yourself"}
 
 
+# "Co-organiser of PyData Glasgow - always looking for speakers": a slot to give, not a thing to hand over.
+_SLOT = re.compile(r"\blooking for (?:new |guest )?(speakers|panell?ists|guests|contributors)\b", re.I)
+_SLOT_VERB = {"speak": "to speak at", "panel": "onto a panel at", "guest": "as a guest on", "contr": "to contribute to"}
+_HOSTS = re.compile(r"\b(?:organi[sz]er of|organi[sz]e|run|runs|host|hosts|co-?organi[sz]e)\s+((?:the\s+)?[A-Z][\w&'-]*"
+                    r"(?:\s+(?:[A-Z][\w&'-]*|of|for|and))*(?:\s+(?:meetup|meet-up|conference|podcast|series|festival|"
+                    r"summit|network|forum|group|club|night|seminar|workshop)s?)?)")
+
+
 def offer_idea(offer: str, first: str) -> str:
     """An offer as something to do for this person: "Offer to give feedback on prototypes ...".
 
@@ -108,9 +123,19 @@ def offer_idea(offer: str, first: str) -> str:
     first-person words become "your", so nothing is claimed that the profile does not say.
     """
     text = " ".join(offer.split()).rstrip(" .;,")
+    slot = _SLOT.search(text)
+    if slot:
+        where = _HOSTS.search(text)
+        verb = _SLOT_VERB[slot.group(1).lower()[:5]]
+        return f"Invite {first} {verb} {where.group(1)}." if where else f"Offer {first} a slot: {text}."
     text = re.sub(r"\b(my|me|I'm|I've|myself|I)\b", lambda m: _MINE[m.group(1)], text)
+    # "review anyone's data pipeline or share our test suite": theirs is this person's, ours the user's
+    text = re.sub(r"\b(?:anyone|anybody|someone|people)['\u2019]s\b", f"{first}'s", text)
+    text = re.sub(r"\b[Oo]ur\b", lambda m: "Your" if m.group(0)[0] == "O" else "your", text)
     if _OFFER_VERB.match(text):
         return f"Offer to {text[0].lower()}{text[1:]}."
+    if re.match(r"you(?:'re|'ve)?\s", text):  # a whole sentence of the profile: "I run a data clinic and can help"
+        return f"Tell {first} that {text}."
     return f"Offer {first}: {text}."  # a noun phrase, its case as the profile wrote it
 
 
@@ -268,6 +293,12 @@ def write_give_back(ctx: BriefContext, attempt_seed: int = 0) -> None:
     cosine = ctx.embed([o for o, _ in offered]) @ ctx.embed([s for s, _ in cands]).T
     scores = cosine + bonus[None, :] + OVERLAP_WEIGHT * overlap
     scores[cosine < MIN_COSINE] = np.minimum(scores[cosine < MIN_COSINE], FLOOR - 0.01)  # a stretch stays below
+    for i, (o, _) in enumerate(offered):
+        slot = _SLOT.search(o)
+        if slot:  # a slot goes to someone who speaks (or writes, for contributors), best topic first
+            hook = WRITES if slot.group(1).lower().startswith("contr") else SPEAKS
+            fits = np.array([bool(hook.search(sent)) for sent, _ in cands])
+            scores[i] = np.where(fits, np.maximum(scores[i], FLOOR + 0.02 + 0.1 * cosine[i]), FLOOR - 0.01)
     if float(scores.max()) < FLOOR:
         b.give_back_note = honest
         return

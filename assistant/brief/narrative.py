@@ -23,9 +23,18 @@ from assistant.text.sensitive import raises_sensitive
 from assistant.text.sentences import split_sentences
 
 
-_WORK = re.compile(r"\b(?:working on|works on|worked on|leading|leads|led|building|builds|built|running|runs|ran|"
+_WORK = re.compile(r"\b(working on|works on|worked on|leading|leads|led|building|builds|built|running|runs|ran|"
                    r"developing|develops|started|starting|launching|launched|researching|researches|writing|"
                    r"writes|wrote|rebuilding|redesigning|piloting|focus(?:es|ed|ing)? on)\s+(.+)$", re.I)
+# "Her big project: automated organoid screening - ..." names their work without a verb.
+_PROJECT = re.compile(r"^(?:Her|His|Their)\s+(?:(?:big|biggest|main|current|latest|new|flagship)\s+)?project"
+                      r"(?:\s+is|:)\s+(.+)$", re.I)
+# "leads Screening Platforms, 9 people" is a team; "focusing on Active Travel" is a field of work. Both say
+# less of what they are doing now than "is working on School Streets Phase 2", so they come after it.
+_LEADS = re.compile(r"^(?:leading|leads|led)$", re.I)
+_FOCUS = re.compile(r"^focus", re.I)
+_TEAM_SIZE = re.compile(r"^[^,;(\u2014\u2013]+?\s*(?:,|\(|\s-|\u2014|\u2013)\s*(?:a team of\s+)?\d+\s+"
+                        r"(?:people|staff|engineers|scientists|researchers|nurses)\b", re.I)
 _DRAWN = re.compile(r"\b(?:interested in|passionate about|curious about|keen on|cares? about)\s+(.+)$", re.I)
 # "is a VP Product, Clinical Workflows at Scribewell Health" (a title with a comma) is where they work; "is
 # speaking at the Nursing Informatics Network conference" is not.
@@ -51,26 +60,39 @@ def their_topics(facts: Sequence[str], first: str) -> list[tuple[str, str, str]]
     One reading for every sentence code writes to or about the contact (the
     narrative's closing line, the questions written when the model's fall short).
     """
-    found: list[tuple[str, str, str]] = []
+    found: list[tuple[int, str, str, str]] = []  # (how little it says of their work now, kind, thing, fact)
     subject = re.compile(rf"^(?:{re.escape(first)}\b|(?:She|He|They)\b(?!\s+team))")
-    for fact in (f for f in facts if subject.match(f)):  # "Her team has built ..." is not theirs to be asked about
+    for fact in facts:  # "Her team has built ..." is not theirs to be asked about
+        project = _PROJECT.match(fact)
+        if project:
+            thing = _phrase(project.group(1))
+            if len(thing.split()) >= 2:
+                found.append((0, "work", thing if thing[0].isupper() else f"your {thing}", fact))
+            continue
+        if not subject.match(fact):
+            continue
         work, drawn = _WORK.search(fact), _DRAWN.search(fact)
-        if work and re.match(r"(?:one|some|many|a lot|most) of\b", work.group(1), re.I):
+        if work and re.match(r"(?:one|some|many|a lot|most) of\b", work.group(2), re.I):
             work = None
         if drawn and (not work or drawn.start() < work.start()):
-            found.append(("drawn", _phrase(drawn.group(1)), fact))
+            found.append((0, "drawn", _phrase(drawn.group(1)), fact))
         elif work:
-            thing = re.sub(r"^(?:a|an|the)\s+", "your ", _phrase(work.group(1)), flags=re.I)
+            thing = re.sub(r"^(?:a|an|the)\s+", "your ", _phrase(work.group(2)), flags=re.I)
             # something specific: a name, a number or a compound ("the last stretch" is not)
             # ... or a name on its own ("He is building Rivermouth, a sound installation ...")
             if (len(thing.split()) >= 2 and re.search(r"\s[A-Z]|\d|\w-\w", thing)) \
                     or re.fullmatch(r"[A-Z][\w'-]*[a-z][\w'-]*", thing):
-                found.append(("work", thing, fact))
+                rank = 0
+                if _FOCUS.match(work.group(1)) and not thing.startswith("your "):
+                    thing, rank = f"your work on {thing}", 1
+                elif _LEADS.match(work.group(1)) and _TEAM_SIZE.match(work.group(2)):
+                    thing, rank = f"your {thing} team", 1
+                found.append((rank, "work", thing, fact))
     for fact in facts:
         org = _AT.search(fact)
         if org:
-            found.append(("org", org.group(1), fact))
-    return found
+            found.append((2, "org", org.group(1), fact))
+    return [(kind, thing, fact) for _, kind, thing, fact in sorted(found, key=lambda t: t[0])]
 
 
 def closing_line(facts: Sequence[str], first: str) -> str:

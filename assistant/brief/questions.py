@@ -203,7 +203,9 @@ _HOME_LIFE = re.compile(r"\b(?:has|have|had|her|his|their)\s+(?:(?:a|an|two|thre
                         # crime fiction exclusively", "a keen open-water swimmer", "Norwegian-born, moved to Yorkshire"
                         r"|\b(?:reads|loves|enjoys|a fan of)\s+(?:\w+\s+){0,2}(?:fiction|novels|books)\b"
                         r"|\b(?:knit(?:s|ting)?|crochet\w*|open-water|swimmer|"
-                        r"marathons?|ultramarathons?|cyclist|hiker|sauna\w*|"
+                        r"marathons?|ultramarathons?|cyclist|hiker|hill[- ]?walk\w*|sauna\w*|"
+                        # "a keen hill walker and plays cello in an amateur orchestra" (a professor's bio)
+                        r"cell(?:o|ist)|violin\w*|pian(?:o|ist)|guitar\w*|orchestra|amateur|"
                         r"choir|[\w-]+-born|born in|grew up in)\b", re.I)
 
 

@@ -112,12 +112,12 @@ def user_story(kb: KnowledgeBase, me_chunks: Sequence[Chunk], settings: Settings
         return Story(whole_sentences(saved, 120) or saved, cached=True, quoted=me_text)
     key = story_key(gen, me_text)
     if not fresh:
-        kept = _cached(settings, key)
+        kept = voice.as_spoken(_cached(settings, key))  # kept by an older version: said as spoken today
         if kept and not story_problem(kept, me_text):
             return Story(kept, cached=True, quoted=me_text)
 
     def accept(d: dict) -> str:
-        d["narrative"] = text = whole_sentences(voice.plain_words(" ".join(d["narrative"].split())), 100)
+        d["narrative"] = text = whole_sentences(voice.as_spoken(voice.plain_words(" ".join(d["narrative"].split()))), 100)
         return story_problem(text, me_text)
 
     got = generate_json(gen, prompts.render("narrative", me_notes="\n\n".join(me_text), name="someone they are meeting",

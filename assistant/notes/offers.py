@@ -34,13 +34,13 @@ from assistant.generation.structured import generate_json
 from assistant.notes.store import KnowledgeBase
 from assistant.text.guard import INJECTION, neutralize
 from assistant.text.questions import is_job_ask
-from assistant.text.sentences import split_sentences
+from assistant.text.sentences import split_sentences, unwrap
 from assistant.text.words import STOPWORDS, WORD_RE, norm_word, stem
 from assistant.types import Chunk, Target
 
 log = logging.getLogger("rapport.offers")
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: wrapped lines joined, "and can help" and "looking for speakers" read
 MIN_COVERAGE = 0.6  # share of an extracted offer's content words found in the chunk it cites
 MAX_OFFERS = 8
 _MODEL_BUDGET = 900  # profile tokens in the extraction prompt
@@ -50,8 +50,14 @@ _BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+(.+)")
 _OFFER_HEADING = re.compile(r"offer|give|help with|can share", re.I)
 _TRIGGER = re.compile(
     r"\b(?:what i can (?:offer|give|bring)|i can (?!['\u2019]t\b|not\b)|i offer\b|can offer\b|happy to\b|glad to\b"
-    r"|willing to\b|can introduce\b|can share\b|(?:i'?d|i would) (?:be )?(?:happy|glad|love) to\b|always up for\b)",
+    r"|willing to\b|can introduce\b|can share\b|(?:i'?d|i would) (?:be )?(?:happy|glad|love) to\b|always up for\b"
+    r"|and can (?:help|review|mentor|advise|introduce|share|offer)\b"
+    r"|(?:always |often |usually )?looking for (?:new |guest )?(?:speakers|panell?ists|contributors|guests)\b)",
     re.I)
+# Offers whose clause needs the words before it: "I run a data clinic for community energy groups and can
+# help them clean up their data" (who "them" are); "Co-organiser of PyData Glasgow - always looking for
+# speakers" (a speaker slot: for whom it is an offer is in the first half).
+_WHOLE_CLAUSE = re.compile(r"^(?:and can|(?:always |often |usually )?looking for)\b", re.I)
 # The lead-in before the offer itself: "I am happy to", "I can also", "What I can offer:".
 _LEAD_IN = re.compile(
     r"^(?:and |also |plus )?(?:what i can (?:offer|give|bring)(?: is| are)?\s*:?\s*"
@@ -124,7 +130,7 @@ def _items(sentence: str) -> list[str]:
     for i, part in enumerate(parts):
         m = _TRIGGER.search(part)
         if m:
-            out.append(part[m.start():])
+            out.append(part if _WHOLE_CLAUSE.match(m.group(0)) else part[m.start():])
         elif out and i > 0:  # "I can share templates; intros to nurse managers": a continuation
             out.append(part)
     return out
@@ -142,7 +148,7 @@ def prose_offers(chunks: Sequence[Chunk], *, under_heading: bool = True) -> list
     out: list[Offer] = []
     for c in chunks:
         in_offers = False
-        for line in neutralize(c.text).splitlines():
+        for line in unwrap(neutralize(c.text)).splitlines():
             heading = _HEADING.match(line)
             if heading:
                 in_offers = under_heading and bool(_OFFER_HEADING.search(heading.group(1)))

@@ -183,5 +183,50 @@ def interest_as_work(claim: str, sources: Sequence[str]) -> str:
     return f"{claim[:m.start()]}{m.group(1)} working on {m.group(2)}"
 
 
-__all__ = ["interest_as_work", "misattributed_roles", "unstated_interest", "unsupported_occupations",
-           "unsupported_retirement"]
+# Roles the notes date as over. LinkedIn's copy puts "Company · Full-time" between a title and its dates.
+_EMPLOYER_LINE = re.compile(r"\u00b7|\b(?:full-time|part-time|contract|freelance|self-employed|internship|apprenticeship)\b",
+                            re.I)
+
+
+_RANGE = r"(?:[A-Z][a-z]{2,8}\.?\s+)?(?:19|20)\d\d\s*[-\u2013\u2014]+\s*(?:[A-Z][a-z]{2,8}\.?\s+)?(?:19|20)\d\d"
+# A LinkedIn "Experience" entry: the title on one line, its dates on the next ("Jan 2020 - Mar 2022").
+_ENDED = re.compile(rf"^{_RANGE}\b")
+# One line, dates last or first: "Senior Product Manager - Monzo - 2016-2022", "2018 - 2022  Data Engineer, X".
+_ENDED_AFTER = re.compile(rf"^(.+?)\s*[-\u2013\u2014|\u00b7,(]\s*{_RANGE}\)?\s*$")
+_ENDED_BEFORE = re.compile(rf"^{_RANGE}\s*[:|,\u00b7]?\s+(\S.+)$")
+_TITLE_END = re.compile(r"\s+(?:[-\u2013\u2014|\u00b7]|at|@)\s+|,\s*")
+
+
+def ended_roles(texts: list[str]) -> set[str]:
+    """Job titles the notes date as over ("Senior Operations Research Engineer / Jan 2020 - Mar 2022",
+    LinkedIn's "People Partner / Harbour & Lyle Insurance · Full-time / Jun 2018 - Feb 2023", or one
+    line of a CV: "Senior Product Manager - Monzo - 2016-2022", "2018 - 2022  Data Engineer, X")."""
+    roles: set[str] = set()
+    for text in texts:
+        lines = [line.strip(" -\u2022*\t") for line in text.splitlines() if line.strip()]
+        for line in lines:
+            one = _ENDED_AFTER.match(line) or _ENDED_BEFORE.match(line)
+            title = _TITLE_END.split(one.group(1).strip(), maxsplit=1)[0].strip() if one else ""
+            if 1 <= len(title.split()) <= 8 and not title.endswith(".") and not re.search(r"\d", title):
+                roles.add(title.casefold())
+        for k in range(1, len(lines)):
+            if not _ENDED.match(lines[k]):
+                continue
+            title = lines[k - 2] if k >= 2 and _EMPLOYER_LINE.search(lines[k - 1]) else lines[k - 1]
+            if 1 <= len(title.split()) <= 8 and not title.endswith("."):
+                roles.add(title.split(",")[0].strip().casefold())
+    return roles
+
+
+def as_current(text: str, ended: set[str]) -> bool:
+    """True when a fact says they are now in a role their notes date as over.
+
+    Why: from a pasted LinkedIn profile the model wrote "He is also a Senior Operations
+    Research Engineer ..." about a job that ended in 2022; said to his face, that is wrong.
+    """
+    return any(re.search(rf"\b(?:is|are)\s+(?:also\s+|currently\s+|now\s+|still\s+)?(?:an?|the)\s+{re.escape(r)}\b",
+                         text, re.I) for r in ended if r)
+
+
+__all__ = ["as_current", "ended_roles", "interest_as_work", "misattributed_roles", "unstated_interest",
+           "unsupported_occupations", "unsupported_retirement"]

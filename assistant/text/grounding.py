@@ -353,3 +353,52 @@ def is_supported(claim: str, sources: Sequence[str]) -> bool:
     the yes/no form of :func:`unsupported_terms`.
     """
     return not unsupported_terms(claim, sources)
+
+
+# --------------------------------------------------------------------------
+# Words from nowhere
+# --------------------------------------------------------------------------
+
+# Words a faithful paraphrase adds to what the notes say ("is currently working on", "is interested in",
+# "a company that"): never evidence of invention on their own.
+_PARAPHRASE_WORDS = frozenset(stem(w) for w in """
+work works working worked job role currently current recently now today also still new based known well
+interest interested interests passionate keen focus focused focuses focusing care cares involved involve
+experience experienced background career company organisation organization firm business team teams people
+person colleague colleagues share shared shares sharing opinion opinions view views thought thoughts believe
+believes think thinks said says mention mentioned mentions talk talked spoke speak note notes previously
+former formerly earlier later since year years month months time area field sector industry space topic
+lead leads leading led manage manages managing run runs running responsible include includes including
+various several number range part member named called help helps helping use uses using make makes making
+""".split()) | frozenset(_MONTHS_DAYS)
+
+
+def unbacked_words(claim: str, sources: Sequence[str], name: str = "", *, share: float = 1 / 3) -> list[str]:
+    """The claim's ordinary words that no source uses, when they are a third or more of its own words.
+
+    Why: the names-and-numbers check cannot see an invented description. From a two-line note
+    ("Runs flexibility trading at Octant Energy; said his team is drowning in half-hourly meter
+    data") the default model wrote "Octant Energy is a renewable energy company" and "Raúl is
+    working on renewable energy": every name was in the note, "renewable" was nowhere. A faithful
+    fact reuses the notes' words; paraphrase words ("currently", "interested", "company") and
+    months ("Mar 2022" said as "March 2022") do not count either way. Notes not in English (the
+    facts translate them) and notes too short to judge are not judged here. The person's own name (``name``)
+    is no evidence either way.
+    """
+    named = {stem(norm_word(raw)) for raw in WORD_RE.findall(normalize_quotes(name))}
+    mine: dict[str, str] = {}  # stem -> the claim's own spelling
+    for raw in WORD_RE.findall(normalize_quotes(claim)):
+        word = norm_word(raw)
+        if not word or raw.lower() in _FUNCTION_WORDS or any(ch.isdigit() for ch in raw):
+            continue
+        key = stem(word)
+        if len(key) > 2 and key not in _PARAPHRASE_WORDS and key not in named:
+            mine.setdefault(key, word)
+    if not mine:
+        return []
+    words = [raw.lower() for src in sources for raw in WORD_RE.findall(normalize_quotes(src))]
+    if len(words) < 8 or sum(w in _FUNCTION_WORDS for w in words) < 0.1 * len(words):
+        return []  # too little to judge, or notes not in English (the facts are written in English)
+    theirs = named | {stem(norm_word(raw)) for raw in words}
+    missing = [word for key, word in mine.items() if key not in theirs]
+    return missing if len(missing) >= max(1, share * len(mine)) else []

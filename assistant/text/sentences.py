@@ -29,7 +29,8 @@ def _ends_sentence(text: str, match: re.Match) -> bool:
     punct = match.group(0).rstrip()
     after = text[match.end():match.end() + 1]
     if not punct.startswith("."):
-        return True  # ! ? and CJK stops always end one
+        # ... unless a quoted title holds them and the sentence goes on: 'Led the "Queue Jumpers?" study'
+        return not (punct[-1] in "\"\u201d\u2019'" and after and after.islower())
     if after and after.islower():
         return False  # "approx. five", "Inc. and its partners"
     before = _TOKEN_BEFORE.search(text, 0, match.start())
@@ -70,6 +71,20 @@ def sentence_spans(text: str, *, lines: bool = True) -> list[tuple[int, int, int
     if text[start:].strip():
         spans.append((start, len(text), len(text)))
     return spans
+
+
+# A line that stops mid-sentence and a next line that goes on in lower case: an e-mail wrapped at 72
+# columns ("They are not\npublic and our operations director is sensitive about them.").
+_WRAPPED = re.compile(r"^([^\n]{50,}(?:,|[^\s.!?:;](?=[ \t]*\n[ \t]*[a-z])))[ \t]*\n[ \t]*(?=[^\s>-])", re.M)  # short lines are items
+
+
+def unwrap(text: str) -> str:
+    """Hard-wrapped prose (an e-mail, a CV pasted from a PDF) with its wrapped lines joined back.
+
+    Why: read line by line, "I run a data clinic for small community\nenergy groups and can help
+    them" is two halves that neither say what is offered nor to whom.
+    """
+    return _WRAPPED.sub(r"\1 ", text)
 
 
 def split_sentences(text: str, *, lines: bool = True) -> list[str]:

@@ -164,6 +164,7 @@ HYPE = re.compile(r"\b(passionate|excited|thrilled|guru|rock ?star|ninja|world[-
 
 
 _PLAIN = [(re.compile(r"\b(passionate|excited|enthusiastic) about\b", re.I), "interested in"),
+          (re.compile(r"\b(?:a |my )?(?:strong |real |deep |great )?passion for\b", re.I), "an interest in"),
           (re.compile(r"\b(excited|thrilled) to\b", re.I), "glad to"),
           (re.compile(r"\b(?:deeply |very |really |truly )?(passionate|excited|thrilled)\b", re.I), "keen")]
 
@@ -178,6 +179,36 @@ def plain_words(text: str) -> str:
     for pattern, plain in _PLAIN:
         text = pattern.sub(plain, text)
     return text
+
+
+# A CV's heading copied into speech: "I am PRIYA NAIR-HOLM, a Senior Data Engineer".
+_SHOUTED = re.compile(r"\b[A-Z][A-Z'\u2019-]+(?:\s+[A-Z][A-Z'\u2019-]+)+\b")
+# A CV's subjectless line copied into speech: "Currently looking to move closer to policy work."
+_NO_SUBJECT = re.compile(r"(^|(?<=[.!?])\s+)(?:(Currently|Now)\s+)?(looking|hoping|aiming|seeking|planning|trying|"
+                         r"moving|learning|studying|exploring|working)\b(?=\s+(?:to|for|on|at|in|towards?|with)\b)", re.I)
+
+
+def as_spoken(text: str) -> str:
+    """A CV's written shorthand said as a person says it: names in capitals, lines without "I".
+
+    Why: from a pasted CV the default model's story began "I am PRIYA NAIR-HOLM" (the CV's
+    heading) and went on "Currently looking to move closer to policy work" (a CV line without
+    its subject). Capitals are kept for short acronyms ("NHS UX"): a run is a shouted name only
+    when one of its words has four letters or more.
+    """
+    def title(m: re.Match) -> str:
+        run = m.group(0)
+        if max(len(re.sub(r"[^A-Z]", "", w)) for w in run.split()) < 4:
+            return run
+        return re.sub(r"[A-Z]+", lambda w: w.group(0)[0] + w.group(0)[1:].lower(), run)
+
+    def subject(m: re.Match) -> str:
+        lead = m.group(1) or ""
+        when = f"{m.group(2).lower()} " if m.group(2) else ""
+        return f"{lead}I'm {when}{m.group(3).lower()}"
+
+    text = _SHOUTED.sub(title, text)
+    return _NO_SUBJECT.sub(subject, text)
 
 
 def narrative_problem(text: str, support: Sequence[str], max_words: int = 110) -> str:

@@ -1,0 +1,170 @@
+"""Shapes of notes and profiles first met outside the eval set (read in briefs made with the default model).
+
+A two-line note from a meetup, a professor's bio with initials, titles and a "Career Highlights"
+list, a LinkedIn "About" with its experience lines, and a CV pasted as the user's profile with
+its lines hard-wrapped. Each test is a failure seen in one of those briefs.
+"""
+
+from __future__ import annotations
+
+import json
+
+from assistant.text.attribution import as_current, ended_roles
+from assistant.brief.giveback import offer_idea
+from assistant.brief.narrative import closing_line, their_topics
+from assistant.brief.questions import question_seeds
+from assistant.brief.record import Cited
+from assistant.notes.offers import prose_offers
+from assistant.text.grounding import unbacked_words
+from assistant.text.sentences import split_sentences, unwrap
+from assistant.text.voice import as_spoken, plain_words
+from assistant.types import Chunk
+
+RAUL = ("Met Raúl at the Grid Edge meetup (Edinburgh, 20 Nov). Runs flexibility trading at Octant Energy; said his "
+        "team is drowning in half-hourly meter data and their forecasts lag a day behind.")
+
+CV = """PRIYA NAIR-HOLM
+Senior Data Engineer | Energy & Climate Data | Glasgow
+
+EXPERIENCE
+2022 - present   Senior Data Engineer, Windrose Analytics (Glasgow)
+2018 - 2022      Data Engineer, Caledonian Power Networks
+
+VOLUNTEERING & OTHER
+Mentor with Code First Girls (2020 - present). I run a monthly "data clinic" for small community
+energy groups and can help them clean up their generation data. Co-organiser of PyData Glasgow -
+always looking for speakers. Happy to review anyone's data pipeline or share our data-quality test suite.
+"""
+
+
+def test_words_no_note_uses_are_an_invention_even_when_every_name_is_there() -> None:
+    """ "Octant Energy is a renewable energy company": the names check passed it; "renewable" is nowhere."""
+    assert unbacked_words("Octant Energy is a renewable energy company.", [RAUL], "Raúl Ortega") == ["renewable"]
+    assert unbacked_words("Raúl Ortega is working on renewable energy.", [RAUL], "Raúl Ortega") == ["renewable"]
+    # what the note says, in its words or with the words a paraphrase adds, passes
+    assert unbacked_words("He runs flexibility trading at Octant Energy.", [RAUL], "Raúl Ortega") == []
+    assert unbacked_words("His team is currently drowning in half-hourly meter data.", [RAUL], "Raúl Ortega") == []
+    assert unbacked_words("He has been working at Nordhaul since March 2022.",
+                          ["Head of Route Optimisation at Nordhaul, Mar 2022 - Present, in Gdansk and Gdynia."],
+                          "Tomasz Wielgosz") == []
+    # notes in another language are translated by the facts, and two words are too few to judge
+    assert unbacked_words("She leads the network team in Munich.",
+                          ["Sie leitet seit 2019 das Netzwerkteam der Stadtwerke München und wohnt in Pasing."],
+                          "Anna Weber") == []
+    assert unbacked_words("She is a renewable energy expert.", ["Energy expert."], "Anna Weber") == []
+
+
+def test_a_cv_pasted_as_the_profile_gives_its_offers_with_whom_they_are_for() -> None:
+    offers = [o.text for o in prose_offers([Chunk("m1", CV, "me", "me", "s1")])]
+    assert any(o.startswith("I run a monthly") and "clean up their generation data" in o for o in offers), offers
+    assert any("PyData Glasgow" in o and "speakers" in o for o in offers), offers
+    assert any(o.startswith("review anyone's data pipeline") for o in offers), offers
+    assert "energy groups and can help" in unwrap(CV) and "Glasgow - always" in unwrap(CV)
+
+
+def test_an_offer_is_said_as_something_to_do_for_this_person() -> None:
+    assert offer_idea("Co-organiser of PyData Glasgow - always looking for speakers", "Mei-Ann") == \
+        "Invite Mei-Ann to speak at PyData Glasgow."
+    assert offer_idea("I run the Bristol UX Research meetup and we are always looking for speakers", "Gregg") == \
+        "Invite Gregg to speak at the Bristol UX Research meetup."
+    assert offer_idea("review anyone's data pipeline or share our data-quality test suite", "Tom") == \
+        "Offer to review Tom's data pipeline or share your data-quality test suite."
+    assert offer_idea('I run a monthly "data clinic" for small community energy groups and can help them', "Tom") == \
+        'Tell Tom that you run a monthly "data clinic" for small community energy groups and can help them.'
+    assert offer_idea("give feedback on prototypes", "Ilse") == "Offer to give feedback on prototypes."
+
+
+def test_a_cvs_heading_and_subjectless_lines_are_said_as_a_person_says_them() -> None:
+    story = ("I am PRIYA NAIR-HOLM, a Senior Data Engineer. I have a strong passion for turning messy meter data into "
+             "something an analyst can trust. Currently looking to move closer to policy work. I worked at the NHS UX lab.")
+    said = as_spoken(plain_words(story))
+    assert said.startswith("I am Priya Nair-Holm, a Senior Data Engineer.")
+    assert "I'm currently looking to move closer to policy work." in said
+    assert "passion" not in said and "NHS UX lab" in said
+
+
+def test_a_question_mark_inside_a_quoted_title_does_not_end_the_sentence() -> None:
+    """ "She led the "Queue Jumpers?"" and "Study of 1,200 grid connection applications." became two facts."""
+    assert split_sentences('She led the "Queue Jumpers?" study of 1,200 applications. It was cited.') == \
+        ['She led the "Queue Jumpers?" study of 1,200 applications.', "It was cited."]
+    assert split_sentences('He asked "why?" Then he left.') == ['He asked "why?"', "Then he left."]
+
+
+def test_a_job_a_cv_line_dates_as_over_is_never_said_as_current() -> None:
+    """Tom's LinkedIn: "Senior Product Manager - Monzo - 2016-2022"; the brief said he is one, and asked about Monzo."""
+    about = "About\nI lead product at Kilowattly.\n\nExperience\nHead of Product - Kilowattly - 2022-present\n" \
+            "Senior Product Manager - Monzo - 2016-2022\n"
+    ended = ended_roles([about])
+    assert ended == {"senior product manager"}
+    assert as_current("Tom Kessler is a Senior Product Manager at Monzo, a fintech company.", ended)
+    assert not as_current("Tom Kessler is the Head of Product at Kilowattly.", ended)
+    assert ended_roles([CV]) == {"data engineer"}  # dates first; the current job has none that end
+    assert not as_current("Priya is a Senior Data Engineer at Windrose Analytics.", ended_roles([CV]))
+
+
+def test_the_sentence_to_them_names_their_project_before_a_field_or_a_team() -> None:
+    harriet = ["Harriet Oyelaran-Booth is a Senior Policy Officer at Brackenford City Council, focusing on Active Travel.",
+               "She is working on School Streets Phase 2, which adds 14 timed road closures from September 2027."]
+    assert closing_line(harriet, "Harriet") == "I'd love to hear about School Streets Phase 2, Harriet."
+    assert closing_line(harriet[:1], "Harriet") == "I'd love to hear about your work on Active Travel, Harriet."
+    ilse = ["Dr Ilse Vandermeer is a Principal Scientist at Corvane Therapeutics, a biotech in Leeds.",
+            "She leads Screening Platforms, 9 people.",
+            "Her big project: automated organoid screening - about ten thousand organoids a week now."]
+    assert closing_line(ilse, "Ilse") == "I'd love to hear about your automated organoid screening, Ilse."
+    assert closing_line(ilse[:2], "Ilse") == "I'd love to hear about your Screening Platforms team, Ilse."
+    assert [kind for kind, _, _ in their_topics(ilse, "Ilse")] == ["work", "work", "org"]
+
+
+def test_a_bios_life_outside_work_is_no_seed_for_a_question() -> None:
+    """ "Why do you enjoy hiking and playing the cello?" asked a professor of energy systems."""
+    facts = [Cited("She directs the Centre for Fair Energy Transitions.", ["n1"]),
+             Cited("She is a keen hill walker and plays cello in an amateur orchestra.", ["n1"])]
+    assert [f.text for f in question_seeds(facts)] == ["She directs the Centre for Fair Energy Transitions."]
+
+
+def test_a_two_line_note_keeps_the_need_the_model_never_listed(kb, settings) -> None:
+    """Asked twice, the model gave the role and inventions; the note's one need is kept in its own words."""
+    from assistant.brief.context import BriefContext
+    from assistant.brief.facts import write_facts
+    from assistant.notes import db
+    from assistant.notes.ingest import ingest_text
+    from assistant.types import Target
+    from tests.fakes import QueueGenerator
+
+    db.upsert_contact(settings, "Raúl Ortega", [])
+    ingest_text(RAUL, Target.contact("Raúl Ortega"), kb, settings, title="met")
+    ctx = BriefContext("Raúl Ortega", kb, settings, QueueGenerator())
+    (label,) = ctx.labels
+    reply = {"facts": [{"text": "He runs flexibility trading at Octant Energy.", "sources": [label]},
+                       {"text": "Raúl Ortega is curious about the energy market.", "sources": [label]}]}
+    ctx.gen = QueueGenerator(queues={"short facts about": [json.dumps(reply)]})
+    streamed: list[str] = []
+    ctx.on_fact = lambda fact: streamed.append(fact.text)
+    write_facts(ctx)
+    facts = [f.text for f in ctx.brief.facts]
+    assert facts == ["He runs flexibility trading at Octant Energy.",
+                     "His team is drowning in half-hourly meter data and their forecasts lag a day behind."]
+    assert streamed == facts and all(f.sources == [ctx.labels[label].id] for f in ctx.brief.facts)
+    assert not any("Met Raúl" in f or "curious" in f for f in facts)
+
+
+def test_a_long_note_is_not_filled_from_its_sentences(kb, settings) -> None:
+    """Past a few lines, a code pick is furniture: only the model's checked facts are kept."""
+    from assistant.brief.context import BriefContext
+    from assistant.brief.facts import write_facts
+    from assistant.notes import db
+    from assistant.notes.ingest import ingest_text
+    from assistant.types import Target
+    from tests.fakes import QueueGenerator
+
+    db.upsert_contact(settings, "Raúl Ortega", [])
+    ingest_text(RAUL + " He moved to Leith in 2019 and cycles to work along the Water of Leith path every day. "
+                "The team has six analysts and two engineers, and they sit next to the control room in Leith. "
+                "Octant Energy trades flexibility from 4,000 home batteries across Scotland and the North of England.",
+                Target.contact("Raúl Ortega"), kb, settings, title="met")
+    ctx = BriefContext("Raúl Ortega", kb, settings, QueueGenerator())
+    (label,) = ctx.labels
+    reply = {"facts": [{"text": "He runs flexibility trading at Octant Energy.", "sources": [label]}]}
+    ctx.gen = QueueGenerator(queues={"short facts about": [json.dumps(reply)]})
+    write_facts(ctx)
+    assert [f.text for f in ctx.brief.facts] == ["He runs flexibility trading at Octant Energy."]
