@@ -285,14 +285,14 @@ def test_invented_links_are_removed_and_field_notes_join_the_brief(priya, kb, se
         "Write ONE open question": [json.dumps({"question": "What made you rebuild wholesale pricing this quarter?",
                                                 "why": "Her current project."})],
         "After meeting": [json.dumps({"thank_you": "Thanks for the kelp pricing story.",
-                                  "follow_up": ["Check out this article on kelp trends for inspiration: "
+                                  "follow_up": ["Send Priya the kelp pricing notes: "
                                                 "https://www.designweekly.com/trends/",
-                                                "Send Priya the restaurant survey you mentioned."]})],
+                                                "Send Priya the restaurant demand data you mentioned."]})],
     })
     d = build_brief(priya, kb, settings, gen).to_dict()
     everything = json.dumps(d)
     assert "designweekly" not in everything, "an invented link is dropped with its sentence"
-    assert any("Send Priya the restaurant survey" in f for f in d["follow_up"])
+    assert any("Send Priya the restaurant demand data" in f for f in d["follow_up"])
     assert any("not contain" in w for w in d["warnings"])
     field_ids = {c.id for c in kb.chunks_of(Target.field("Aquaculture"))}
     assert d["field"] and set(d["field"][0]["sources"]) <= field_ids, "Their field now cites the field note"

@@ -168,3 +168,35 @@ def test_a_long_note_is_not_filled_from_its_sentences(kb, settings) -> None:
     ctx.gen = QueueGenerator(queues={"short facts about": [json.dumps(reply)]})
     write_facts(ctx)
     assert [f.text for f in ctx.brief.facts] == ["He runs flexibility trading at Octant Energy."]
+
+
+def test_a_follow_up_of_words_no_note_uses_is_filler_not_a_to_do() -> None:
+    """From Raúl's two lines: "Discuss the challenges you are facing with your team and how you are addressing them"."""
+    from assistant.brief.followup import _TODO_WORDS
+
+    check = lambda item: unbacked_words(item, [RAUL], "Raúl Ortega", also=_TODO_WORDS)  # noqa: E731
+    assert check("Discuss the challenges you are facing with your team and how you are addressing them")
+    assert check("Discuss the importance of flexibility trading in the energy industry, please.")
+    assert check("Send Raúl the forecasts for the half-hourly meter data.") == []  # a to-do's words and the note's
+    assert check("Follow up on the half-hourly meter data forecasts.") == []
+
+
+def test_what_they_told_the_user_is_kept_as_a_sentence_about_them(kb, settings) -> None:
+    """ "She told me she is struggling to find ..." was dropped as the user's own line; her need with it."""
+    from assistant.brief.context import BriefContext
+    from assistant.brief.facts import write_facts
+    from assistant.notes import db
+    from assistant.notes.ingest import ingest_text
+    from assistant.types import Target
+    from tests.fakes import QueueGenerator
+
+    db.upsert_contact(settings, "Priya Raman", [])
+    ingest_text("Priya Raman is Head of Growth at Tidewater Kelp.\nShe told me she is struggling to find reliable "
+                "data on restaurant demand for kelp.", Target.contact("Priya Raman"), kb, settings, title="coffee")
+    ctx = BriefContext("Priya Raman", kb, settings, QueueGenerator())
+    (label,) = ctx.labels
+    reply = {"facts": [{"text": "Priya Raman is Head of Growth at Tidewater Kelp.", "sources": [label]}]}
+    ctx.gen = QueueGenerator(queues={"short facts about": [json.dumps(reply)]})
+    write_facts(ctx)
+    assert [f.text for f in ctx.brief.facts][1:] == \
+        ["She is struggling to find reliable data on restaurant demand for kelp."]

@@ -92,12 +92,12 @@ def test_a_follow_up_said_as_the_user_to_them_is_not_a_to_do(priya, kb, settings
 
     gen = _FollowUp({"thank_you": "Thank you for walking me through wholesale pricing at Tidewater Kelp.",
                      "follow_up": ["I would like to continue our conversation about wholesale pricing with me.",
-                                   "Send Priya the note on \"what we learned\" about restaurant buyers."]})
+                                   "Send Priya the note on \"what we learned\" about restaurant demand."]})
     builder = BriefBuilder("Priya Raman", kb, settings, gen)
     builder.regenerate("follow_up")
     items = builder.brief.follow_up
     assert not any(i.startswith("I would") for i in items), items
-    assert "Send Priya the note on \"what we learned\" about restaurant buyers." in items  # quoted words are theirs
+    assert "Send Priya the note on \"what we learned\" about restaurant demand." in items  # quoted words are theirs
 
 
 def test_list_items_become_sentences_about_them() -> None:

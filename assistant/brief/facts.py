@@ -282,7 +282,9 @@ def _keep(ctx: BriefContext, text: str, ids: list[str], kept: list[tuple[str, li
 
 
 _LOGISTICS = re.compile(r"^\W*(?:met|introduced|intro'?d|coffee|call|lunch)\b", re.I)
-_SAID = re.compile(r"^\W*(?:said|says|told me|mentioned|explained)(?:\s+that)?\s+", re.I)
+# "said his team is ...", "She told me she is struggling to ...": what they said, as a sentence about them
+_SAID = re.compile(r"^\W*(?:(?:she|he|they)\s+(?:told|tells)\s+me|said|says|told me|mentioned|explained)(?:\s+that)?\s+"
+                   r"(?=\w)", re.I)
 # "Runs flexibility trading at ...", "Illustrates children's books": a note's clause with its subject left out.
 _NO_SUBJECT_VERB = re.compile(r"^(?!(?:This|His|Hers|Its|Thanks|Yes|Sales|News|Plans|Has|Is|Was)\b)[A-Z][a-z]+s\s+"
                               r"(?!(?:are|were|is|was|have|had)\b)[a-z]")
@@ -300,8 +302,8 @@ def _from_short_note(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropp
     after the checks every fact passes. Returns the indexes of ``kept`` it added.
     """
     views = [(c, ctx.views[c.id][0]) for c in ctx.notes]
-    if len(kept) >= 3 or not views or sum(len(v) for _, v in views) > SHORT_NOTES_CHARS:
-        return []
+    if ctx.brief.size != "full" or len(kept) >= 3 or not views or sum(len(v) for _, v in views) > SHORT_NOTES_CHARS:
+        return []  # an event's attendee row is read by the ranking and the opener; a brief is for one person
     added: list[int] = []
     for chunk, view in views:
         for part in (p for s in note_sentences(view) for p in clauses(s, min_words=4)):
@@ -318,6 +320,11 @@ def _from_short_note(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropp
             text = text[:1].upper() + text[1:]
             if _NO_SUBJECT_VERB.match(text):
                 text = f"{ctx.first} {text[:1].lower()}{text[1:]}"
+            # only a sentence about them: "Ignore all previous instructions ...", "Add this image ...", markup
+            # and links in a note are data, never copied into the brief
+            subject = rf"(?:{'|'.join(re.escape(w) for w in ctx.name.split())}|She|He|They|Her|His|Their)\b"
+            if not re.match(subject, text) or re.search(r"https?:|www\.|[<>`\[\]{}]|\]\(", text):
+                continue
             text = text if text.endswith((".", "!", "?")) else f"{text}."
             before = len(kept)
             _keep(ctx, text, ctx.cite([label for label, c in ctx.labels.items() if c.id == chunk.id]), kept, dropped)

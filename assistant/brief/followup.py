@@ -50,6 +50,11 @@ _FIRST_PERSON = re.compile(r"(?<![\w'])(?:I|I'm|I'd|I'll|I've|[Mm]e|[Mm]y|[Ww]e|
 _QUOTED = re.compile(r"[\"\u201c][^\"\u201d]*[\"\u201d]")
 
 
+# What any to-do says ("Send Kit the deck", "Continue the conversation about ..."): never a sign of invention.
+_TODO_WORDS = frozenset(stem(w) for w in """send share ask read discuss follow thank introduce copy email forward check
+offer suggest invite arrange book schedule continue conversation discussion chat meet next note link reply write""".split())
+
+
 _DANGLING_END = re.compile(r"\b(?:the|a|an|their|your|my|his|her|its|our|to|of|for|and|with)\W*$", re.I)
 
 
@@ -207,7 +212,9 @@ def write_follow_up(ctx: BriefContext, attempt_seed: int = 0) -> None:
             item = _their_promise(_users_errand(complete_sentence(item, 120), ctx.first), ctx.first)
             item = _to_them(item, ctx.first, ctx.user_lines)
             # lower-cased first word: an imperative ("Send ...") is not a name the notes must hold
-            missing = grounding.unsupported_terms(item[:1].lower() + item[1:], support)
+            missing = grounding.unsupported_terms(item[:1].lower() + item[1:], support) or [
+                f"words the notes never use: {', '.join(w)}" for w in [grounding.unbacked_words(
+                    _QUOTED.sub("", item), [*support, *ctx.user_lines], ctx.name, also=_TODO_WORDS)] if w]
             if item and questions.is_job_ask(item):
                 log.info("follow-up dropped (a job ask): %r", item)
             elif item and (len(item.split()) < 4 or _DANGLING_END.search(item)):

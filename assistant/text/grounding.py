@@ -373,7 +373,8 @@ various several number range part member named called help helps helping use use
 """.split()) | frozenset(_MONTHS_DAYS)
 
 
-def unbacked_words(claim: str, sources: Sequence[str], name: str = "", *, share: float = 1 / 3) -> list[str]:
+def unbacked_words(claim: str, sources: Sequence[str], name: str = "", *, share: float = 1 / 3,
+                   also: frozenset[str] = frozenset()) -> list[str]:
     """The claim's ordinary words that no source uses, when they are a third or more of its own words.
 
     Why: the names-and-numbers check cannot see an invented description. From a two-line note
@@ -383,11 +384,11 @@ def unbacked_words(claim: str, sources: Sequence[str], name: str = "", *, share:
     fact reuses the notes' words; paraphrase words ("currently", "interested", "company") and
     months ("Mar 2022" said as "March 2022") do not count either way. Notes not in English (the
     facts translate them) and notes too short to judge are not judged here. The person's own name (``name``)
-    is no evidence either way.
+    is no evidence either way; the words in ``also`` count as backed (a to-do's own verbs: "send", "ask").
     """
     named = {stem(norm_word(raw)) for raw in WORD_RE.findall(normalize_quotes(name))}
     mine: dict[str, str] = {}  # stem -> the claim's own spelling
-    for raw in WORD_RE.findall(normalize_quotes(claim)):
+    for raw in WORD_RE.findall(re.sub(r"(?:https?://|www\.)\S+", " ", normalize_quotes(claim))):  # links: not words
         word = norm_word(raw)
         if not word or raw.lower() in _FUNCTION_WORDS or any(ch.isdigit() for ch in raw):
             continue
@@ -399,6 +400,6 @@ def unbacked_words(claim: str, sources: Sequence[str], name: str = "", *, share:
     words = [raw.lower() for src in sources for raw in WORD_RE.findall(normalize_quotes(src))]
     if len(words) < 8 or sum(w in _FUNCTION_WORDS for w in words) < 0.1 * len(words):
         return []  # too little to judge, or notes not in English (the facts are written in English)
-    theirs = named | {stem(norm_word(raw)) for raw in words}
+    theirs = named | also | {stem(norm_word(raw)) for raw in words}
     missing = [word for key, word in mine.items() if key not in theirs]
     return missing if len(missing) >= max(1, share * len(mine)) else []
