@@ -37,6 +37,32 @@ always looking for speakers. Happy to review anyone's data pipeline or share our
 """
 
 
+def _one_note(kb, settings, name: str, text: str):
+    """A contact with one note, and the brief context a facts call reads (its one label)."""
+    from assistant.brief.context import BriefContext
+    from assistant.notes import db
+    from assistant.notes.ingest import ingest_text
+    from assistant.types import Target
+    from tests.fakes import QueueGenerator
+
+    db.upsert_contact(settings, name, [])
+    ingest_text(text, Target.contact(name), kb, settings, title="note")
+    ctx = BriefContext(name, kb, settings, QueueGenerator())
+    (label,) = ctx.labels
+    return ctx, label
+
+
+def _facts(ctx, *texts: str) -> None:
+    """Run the facts section with a model that answers ``texts``, each citing the one note."""
+    from assistant.brief.facts import write_facts
+    from tests.fakes import QueueGenerator
+
+    (label,) = ctx.labels
+    reply = {"facts": [{"text": t, "sources": [label]} for t in texts]}
+    ctx.gen = QueueGenerator(queues={"short facts about": [json.dumps(reply)]})
+    write_facts(ctx)
+
+
 def test_words_no_note_uses_are_an_invention_even_when_every_name_is_there() -> None:
     """ "Octant Energy is a renewable energy company": the names check passed it; "renewable" is nowhere."""
     assert unbacked_words("Octant Energy is a renewable energy company.", [RAUL], "Raúl Ortega") == ["renewable"]
@@ -124,23 +150,10 @@ def test_a_bios_life_outside_work_is_no_seed_for_a_question() -> None:
 
 def test_a_two_line_note_keeps_the_need_the_model_never_listed(kb, settings) -> None:
     """Asked twice, the model gave the role and inventions; the note's one need is kept in its own words."""
-    from assistant.brief.context import BriefContext
-    from assistant.brief.facts import write_facts
-    from assistant.notes import db
-    from assistant.notes.ingest import ingest_text
-    from assistant.types import Target
-    from tests.fakes import QueueGenerator
-
-    db.upsert_contact(settings, "Raúl Ortega", [])
-    ingest_text(RAUL, Target.contact("Raúl Ortega"), kb, settings, title="met")
-    ctx = BriefContext("Raúl Ortega", kb, settings, QueueGenerator())
-    (label,) = ctx.labels
-    reply = {"facts": [{"text": "He runs flexibility trading at Octant Energy.", "sources": [label]},
-                       {"text": "Raúl Ortega is curious about the energy market.", "sources": [label]}]}
-    ctx.gen = QueueGenerator(queues={"short facts about": [json.dumps(reply)]})
+    ctx, label = _one_note(kb, settings, "Raúl Ortega", RAUL)
     streamed: list[str] = []
     ctx.on_fact = lambda fact: streamed.append(fact.text)
-    write_facts(ctx)
+    _facts(ctx, "He runs flexibility trading at Octant Energy.", "Raúl Ortega is curious about the energy market.")
     facts = [f.text for f in ctx.brief.facts]
     assert facts == ["He runs flexibility trading at Octant Energy.",
                      "His team is drowning in half-hourly meter data and their forecasts lag a day behind."]
@@ -150,23 +163,11 @@ def test_a_two_line_note_keeps_the_need_the_model_never_listed(kb, settings) -> 
 
 def test_a_long_note_is_not_filled_from_its_sentences(kb, settings) -> None:
     """Past a few lines, a code pick is furniture: only the model's checked facts are kept."""
-    from assistant.brief.context import BriefContext
-    from assistant.brief.facts import write_facts
-    from assistant.notes import db
-    from assistant.notes.ingest import ingest_text
-    from assistant.types import Target
-    from tests.fakes import QueueGenerator
-
-    db.upsert_contact(settings, "Raúl Ortega", [])
-    ingest_text(RAUL + " He moved to Leith in 2019 and cycles to work along the Water of Leith path every day. "
-                "The team has six analysts and two engineers, and they sit next to the control room in Leith. "
-                "Octant Energy trades flexibility from 4,000 home batteries across Scotland and the North of England.",
-                Target.contact("Raúl Ortega"), kb, settings, title="met")
-    ctx = BriefContext("Raúl Ortega", kb, settings, QueueGenerator())
-    (label,) = ctx.labels
-    reply = {"facts": [{"text": "He runs flexibility trading at Octant Energy.", "sources": [label]}]}
-    ctx.gen = QueueGenerator(queues={"short facts about": [json.dumps(reply)]})
-    write_facts(ctx)
+    ctx, _ = _one_note(kb, settings, "Raúl Ortega", RAUL + " He moved to Leith in 2019 and cycles to work along the "
+                       "Water of Leith path every day. The team has six analysts and two engineers, and they sit next "
+                       "to the control room in Leith. Octant Energy trades flexibility from 4,000 home batteries "
+                       "across Scotland and the North of England.")
+    _facts(ctx, "He runs flexibility trading at Octant Energy.")
     assert [f.text for f in ctx.brief.facts] == ["He runs flexibility trading at Octant Energy."]
 
 
@@ -183,20 +184,8 @@ def test_a_follow_up_of_words_no_note_uses_is_filler_not_a_to_do() -> None:
 
 def test_what_they_told_the_user_is_kept_as_a_sentence_about_them(kb, settings) -> None:
     """ "She told me she is struggling to find ..." was dropped as the user's own line; her need with it."""
-    from assistant.brief.context import BriefContext
-    from assistant.brief.facts import write_facts
-    from assistant.notes import db
-    from assistant.notes.ingest import ingest_text
-    from assistant.types import Target
-    from tests.fakes import QueueGenerator
-
-    db.upsert_contact(settings, "Priya Raman", [])
-    ingest_text("Priya Raman is Head of Growth at Tidewater Kelp.\nShe told me she is struggling to find reliable "
-                "data on restaurant demand for kelp.", Target.contact("Priya Raman"), kb, settings, title="coffee")
-    ctx = BriefContext("Priya Raman", kb, settings, QueueGenerator())
-    (label,) = ctx.labels
-    reply = {"facts": [{"text": "Priya Raman is Head of Growth at Tidewater Kelp.", "sources": [label]}]}
-    ctx.gen = QueueGenerator(queues={"short facts about": [json.dumps(reply)]})
-    write_facts(ctx)
+    ctx, _ = _one_note(kb, settings, "Priya Raman", "Priya Raman is Head of Growth at Tidewater Kelp.\nShe told me "
+                       "she is struggling to find reliable data on restaurant demand for kelp.")
+    _facts(ctx, "Priya Raman is Head of Growth at Tidewater Kelp.")
     assert [f.text for f in ctx.brief.facts][1:] == \
         ["She is struggling to find reliable data on restaurant demand for kelp."]
