@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 
 from assistant.text.attribution import as_current, ended_roles
-from assistant.brief.giveback import offer_idea
 from assistant.brief.narrative import closing_line, their_topics
 from assistant.brief.questions import question_seeds
 from assistant.brief.record import Cited
@@ -86,18 +85,6 @@ def test_a_cv_pasted_as_the_profile_gives_its_offers_with_whom_they_are_for() ->
     assert any("PyData Glasgow" in o and "speakers" in o for o in offers), offers
     assert any(o.startswith("review anyone's data pipeline") for o in offers), offers
     assert "energy groups and can help" in unwrap(CV) and "Glasgow - always" in unwrap(CV)
-
-
-def test_an_offer_is_said_as_something_to_do_for_this_person() -> None:
-    assert offer_idea("Co-organiser of PyData Glasgow - always looking for speakers", "Mei-Ann") == \
-        "Invite Mei-Ann to speak at PyData Glasgow."
-    assert offer_idea("I run the Bristol UX Research meetup and we are always looking for speakers", "Gregg") == \
-        "Invite Gregg to speak at the Bristol UX Research meetup."
-    assert offer_idea("review anyone's data pipeline or share our data-quality test suite", "Tom") == \
-        "Offer to review Tom's data pipeline or share your data-quality test suite."
-    assert offer_idea('I run a monthly "data clinic" for small community energy groups and can help them', "Tom") == \
-        'Tell Tom that you run a monthly "data clinic" for small community energy groups and can help them.'
-    assert offer_idea("give feedback on prototypes", "Ilse") == "Offer to give feedback on prototypes."
 
 
 def test_a_cvs_heading_and_subjectless_lines_are_said_as_a_person_says_them() -> None:

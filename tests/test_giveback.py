@@ -261,6 +261,18 @@ def test_an_offer_reads_as_something_to_do_for_them() -> None:
     assert "Myers" in offer_idea("introduce you to Anna Myers", "Kit"), "only whole first-person words change"
 
 
+def test_a_slot_is_an_invitation_and_anyones_is_theirs() -> None:
+    """From a CV pasted as the profile (tests/test_fresh_shapes.py): slots, "anyone's", "our" and whole sentences."""
+    assert offer_idea("Co-organiser of PyData Glasgow - always looking for speakers", "Mei-Ann") == \
+        "Invite Mei-Ann to speak at PyData Glasgow."
+    assert offer_idea("I run the Bristol UX Research meetup and we are always looking for speakers", "Gregg") == \
+        "Invite Gregg to speak at the Bristol UX Research meetup."
+    assert offer_idea("review anyone's data pipeline or share our data-quality test suite", "Tom") == \
+        "Offer to review Tom's data pipeline or share your data-quality test suite."
+    assert offer_idea('I run a monthly "data clinic" for small community energy groups and can help them', "Tom") == \
+        'Tell Tom that you run a monthly "data clinic" for small community energy groups and can help them.'
+
+
 def test_how_you_met_and_cv_headings_are_not_hooks_for_a_give_back() -> None:
     from assistant.brief.giveback import _NOT_A_HOOK
 
