@@ -266,5 +266,17 @@ def test_clean_name() -> None:
 
 def test_all_is_sorted_and_complete() -> None:
     assert names.__all__ == sorted(names.__all__)
-    assert set(names.__all__) == {"PersonName", "clean_name", "first_name", "latin", "name_key", "other_script",
+    assert set(names.__all__) == {"PersonName", "clean_name", "first_name", "known_as", "latin", "name_key", "other_script",
                                   "parse_name", "slug"}
+
+
+def test_initials_give_way_to_the_given_name_the_notes_use() -> None:
+    """ "Prof. M. A. Okafor-Lindqvist, PhD, FRSE" was greeted as "Prof. Okafor-Lindqvist"; her bio names her Mei-Ann."""
+    from assistant.text.names import known_as
+
+    bio = "Professor Mei-Ann Okafor-Lindqvist holds the Chair in Energy Systems. Prof. Okafor-Lindqvist speaks often."
+    assert known_as("Prof. M. A. Okafor-Lindqvist, PhD, FRSE", [bio]) == "Mei-Ann"
+    assert known_as("J. Smith", ["Bob Smith and Jane Smith met."]) == "Jane", "the word must start with the initial"
+    assert known_as("Dr. Okafor", ["Professor Okafor spoke; Doctor Okafor left."]) == "", "a title is no given name"
+    assert known_as("E. Kate Valcin", ["Kathleen Valcin"]) == "", "the name already holds one"
+    assert known_as("ZHOU Lanying", ["Lanying Zhou"]) == ""

@@ -25,7 +25,7 @@ from assistant.notes import db
 from assistant.notes.contacts import ContactSummary, resolve_contact
 from assistant.notes.store import KnowledgeBase
 from assistant.text.guard import INJECTION, neutralize
-from assistant.text.names import first_name
+from assistant.text.names import first_name, known_as
 from assistant.text.sensitive import dislikes, sensitive_to_them
 from assistant.text.sentences import split_sentences, unwrap
 from assistant.text.speakers import contact_lines_of_note, mail_recipients_of_note
@@ -77,8 +77,8 @@ class BriefContext:
         self.event_name = event_name
         self.contact: ContactSummary = resolve_contact(kb, settings, name)
         self.name = self.contact.name
-        self.first = first_name(self.name)
         chunks = kb.chunks_of(Target.contact(self.name))
+        self.first = known_as(self.name, [c.text for c in chunks]) or first_name(self.name)
         if not chunks:
             raise NotFoundError(f"There are no notes about {self.name} yet, so there is nothing to brief from.",
                                 f"Add some first: `rapport ingest FILE --contact \"{self.name}\"` or paste notes on the People page.")

@@ -24,8 +24,9 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, replace
+from typing import Iterable
 
-__all__ = ["PersonName", "clean_name", "first_name", "latin", "name_key", "other_script", "parse_name",
+__all__ = ["PersonName", "clean_name", "first_name", "known_as", "latin", "name_key", "other_script", "parse_name",
            "slug"]
 
 # Non-whitespace C0/C1 controls (whitespace controls are collapsed to spaces
@@ -352,6 +353,27 @@ def parse_name(raw: str) -> PersonName:
 def first_name(raw: str) -> str:
     """The name to address someone by ("Hi Kate", "Hi Dr. Tolkien"); see :attr:`PersonName.greeting`."""
     return parse_name(raw).greeting
+
+
+def known_as(raw: str, texts: Iterable[str]) -> str:
+    """The given name the notes write before the family name, when the name itself has only initials.
+
+    Why: "Prof. M. A. Okafor-Lindqvist, PhD, FRSE" is greeted "Prof. Okafor-Lindqvist" although her
+    bio says "Professor Mei-Ann Okafor-Lindqvist"; the notes know what she is called. The word must
+    start with the name's first initial (when there is one) and not be a title. "" when the notes
+    do not say, or the name already holds a given name.
+    """
+    name = parse_name(raw)
+    if not name.family or (name.given and not _is_initial(name.given)) or _is_cjk(name.full):
+        return ""
+    initial = name.given[:1].upper() if name.given else ""
+    used = re.compile(rf"\b([A-Z][a-z][\w'\u2019-]*)\s+(?:[A-Z]\.\s*)*{re.escape(name.family)}\b")
+    for text in texts:
+        for m in used.finditer(text):
+            word = m.group(1)
+            if not _is_title(word) and (not initial or word.startswith(initial)):
+                return word
+    return ""
 
 
 def name_key(raw: str) -> str:
