@@ -363,3 +363,18 @@ def test_their_past_is_no_hook_for_a_give_back(kb, settings) -> None:
     whys = [g["why"] for g in d["give_back"]]
     assert whys and not any("research fellow" in w for w in whys), whys
     assert any("findings to reach" in w for w in whys), whys
+
+
+def test_a_speaker_slot_goes_to_someone_who_speaks_not_to_the_closest_words(kb, settings) -> None:
+    """Read on a professor's bio: "always looking for speakers" was paired with "2021: Fellow of the Royal Society of
+    Edinburgh" (the highest cosine), not with "a frequent speaker on energy justice"."""
+    db.upsert_contact(settings, "Mei-Ann Okafor-Lindqvist", [])
+    ingest_text("2021: Fellow of the Royal Society of Edinburgh.\nProfessor Mei-Ann Okafor-Lindqvist is a frequent "
+                "speaker on energy justice and has written for The Guardian.\nOutside work she plays cello.",
+                Target.contact("Mei-Ann Okafor-Lindqvist"), kb, settings, title="Speaker bio")
+    ingest_text("Co-organiser of PyData Glasgow - always looking for speakers. Happy to review anyone's data "
+                "pipeline or share our data-quality test suite.", Target.me(), kb, settings, title="CV")
+    d = BriefBuilder("Mei-Ann Okafor-Lindqvist", kb, settings, QueueGenerator()).regenerate("give_back").to_dict()
+    invites = [g for g in d["give_back"] if g["text"].startswith("Invite")]
+    assert [g["text"] for g in invites] == ["Invite Mei-Ann to speak at PyData Glasgow."], d["give_back"]
+    assert "frequent speaker" in invites[0]["why"] and "Fellow" not in invites[0]["why"]
