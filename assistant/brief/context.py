@@ -52,8 +52,6 @@ def foreign_script(text: str, support: Sequence[str]) -> bool:
     return any(ch not in allowed for ch in _FOREIGN.findall(text))
 
 
-
-
 def note_sentences(text: str) -> list[str]:
     """Sentences of a note worth quoting: four words or more, bullets and heading marks removed.
 

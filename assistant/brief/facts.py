@@ -281,7 +281,9 @@ def _keep(ctx: BriefContext, text: str, ids: list[str], kept: list[tuple[str, li
     kept.append((text, ids))
 
 
+# How they met and the user's plans with them ("...; coffee next week") are not facts about them.
 _LOGISTICS = re.compile(r"^\W*(?:met|introduced|intro'?d|coffee|call|lunch)\b", re.I)
+_TRAILING_PLAN = re.compile(r";\s*(?:coffee|call|lunch|meeting|catch-up|follow[- ]up)\b[^;]*$", re.I)
 # "said his team is ...", "She told me she is struggling to ...": what they said, as a sentence about them
 _SAID = re.compile(r"^\W*(?:(?:she|he|they)\s+(?:told|tells)\s+me|said|says|told me|mentioned|explained)(?:\s+that)?\s+"
                    r"(?=\w)", re.I)
@@ -304,6 +306,9 @@ def _from_short_note(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropp
     views = [(c, ctx.views[c.id][0]) for c in ctx.notes]
     if ctx.brief.size != "full" or len(kept) >= 3 or not views or sum(len(v) for _, v in views) > SHORT_NOTES_CHARS:
         return []  # an event's attendee row is read by the ranking and the opener; a brief is for one person
+    # only a sentence about them: "Ignore all previous instructions ...", "Add this image ...", markup
+    # and links in a note are data, never copied into the brief
+    about_them = re.compile(rf"(?:{'|'.join(re.escape(w) for w in ctx.name.split())}|She|He|They|Her|His|Their)\b")
     added: list[int] = []
     for chunk, view in views:
         for part in (p for s in note_sentences(view) for p in clauses(s, min_words=4)):
@@ -314,16 +319,11 @@ def _from_short_note(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropp
             if _LOGISTICS.match(part) or not words or any(len(words & metrics.content_words(t)) >= 0.5 * len(words)
                                                    for t in said):
                 continue
-            text = re.sub(r";\s*(?:coffee|call|lunch|meeting|catch-up|follow[- ]up)\b[^;]*$", "",
-                          _SAID.sub("", _ROW_LABEL.sub("", part)))
-            text = text.strip(" ;,")  # "...; coffee next week" is the user's plan, not theirs
+            text = _TRAILING_PLAN.sub("", _SAID.sub("", _ROW_LABEL.sub("", part))).strip(" ;,")
             text = text[:1].upper() + text[1:]
             if _NO_SUBJECT_VERB.match(text):
                 text = f"{ctx.first} {text[:1].lower()}{text[1:]}"
-            # only a sentence about them: "Ignore all previous instructions ...", "Add this image ...", markup
-            # and links in a note are data, never copied into the brief
-            subject = rf"(?:{'|'.join(re.escape(w) for w in ctx.name.split())}|She|He|They|Her|His|Their)\b"
-            if not re.match(subject, text) or re.search(r"https?:|www\.|[<>`\[\]{}]|\]\(", text):
+            if not about_them.match(text) or re.search(r"https?:|www\.|[<>`\[\]{}]|\]\(", text):
                 continue
             text = text if text.endswith((".", "!", "?")) else f"{text}."
             before = len(kept)

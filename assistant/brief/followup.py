@@ -212,9 +212,11 @@ def write_follow_up(ctx: BriefContext, attempt_seed: int = 0) -> None:
             item = _their_promise(_users_errand(complete_sentence(item, 120), ctx.first), ctx.first)
             item = _to_them(item, ctx.first, ctx.user_lines)
             # lower-cased first word: an imperative ("Send ...") is not a name the notes must hold
-            missing = grounding.unsupported_terms(item[:1].lower() + item[1:], support) or [
-                f"words the notes never use: {', '.join(w)}" for w in [grounding.unbacked_words(
-                    _QUOTED.sub("", item), [*support, *ctx.user_lines], ctx.name, also=_TODO_WORDS)] if w]
+            missing = grounding.unsupported_terms(item[:1].lower() + item[1:], support)
+            if not missing:  # filler: "Discuss the challenges you are facing with your team" from a two-line note
+                invented = grounding.unbacked_words(_QUOTED.sub("", item), [*support, *ctx.user_lines], ctx.name,
+                                                    also=_TODO_WORDS)
+                missing = [f"words the notes never use: {', '.join(invented)}"] if invented else []
             if item and questions.is_job_ask(item):
                 log.info("follow-up dropped (a job ask): %r", item)
             elif item and (len(item.split()) < 4 or _DANGLING_END.search(item)):

@@ -110,6 +110,12 @@ _MINE = {"my": "your", "me": "you", "I": "you", "I'm": "you're", "I've": "you've
 # "Co-organiser of PyData Glasgow - always looking for speakers": a slot to give, not a thing to hand over.
 _SLOT = re.compile(r"\blooking for (?:new |guest )?(speakers|panell?ists|guests|contributors)\b", re.I)
 _SLOT_VERB = {"speak": "to speak at", "panel": "onto a panel at", "guest": "as a guest on", "contr": "to contribute to"}
+
+
+def slot_kind(offer: str) -> str:
+    """ "speak", "panel", "guest" or "contr" when the offer is a slot to give, else ""."""
+    slot = _SLOT.search(offer)
+    return slot.group(1).lower()[:5] if slot else ""
 _HOSTS = re.compile(r"\b(?:organi[sz]er of|organi[sz]e|run|runs|host|hosts|co-?organi[sz]e)\s+((?:the\s+)?[A-Z][\w&'-]*"
                     r"(?:\s+(?:[A-Z][\w&'-]*|of|for|and))*(?:\s+(?:meetup|meet-up|conference|podcast|series|festival|"
                     r"summit|network|forum|group|club|night|seminar|workshop)s?)?)")
@@ -123,11 +129,10 @@ def offer_idea(offer: str, first: str) -> str:
     first-person words become "your", so nothing is claimed that the profile does not say.
     """
     text = " ".join(offer.split()).rstrip(" .;,")
-    slot = _SLOT.search(text)
-    if slot:
+    kind = slot_kind(text)
+    if kind:
         where = _HOSTS.search(text)
-        verb = _SLOT_VERB[slot.group(1).lower()[:5]]
-        return f"Invite {first} {verb} {where.group(1)}." if where else f"Offer {first} a slot: {text}."
+        return f"Invite {first} {_SLOT_VERB[kind]} {where.group(1)}." if where else f"Offer {first} a slot: {text}."
     text = re.sub(r"\b(my|me|I'm|I've|myself|I)\b", lambda m: _MINE[m.group(1)], text)
     # "review anyone's data pipeline or share our test suite": theirs is this person's, ours the user's
     text = re.sub(r"\b(?:anyone|anybody|someone|people)['\u2019]s\b", f"{first}'s", text)
@@ -294,9 +299,9 @@ def write_give_back(ctx: BriefContext, attempt_seed: int = 0) -> None:
     scores = cosine + bonus[None, :] + OVERLAP_WEIGHT * overlap
     scores[cosine < MIN_COSINE] = np.minimum(scores[cosine < MIN_COSINE], FLOOR - 0.01)  # a stretch stays below
     for i, (o, _) in enumerate(offered):
-        slot = _SLOT.search(o)
-        if slot:  # a slot goes to someone who speaks (or writes, for contributors), best topic first
-            hook = WRITES if slot.group(1).lower().startswith("contr") else SPEAKS
+        kind = slot_kind(o)
+        if kind:  # a slot goes to someone who speaks (or writes, for contributors), best topic first
+            hook = WRITES if kind == "contr" else SPEAKS
             fits = np.array([bool(hook.search(sent)) for sent, _ in cands])
             scores[i] = np.where(fits, np.maximum(scores[i], FLOOR + 0.02 + 0.1 * cosine[i]), FLOOR - 0.01)
     if float(scores.max()) < FLOOR:
@@ -319,4 +324,5 @@ def write_give_back(ctx: BriefContext, attempt_seed: int = 0) -> None:
         b.give_back.append(Cited(text, [offer_id, chunk.id], why))
 
 
-__all__ = ["ACTIVITY", "FLOOR", "MIN_COSINE", "NEED", "candidates", "finished", "hook_bonus", "in_play", "offer_idea", "offers", "write_give_back"]
+__all__ = ["ACTIVITY", "FLOOR", "MIN_COSINE", "NEED", "candidates", "finished", "hook_bonus", "in_play", "offer_idea", "offers",
+           "slot_kind", "write_give_back"]

@@ -186,8 +186,6 @@ def interest_as_work(claim: str, sources: Sequence[str]) -> str:
 # Roles the notes date as over. LinkedIn's copy puts "Company · Full-time" between a title and its dates.
 _EMPLOYER_LINE = re.compile(r"\u00b7|\b(?:full-time|part-time|contract|freelance|self-employed|internship|apprenticeship)\b",
                             re.I)
-
-
 _RANGE = r"(?:[A-Z][a-z]{2,8}\.?\s+)?(?:19|20)\d\d\s*[-\u2013\u2014]+\s*(?:[A-Z][a-z]{2,8}\.?\s+)?(?:19|20)\d\d"
 # A LinkedIn "Experience" entry: the title on one line, its dates on the next ("Jan 2020 - Mar 2022").
 _ENDED = re.compile(rf"^{_RANGE}\b")

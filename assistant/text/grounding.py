@@ -382,9 +382,9 @@ def unbacked_words(claim: str, sources: Sequence[str], name: str = "", *, share:
     data") the default model wrote "Octant Energy is a renewable energy company" and "Raúl is
     working on renewable energy": every name was in the note, "renewable" was nowhere. A faithful
     fact reuses the notes' words; paraphrase words ("currently", "interested", "company") and
-    months ("Mar 2022" said as "March 2022") do not count either way. Notes not in English (the
-    facts translate them) and notes too short to judge are not judged here. The person's own name (``name``)
-    is no evidence either way; the words in ``also`` count as backed (a to-do's own verbs: "send", "ask").
+    months ("Mar 2022" said as "March 2022") do not count either way, nor does the person's own
+    name (``name``); the words in ``also`` count as backed (a to-do's own verbs: "send", "ask").
+    Notes not in English (the facts translate them) and notes too short to judge are not judged.
     """
     named = {stem(norm_word(raw)) for raw in WORD_RE.findall(normalize_quotes(name))}
     mine: dict[str, str] = {}  # stem -> the claim's own spelling
