@@ -176,3 +176,90 @@ def test_what_they_told_the_user_is_kept_as_a_sentence_about_them(kb, settings) 
     _facts(ctx, "Priya Raman is Head of Growth at Tidewater Kelp.")
     assert [f.text for f in ctx.brief.facts][1:] == \
         ["She is struggling to find reliable data on restaurant demand for kelp."]
+
+
+MARGUERITE = {
+    "profile": ("Branch manager, Eastmoor Library (part of Brackenford Libraries). Librarian for 22 years; Eastmoor "
+                "branch since 2017. Team of five, plus volunteers. Harriet from the council suggested I meet her, "
+                "she does more for teenagers in Eastmoor than the rest of us put together. She is cool on big tech "
+                "donations: they give you 20 tablets and no plan for year two. Prefers refurbished kit and local "
+                "partners. Libraries are the last warm room in town where nobody asks you to buy anything. Met at the "
+                "library on a Saturday morning; she gave me the tour, from the local history room to the "
+                "children's corner she had repainted with a group of teenagers over the summer holidays."),
+    "working on": ("Working on:\n- Digital inclusion: a laptop-loan scheme (40 refurbished laptops lent for a term at "
+                   "a time) for families without a computer at home. Demand is three times supply.\n- A teen "
+                   "makerspace on Thursday evenings: 3D printer, Raspberry Pi kits, a sewing machine. Attendance "
+                   "falls off a cliff after the first month of term.\n- The homework club (Mon-Wed): she badly "
+                   "needs volunteers who can help with GCSE maths and science. Two of her volunteers moved away "
+                   "this autumn.\n- The makerspace drop-off is her puzzle: she thinks the kids run out of ideas once "
+                   "the first project is done, and wants a series of short starter projects that get harder.\n"),
+    "personal": ("Personal: Norwegian-born, moved to Yorkshire in the 1990s. Knits in every meeting. Reads crime "
+                 "fiction exclusively. Sings alto in a community choir on Tuesday nights, and her allotment by the "
+                 "canal is where she says she plans the library's term programme, whatever the weather."),
+}
+
+
+def _marguerite(kb, settings, *facts: tuple[str, str]):
+    """Marguerite's brief context (rich notes in three notes), its facts section run on ``facts``
+    ((text, note title) pairs) as the model's one answer."""
+    from assistant.brief.context import BriefContext
+    from assistant.brief.facts import write_facts
+    from assistant.notes import db
+    from assistant.notes.ingest import ingest_text
+    from assistant.types import Target
+    from tests.fakes import QueueGenerator
+
+    name = "Marguerite Solberg"
+    db.upsert_contact(settings, name, [])
+    for title, text in MARGUERITE.items():
+        ingest_text(text, Target.contact(name), kb, settings, title=title)
+    ctx = BriefContext(name, kb, settings, QueueGenerator())
+    label = {c.title: lab for lab, c in ctx.labels.items()}
+    reply = {"facts": [{"text": text, "sources": [label[title]]} for text, title in facts]}
+    ctx.gen = QueueGenerator(queues={"short facts about": [json.dumps(reply)]})
+    write_facts(ctx)
+    return [f.text for f in ctx.brief.facts]
+
+
+def test_a_second_home_life_fact_gives_way_to_their_work_when_there_are_more_than_six(kb, settings) -> None:
+    """Marguerite's six facts were her role, her opinions and three from her "Personal:" line
+    (Norwegian-born, knits, crime fiction); the homework club that needs volunteers was cut."""
+    facts = _marguerite(kb, settings,
+                        ("Marguerite Solberg is the branch manager of Eastmoor Library.", "profile"),
+                        ("She is cool on big tech donations and prefers refurbished kit.", "profile"),
+                        ("She is Norwegian-born and moved to Yorkshire in the 1990s. She knits in every meeting. "
+                         "She reads crime fiction exclusively.", "personal"),
+                        ("She runs a laptop-loan scheme for families without a computer; demand is three times "
+                         "supply.", "working on"),
+                        ("Her homework club badly needs volunteers who can help with GCSE maths and science.",
+                         "working on"))
+    assert len(facts) == 6, facts
+    assert any("laptop-loan" in f for f in facts) and any("homework club" in f for f in facts), facts
+    assert any("Norwegian-born" in f for f in facts), "the first home-life fact stays: good to know"
+    assert not any("crime fiction" in f for f in facts), facts
+
+
+def test_home_life_facts_stay_when_there_is_room(kb, settings) -> None:
+    """Nothing is left out for nothing: with six facts, both about her life outside work stay."""
+    facts = _marguerite(kb, settings,
+                        ("Marguerite Solberg is the branch manager of Eastmoor Library.", "profile"),
+                        ("She is cool on big tech donations and prefers refurbished kit.", "profile"),
+                        ("She is Norwegian-born and moved to Yorkshire in the 1990s. She knits in every meeting.",
+                         "personal"),
+                        ("Her homework club badly needs volunteers who can help with GCSE maths and science.",
+                         "working on"),
+                        ("She has been a librarian for 22 years.", "profile"))
+    assert len(facts) == 6 and any("knits" in f for f in facts), facts
+
+
+def test_a_tie_to_an_organisation_the_notes_never_state_is_unbacked_on_its_own() -> None:
+    """ "Julian is a member of The Second Curve" (the notes: his own newsletter) passed: one word in
+    seventeen was new. A membership, a founding or a board seat is one word that must be in the notes."""
+    notes = ["Julian writes The Second Curve, a fortnightly newsletter on the economics of career change. He is a "
+             "Principal at Northfold Ventures and a trustee of the Lifelong Learning Trust."]
+    claim = "Julian is a member of The Second Curve, a fortnightly newsletter on the economics of career change."
+    assert unbacked_words(claim, notes, "Julian Achebe-Ross") == ["member"]
+    assert unbacked_words("Julian co-founded Northfold Ventures.", notes, "Julian Achebe-Ross") == ["cofounded"]
+    assert unbacked_words("Julian is a trustee of the Lifelong Learning Trust.", notes, "Julian Achebe-Ross") == []
+    assert unbacked_words("Julian writes The Second Curve, a newsletter on career change.", notes,
+                          "Julian Achebe-Ross") == []

@@ -100,8 +100,23 @@ def test_a_follow_up_said_as_the_user_to_them_is_not_a_to_do(priya, kb, settings
     assert "Send Priya the note on \"what we learned\" about restaurant demand." in items  # quoted words are theirs
 
 
+def test_a_follow_up_done_with_you_is_addressed_to_them_not_a_to_do(priya, kb, settings) -> None:
+    """ "Discuss how to clean up generation data from old inverters with you": a to-do is the user's,
+    so "you" is the user; one that discusses or works "with you" was written to the contact."""
+    from assistant.brief.builder import BriefBuilder
+
+    gen = _FollowUp({"thank_you": "Thank you for walking me through wholesale pricing at Tidewater Kelp.",
+                     "follow_up": ["Discuss wholesale pricing at Tidewater Kelp with you.",
+                                   "Ask Priya to send you the wholesale pricing notes."]})
+    builder = BriefBuilder("Priya Raman", kb, settings, gen)
+    builder.regenerate("follow_up")
+    items = builder.brief.follow_up
+    assert not any(i.startswith("Discuss") for i in items), items
+    assert "Ask Priya to send you the wholesale pricing notes." in items, "a thing sent to you is the user's to ask for"
+
+
 def test_list_items_become_sentences_about_them() -> None:
-    from assistant.brief.facts import readable_fact
+    from assistant.brief.fact_text import readable_fact
 
     assert readable_fact("2025: named chief nursing executive of Wyndham Vale Hospitals", "Marisol") == \
         "In 2025, Marisol was named chief nursing executive of Wyndham Vale Hospitals."
@@ -193,7 +208,7 @@ def test_closing_line_skips_vague_or_not_their_own_work() -> None:
 
 
 def test_a_fact_the_model_stopped_mid_clause_is_cut_back() -> None:
-    from assistant.brief.facts import readable_fact
+    from assistant.brief.fact_text import readable_fact
 
     assert readable_fact("He is interested in explaining the why to dispatchers and has shared a.", "Tomasz") == \
         "He is interested in explaining the why to dispatchers."
@@ -364,7 +379,7 @@ def test_too_few_questions_are_topped_up_in_code_from_the_facts(priya, kb, setti
 
 
 def test_packed_facts_split_but_a_sentence_without_a_subject_stays_with_its_own() -> None:
-    from assistant.brief.facts import fact_sentences
+    from assistant.brief.fact_text import fact_sentences
 
     # the follow-on has no subject: on its own it read "Trying group sessions to cut it."
     assert fact_sentences("The grief service has a 14-week waiting list. Trying group sessions to cut it.") == \
@@ -387,7 +402,7 @@ def test_a_capitalised_family_name_written_in_title_case_becomes_you_whole() -> 
 
 
 def test_a_person_is_not_a_dog_named_bilge() -> None:
-    from assistant.brief.facts import readable_fact
+    from assistant.brief.fact_text import readable_fact
 
     assert readable_fact("Kit Marchetti is a dog named Bilge.", "Kit") == "Kit Marchetti has a dog named Bilge."
     assert readable_fact("They are a scruffy cat called Miso.", "Kit") == "They have a scruffy cat called Miso."
@@ -397,7 +412,7 @@ def test_a_person_is_not_a_dog_named_bilge() -> None:
 
 def test_a_field_of_work_is_not_a_job_title() -> None:
     """Julian's bio: "spent four years in strategy at a UK exam board"; the fact said "is a former strategy at"."""
-    from assistant.brief.facts import readable_fact
+    from assistant.brief.fact_text import readable_fact
 
     assert readable_fact("Julian Achebe-Ross is a former strategy at a UK exam board.", "Julian") == \
         "Julian Achebe-Ross worked in strategy at a UK exam board."
@@ -433,7 +448,7 @@ def test_a_thank_you_that_speaks_of_them_is_replaced(priya, kb, settings) -> Non
 
 
 def test_shorthand_facts_get_their_subject_and_an_object_her_is_not_a_cut() -> None:
-    from assistant.brief.facts import readable_fact
+    from assistant.brief.fact_text import readable_fact
 
     assert readable_fact("Leads Screening Platforms, 9 people.", "Ilse") == "Ilse leads Screening Platforms, 9 people."
     assert readable_fact("Runs the homework club on Mondays", "Marguerite") == \
@@ -460,7 +475,7 @@ def test_an_email_wrapped_at_72_columns_is_quoted_as_whole_sentences() -> None:
 
 def test_model_filler_in_facts_and_questions_is_said_plainly() -> None:
     """Seen: "He is interested in the topic of electrification ..." and "What led you to interest in ...?"."""
-    from assistant.brief.facts import readable_fact
+    from assistant.brief.fact_text import readable_fact
     from assistant.brief.questions import _as_question
 
     assert readable_fact("He is interested in the topic of electrification of last-mile fleet.", "Tomasz") == \
@@ -543,7 +558,7 @@ def test_a_fact_about_home_life_is_known_but_not_asked_about() -> None:
 
 def test_every_sentence_of_a_model_item_is_made_readable() -> None:
     """Seen in Ilse's brief: the second sentence of one item stayed "Leads Screening Platforms, 9 people."."""
-    from assistant.brief.facts import item_facts
+    from assistant.brief.fact_text import item_facts
 
     got = item_facts("Dr Ilse Vandermeer is a Principal Scientist at Corvane Therapeutics in Leeds, IBD drug discovery. "
                      "Leads Screening Platforms, 9 people.", "Ilse")
@@ -553,7 +568,7 @@ def test_every_sentence_of_a_model_item_is_made_readable() -> None:
 
 def test_a_fact_cut_where_the_notes_open_a_quote_is_cut_back_to_a_whole_clause() -> None:
     """Seen in Marguerite's brief: "She is interested in digital inclusion and wants to develop a series of short."."""
-    from assistant.brief.facts import cut_at_quote
+    from assistant.brief.fact_text import cut_at_quote
 
     note = 'The makerspace drop-off is her puzzle. Wants a series of short "starter projects" that get harder.'
     assert cut_at_quote("She is interested in digital inclusion and wants to develop a series of short.", [note]) == \
@@ -564,7 +579,7 @@ def test_a_fact_cut_where_the_notes_open_a_quote_is_cut_back_to_a_whole_clause()
 
 def test_a_degree_is_had_and_an_institute_is_named_with_its_article() -> None:
     """Seen in Amara's brief: "is a PhD in epidemiology", and no sentence to her ("at the Institute" was not read)."""
-    from assistant.brief.facts import readable_fact
+    from assistant.brief.fact_text import readable_fact
     from assistant.brief.narrative import closing_line
 
     assert readable_fact("Dr. Okonkwo-Hale is a PhD in epidemiology and an MSc in statistics.", "Amara") == \

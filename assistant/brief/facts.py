@@ -14,119 +14,21 @@ import time
 
 from assistant.brief import metrics
 from assistant.brief.context import BriefContext, foreign_script, note_sentences
+from assistant.brief.fact_text import FACT_MAX_CHARS, cut_at_quote, item_facts
 from assistant.brief.record import Cited
 from assistant.generation import prompts
 from assistant.generation.structured import generate_json, seed_for
 from assistant.text import attribution, grounding, similarity, voice
 from assistant.text.attribution import as_current, ended_roles
 from assistant.text.guard import INJECTION
+from assistant.text.personal import home_life
 from assistant.text.sensitive import raises_sensitive
-from assistant.text.sentences import clauses, complete_sentence, split_sentences
+from assistant.text.sentences import clauses
 
 log = logging.getLogger("rapport.brief")
 DUPLICATE_FACTS = 0.82
 RICH_NOTES_CHARS = 1500  # quoted notes at least this long hold five or more facts
 SHORT_NOTES_CHARS = 400  # notes about them this short are read whole: each clause is a fact
-FACT_MAX_CHARS = 200  # ~30 words; a longer item is cut back to its last whole clause
-
-
-_NO_SUBJECT = re.compile(r"^(?:trying|hoping|planning|working|looking|wanting|aiming|keen|busy|currently|also)\b", re.I)
-
-
-def fact_sentences(text: str) -> list[str]:
-    """One fact per sentence: a model that packs three facts into one item still gives three.
-
-    Why: more, shorter facts read better on the train and each seeds its own question.
-    """
-    parts = [p for p in split_sentences(text, lines=False) if p]
-    long_parts = [p for p in parts if len(p.split()) >= 4]  # "She leads the team." is a fact
-    # "Fair enough." / "Bold." tacked on from the notes is a remark, not a fact: dropped
-    parts = long_parts if len(parts) > 1 and long_parts else [text]
-    # "The grief service has a 14-week waiting list. Trying group sessions to cut it.": a sentence
-    # with no subject belongs to the one before it.
-    joined: list[str] = []
-    for p in parts:
-        if joined and _NO_SUBJECT.match(p):
-            joined[-1] = f"{joined[-1].rstrip('.!')}, {p[:1].lower()}{p[1:]}"
-        else:
-            joined.append(p)
-    parts = joined
-    return [p[:1].upper() + p[1:] for p in parts if p]
-
-
-_YEAR_ITEM = re.compile(r"^(?:In\s+)?((?:19|20)\d\d)(?:\s*[-\u2013]\s*(?:(?:19|20)\d\d|present|now))?\s*[:,\u2013-]\s*(.+)$", re.I)
-_BARE_VERB = re.compile(r"^(named|appointed|elected|promoted|established|founded|co-founded|launched|led|joined|"
-                        r"received|won|became|created|built|started|published|wrote|introduced|oversaw|chaired|"
-                        # shorthand notes: "Leads Screening Platforms, 9 people."
-                        r"leads|runs|manages|heads|owns|oversees|chairs|hosts|teaches|builds|works)\b", re.I)
-_NAMED_AWARD = re.compile(r"\b(?:has been|was|is|were)?\s*named\s+(?:the\s+|an?\s+)?(?=[\w' -]*\b(?:Award|Prize|Medal)\b(?!\s+(?:recipient|winner|laureate|nominee)))",
-                          re.I)
-_PASSIVE = {"named", "appointed", "elected", "promoted"}
-
-
-_DANGLING = re.compile(r"\s+(?:and|or|but|with|of|to|for|in|on|at|by|a|an|the|his|their|its|has|have|had|"
-                       r"is|are|was|were|shared|as|then|that|which|who|than|from|into|about|because|so|when|while|where)\.?$",
-                       re.I)
-
-
-def _last_clause(text: str) -> str:
-    """``text`` up to its last ", " / " and " / "; ", as a sentence ("" when there is none)."""
-    cut = max(text.rfind(", "), text.rfind(" and "), text.rfind("; "))
-    return (text[:cut].rstrip(",; ") + ".") if cut > 0 else ""
-
-
-def _undangle(text: str) -> str:
-    """ "... to dispatchers and has shared a." ends where the model stopped: cut back to the last whole clause."""
-    return _last_clause(text) if _DANGLING.search(text) else text
-
-
-_FIELD_AS_ROLE = re.compile(
-    r"\b(is|was) an? (former |previous |ex-)?(strategy|policy|marketing|sales|finance|operations|research|consulting|"
-    r"communications|procurement|fundraising|partnerships|analytics|journalism|law|nursing|teaching|medicine|"
-    r"public health|public policy|investment banking|banking|venture capital|private equity|recruitment|HR) "
-    r"(?=(?:at|in|for|with)\b)")
-
-
-def readable_fact(text: str, first: str) -> str:
-    """A fact copied from a list ("2025: named chief nursing executive of ...") as a sentence about them.
-
-    Why: "Career Highlights" lists are how real bios read; a small model copies
-    their items as they are ("She has been named Apotheosis Award"). Only the
-    subject and a verb are added (the checks against the sources still run on
-    the result), so nothing new is claimed.
-    """
-    text = original = _undangle(text.strip())
-    year = ""
-    item = _YEAR_ITEM.match(text)
-    if item:
-        year, text = item.group(1), item.group(2).strip()
-    bare = _BARE_VERB.match(text)
-    if bare:
-        verb = bare.group(1).lower()
-        text = f"{first} {'was ' if verb in _PASSIVE else ''}{verb}{text[bare.end():]}"
-    elif year and re.search(r"\b(?:Award|Prize|Medal|Fellowship)\b", text) and text[:1].islower():
-        text = f"{first} received the {text}"  # "2016: national Patient Safety Award ..."
-    elif year and text[:1].islower():
-        return original  # no verb to add: left as the list said it
-    # "Kit Marchetti is a dog named Bilge.": a person is not "a dog named" anything; the notes said "has a dog"
-    text = re.sub(rf"^((?:{re.escape(first)}(?: [\w'-]+)?|She|He|They)) (is|are) (an? (?:(?!(?:of|at|in|for|with|from|on|by|to)\b)[\w-]+ ){{1,3}}(?:named|called) (?=[A-Z]))",
-                  lambda m: f"{m.group(1)} {'has' if m.group(2) == 'is' else 'have'} {m.group(3)}", text)
-    # "Dr. Okonkwo-Hale is a PhD in epidemiology": a person has a degree, is not one
-    text = re.sub(r"\b(is|are) (an? (?:PhD|DPhil|MSc|MA|BA|BSc|MBA|MPH|MD|doctorate|master's|bachelor's|degree)\b)",
-                  lambda m: f"{'has' if m.group(1) == 'is' else 'have'} {m.group(2)}", text)
-    # "Julian is a former strategy at a UK exam board" (the notes: "spent four years in strategy at"): a field
-    # of work is not a job title; a person worked in it.
-    text = _FIELD_AS_ROLE.sub(lambda m: f"{'worked' if m.group(2) or m.group(1) == 'was' else 'works'} in {m.group(3)} ", text)
-    text = _NAMED_AWARD.sub(" received the ", text).replace("  ", " ").strip()
-    # "He is interested in the topic of electrification ...": the model's filler, not the notes' words
-    text = re.sub(r"\b(interested in|curious about|focused on|works on|speaks about|writes about) the (?:topics?|subject|area|field) of\b",
-                  r"\1", text)
-    text = re.sub(r"\breceived the the\b", "received the", text)
-    if year:
-        text = f"In {year}, {text}"
-    if text and text[-1] not in ".!?)\"\u201d":
-        text += "."
-    return text[:1].upper() + text[1:]
 
 
 # "He is open about it in a blog post": the "it" is the burnout the next sentence of the note names,
@@ -148,16 +50,6 @@ _HOW_WE_MET = re.compile(r"^(?:[A-Z][\w.'-]*\s+){1,3}(?:first\s+)?met\s+(?:at|on
 def vague(text: str) -> bool:
     """A short fact whose point is a bare "it"/"this"/"that" it never names, or that reports nothing."""
     return (len(text.split()) <= 14 and bool(_VAGUE_IT.search(text))) or bool(_EMPTY_REPORT.search(text))
-
-
-def _cut_back(text: str) -> str:
-    """A fact cut at its length limit, back to its last whole clause (or its last "and"/"with" before that)."""
-    done = complete_sentence(text, FACT_MAX_CHARS)
-    if done or len(" ".join(text.split())) < FACT_MAX_CHARS - 12:
-        return done
-    flat = " ".join(text.split())
-    cut = max(flat.rfind(f" {w} ") for w in ("and", "with", "which", "who", "where", "while"))
-    return flat[:cut].rstrip(",; ") + "." if cut > FACT_MAX_CHARS // 3 else ""
 
 
 def contained(fact: str, others: list[str]) -> bool:
@@ -202,27 +94,6 @@ def said_of_them(fact: str) -> str:
     flat = " ".join(fact.casefold().rstrip(".!? ").split())
     m = _SUBJECT_VERB.match(flat)
     return f"{_SAME_VERB.get(m.group(1), m.group(1))} {flat[m.end():]}" if m else flat
-
-
-def item_facts(raw: str, first: str) -> list[str]:
-    """The facts in one model item, each sentence made readable on its own.
-
-    Why each on its own: "Dr Ilse Vandermeer is a Principal Scientist ... Leads Screening
-    Platforms, 9 people." reached the brief with its second sentence still subjectless.
-    """
-    return [readable_fact(part, first) for part in fact_sentences(_cut_back(raw))]
-
-
-def cut_at_quote(text: str, sources: list[str]) -> str:
-    """A fact that stops where its source opens a quote, cut back to its last whole clause.
-
-    Why: a straight quote in the notes ends the model's JSON string, so 'wants a series of
-    short "starter projects"' came back as "... wants to develop a series of short."
-    """
-    tail = " ".join(text.rstrip(".!? ").split()[-3:])
-    if not tail or not any(re.search(re.escape(tail) + r"\s*[\"\u201c]", src, re.I) for src in sources):
-        return text
-    return _last_clause(text)
 
 
 def _keep(ctx: BriefContext, text: str, ids: list[str], kept: list[tuple[str, list[str]]],
@@ -334,6 +205,32 @@ def _from_short_note(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropp
     return added
 
 
+def _merged(ctx: BriefContext, kept: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
+    """Near-duplicates merged: the same role said twice ("is the Chief Nursing Executive ..." / "is
+    currently named chief nursing executive ...") reads as padding (at the eval's duplicate threshold)."""
+    if not kept:
+        return kept
+    kept = [kept[i] for i in similarity.dedupe([t for t, _ in kept], ctx.vectors, threshold=DUPLICATE_FACTS)]
+    texts = [t for t, _ in kept]
+    kept = [k for k in kept if not (contained(k[0], texts) or repeats_longer(k[0], texts, ctx.name))]
+    said: set[str] = set()
+    return [k for k in kept if not (said_of_them(k[0]) in said or said.add(said_of_them(k[0])))]
+
+
+def _work_first(kept: list[tuple[str, list[str]]], room: int) -> list[tuple[str, list[str]]]:
+    """More facts than ``room``: a second (third ...) about their life outside work gives way to their work.
+
+    Why: Marguerite's six were her role, her opinions and three of her "Personal:" line (Norwegian-born,
+    knits in every meeting, reads crime fiction); a seventh, about the makerspace she is trying to save
+    from drop-off, was cut. One home-life fact stays (it is good to know); none is lost for nothing.
+    """
+    extra = [i for i, (text, _) in enumerate(kept) if home_life(text)][1:]
+    drop = set(extra[len(extra) - min(len(extra), max(0, len(kept) - room)):])
+    for i in sorted(drop):
+        log.info("fact left out for one about their work (a second about their life outside work): %r", kept[i][0])
+    return [k for i, k in enumerate(kept) if i not in drop]
+
+
 def _distinct(ctx: BriefContext, kept: list[tuple[str, list[str]]]) -> set[int]:
     """Indexes of ``kept`` that survive the duplicate merge (what may be shown while streaming)."""
     return set(similarity.dedupe([t for t, _ in kept], ctx.vectors, threshold=DUPLICATE_FACTS))
@@ -388,16 +285,10 @@ def write_facts(ctx: BriefContext, attempt_seed: int = 0) -> None:
         for item in got.data["facts"]:
             if item not in streamed:
                 take(item)
-        if kept:
-            # The same role said twice ("is the Chief Nursing Executive ..." / "is currently named chief
-            # nursing executive ...") reads as padding: merge at the eval's duplicate threshold or below.
-            kept = [kept[i] for i in similarity.dedupe([t for t, _ in kept], ctx.vectors, threshold=DUPLICATE_FACTS)]
-            texts = [t for t, _ in kept]
-            kept = [k for k in kept if not (contained(k[0], texts) or repeats_longer(k[0], texts, ctx.name))]
-            said: set[str] = set()
-            kept = [k for k in kept if not (said_of_them(k[0]) in said or said.add(said_of_them(k[0])))]
+        kept = _merged(ctx, kept)
         if len(kept) >= 3 or len(kept) >= len(ctx.notes):
             break
+    kept = _work_first(kept, ctx.size["facts"])
     for i in _from_short_note(ctx, kept, dropped):
         if b.first_fact_seconds is None:
             b.first_fact_seconds = ctx.elapsed()
@@ -414,4 +305,4 @@ def write_facts(ctx: BriefContext, attempt_seed: int = 0) -> None:
     b.facts = [Cited(t, ids) for t, ids in kept[: ctx.size["facts"]]]
 
 
-__all__ = ["fact_sentences", "readable_fact", "repeats_longer", "vague", "write_facts"]
+__all__ = ["repeats_longer", "vague", "write_facts"]

@@ -47,6 +47,10 @@ _THEIR_PROMISE = re.compile(r"^(?:I|We)\s*(?:will|'ll|\u2019ll|am going to|are g
 # A to-do is written to the user ("Send Kit the deck"): one that says "I", "me" or "we" is the model
 # speaking as the user to the contact ("I would like to continue our conversation", "Discuss it with me").
 _FIRST_PERSON = re.compile(r"(?<![\w'])(?:I|I'm|I'd|I'll|I've|[Mm]e|[Mm]y|[Ww]e|[Ww]e're|[Ww]e'll|[Uu]s|[Oo]ur)(?![\w'])")
+# ... and one that does something "with you" is addressed to them: "Discuss how to clean up generation
+# data from old inverters with you", "Continue to work with you on the training for the new depots".
+_WITH_YOU = re.compile(r"\b(?:discuss\w*|talk\w*|chat\w*|meet\w*|speak\w*|work\w*|collaborat\w*|partner\w*|"
+                       r"connect\w*|catch up)\b.*\bwith you\b", re.I)
 _QUOTED = re.compile(r"[\"\u201c][^\"\u201d]*[\"\u201d]")
 
 
@@ -221,7 +225,7 @@ def write_follow_up(ctx: BriefContext, attempt_seed: int = 0) -> None:
                 log.info("follow-up dropped (a job ask): %r", item)
             elif item and (len(item.split()) < 4 or _DANGLING_END.search(item)):
                 log.info("follow-up dropped (a fragment): %r", item)  # "Explaining hard ideas", "... send you their."
-            elif item and _FIRST_PERSON.search(_QUOTED.sub("", item)):
+            elif item and (_FIRST_PERSON.search(_QUOTED.sub("", item)) or _WITH_YOU.search(_QUOTED.sub("", item))):
                 log.info("follow-up dropped (said as the user to them, not a to-do): %r", item)
             elif item and raises_sensitive(item, ctx.flagged):  # "Discuss the Eastmoor trial" they asked not to raise
                 log.info("follow-up dropped (a topic the notes say not to raise): %r", item)

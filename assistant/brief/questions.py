@@ -23,6 +23,7 @@ from assistant.generation.batch import complete_many
 from assistant.generation.structured import generate_json, messages_for, seed_for, token_bound
 from assistant.text import questions, similarity, voice
 from assistant.text.guard import INJECTION
+from assistant.text.personal import home_life
 from assistant.text.sensitive import raises_sensitive
 from assistant.text.sentences import complete_sentence, first_sentence
 
@@ -192,26 +193,9 @@ def _answer(text: str, schema: dict) -> dict | None:
     return data
 
 
-# Home life in a fact ("Kit has a dog named Bilge") is for rapport, not for a question about their work:
-# the default model asked "Why do you have a dog named Bilge?" and "Tell me about your personal interest in
-# cycling and your allotment in Eastmoor" (to a council officer about her School Streets work).
-_HOME_LIFE = re.compile(r"\b(?:has|have|had|her|his|their)\s+(?:(?:a|an|two|three|new|young|little|\w+-year-old)\s+)?"
-                        r"(?:dogs?|cats?|pets?|puppy|kitten|horses?|kids|children|sons?|daughters?|husband|wife|"
-                        r"grandchild(?:ren)?|baby|toddler|wedding|honeymoon|allotment)\b"
-                        r"|\b(?:hobby|hobbies|spare time|free time|personal (?:life|interest)|outside (?:of )?work)\b"
-                        # what a bio's last line says of their life outside work: "Knits in every meeting", "Reads
-                        # crime fiction exclusively", "a keen open-water swimmer", "Norwegian-born, moved to Yorkshire"
-                        r"|\b(?:reads|loves|enjoys|a fan of)\s+(?:\w+\s+){0,2}(?:fiction|novels|books)\b"
-                        r"|\b(?:knit(?:s|ting)?|crochet\w*|open-water|swimmer|"
-                        r"marathons?|ultramarathons?|cyclist|hiker|hill[- ]?walk\w*|sauna\w*|"
-                        # "a keen hill walker and plays cello in an amateur orchestra" (a professor's bio)
-                        r"cell(?:o|ist)|violin\w*|pian(?:o|ist)|guitar\w*|orchestra|amateur|"
-                        r"choir|[\w-]+-born|born in|grew up in)\b", re.I)
-
-
 def question_seeds(facts: Sequence[Cited]) -> list[Cited]:
     """The facts questions grow from: what they do, not their home life (that stays a fact to know)."""
-    return [f for f in facts if not _HOME_LIFE.search(f.text)]
+    return [f for f in facts if not home_life(f.text)]
 
 
 def write_questions(ctx: BriefContext, attempt_seed: int = 0) -> None:

@@ -373,6 +373,15 @@ various several number range part member named called help helps helping use use
 """.split()) | frozenset(_MONTHS_DAYS)
 
 
+# A tie to an organisation the notes never name: "Julian is a member of The Second Curve" (his own
+# newsletter: he writes it). One such word is enough to be an invention, whatever the share.
+_TIE_WORDS = frozenset(stem(w) for w in """
+member members membership founder founded cofounder co-founder trustee trustees board chair chairs chaired
+advisor adviser advises advisory investor invested investors owner owns partner partners shareholder
+sponsor sponsors sponsored patron ambassador fellow fellowship president treasurer secretary governor
+""".split())
+
+
 def unbacked_words(claim: str, sources: Sequence[str], name: str = "", *, share: float = 1 / 3,
                    also: frozenset[str] = frozenset()) -> list[str]:
     """The claim's ordinary words that no source uses, when they are a third or more of its own words.
@@ -393,7 +402,7 @@ def unbacked_words(claim: str, sources: Sequence[str], name: str = "", *, share:
         if not word or raw.lower() in _FUNCTION_WORDS or any(ch.isdigit() for ch in raw):
             continue
         key = stem(word)
-        if len(key) > 2 and key not in _PARAPHRASE_WORDS and key not in named:
+        if len(key) > 2 and (key not in _PARAPHRASE_WORDS or key in _TIE_WORDS) and key not in named:
             mine.setdefault(key, word)
     if not mine:
         return []
@@ -402,4 +411,5 @@ def unbacked_words(claim: str, sources: Sequence[str], name: str = "", *, share:
         return []  # too little to judge, or notes not in English (the facts are written in English)
     theirs = named | also | {stem(norm_word(raw)) for raw in words}
     missing = [word for key, word in mine.items() if key not in theirs]
-    return missing if len(missing) >= max(1, share * len(mine)) else []
+    tie = [word for key, word in mine.items() if key not in theirs and key in _TIE_WORDS]
+    return missing if len(missing) >= max(1, share * len(mine)) or tie else []

@@ -1,0 +1,146 @@
+"""A model's fact item as sentences that read on their own: one fact each, list items given a subject and verb.
+
+Why apart from the checks (facts.py): these only reshape what the model wrote, never add a claim;
+every result still goes through the same checks against its sources.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.text.sentences import complete_sentence, split_sentences
+
+FACT_MAX_CHARS = 200  # ~30 words; a longer item is cut back to its last whole clause
+
+
+_NO_SUBJECT = re.compile(r"^(?:trying|hoping|planning|working|looking|wanting|aiming|keen|busy|currently|also)\b", re.I)
+
+
+def fact_sentences(text: str) -> list[str]:
+    """One fact per sentence: a model that packs three facts into one item still gives three.
+
+    Why: more, shorter facts read better on the train and each seeds its own question.
+    """
+    parts = [p for p in split_sentences(text, lines=False) if p]
+    long_parts = [p for p in parts if len(p.split()) >= 4]  # "She leads the team." is a fact
+    # "Fair enough." / "Bold." tacked on from the notes is a remark, not a fact: dropped
+    parts = long_parts if len(parts) > 1 and long_parts else [text]
+    # "The grief service has a 14-week waiting list. Trying group sessions to cut it.": a sentence
+    # with no subject belongs to the one before it.
+    joined: list[str] = []
+    for p in parts:
+        if joined and _NO_SUBJECT.match(p):
+            joined[-1] = f"{joined[-1].rstrip('.!')}, {p[:1].lower()}{p[1:]}"
+        else:
+            joined.append(p)
+    parts = joined
+    return [p[:1].upper() + p[1:] for p in parts if p]
+
+
+_YEAR_ITEM = re.compile(r"^(?:In\s+)?((?:19|20)\d\d)(?:\s*[-\u2013]\s*(?:(?:19|20)\d\d|present|now))?\s*[:,\u2013-]\s*(.+)$", re.I)
+_BARE_VERB = re.compile(r"^(named|appointed|elected|promoted|established|founded|co-founded|launched|led|joined|"
+                        r"received|won|became|created|built|started|published|wrote|introduced|oversaw|chaired|"
+                        # shorthand notes: "Leads Screening Platforms, 9 people."
+                        r"leads|runs|manages|heads|owns|oversees|chairs|hosts|teaches|builds|works)\b", re.I)
+_NAMED_AWARD = re.compile(r"\b(?:has been|was|is|were)?\s*named\s+(?:the\s+|an?\s+)?(?=[\w' -]*\b(?:Award|Prize|Medal)\b(?!\s+(?:recipient|winner|laureate|nominee)))",
+                          re.I)
+_PASSIVE = {"named", "appointed", "elected", "promoted"}
+
+
+_DANGLING = re.compile(r"\s+(?:and|or|but|with|of|to|for|in|on|at|by|a|an|the|his|their|its|has|have|had|"
+                       r"is|are|was|were|shared|as|then|that|which|who|than|from|into|about|because|so|when|while|where)\.?$",
+                       re.I)
+
+
+def _last_clause(text: str) -> str:
+    """``text`` up to its last ", " / " and " / "; ", as a sentence ("" when there is none)."""
+    cut = max(text.rfind(", "), text.rfind(" and "), text.rfind("; "))
+    return (text[:cut].rstrip(",; ") + ".") if cut > 0 else ""
+
+
+def _undangle(text: str) -> str:
+    """ "... to dispatchers and has shared a." ends where the model stopped: cut back to the last whole clause."""
+    return _last_clause(text) if _DANGLING.search(text) else text
+
+
+_FIELD_AS_ROLE = re.compile(
+    r"\b(is|was) an? (former |previous |ex-)?(strategy|policy|marketing|sales|finance|operations|research|consulting|"
+    r"communications|procurement|fundraising|partnerships|analytics|journalism|law|nursing|teaching|medicine|"
+    r"public health|public policy|investment banking|banking|venture capital|private equity|recruitment|HR) "
+    r"(?=(?:at|in|for|with)\b)")
+
+
+def readable_fact(text: str, first: str) -> str:
+    """A fact copied from a list ("2025: named chief nursing executive of ...") as a sentence about them.
+
+    Why: "Career Highlights" lists are how real bios read; a small model copies
+    their items as they are ("She has been named Apotheosis Award"). Only the
+    subject and a verb are added (the checks against the sources still run on
+    the result), so nothing new is claimed.
+    """
+    text = original = _undangle(text.strip())
+    year = ""
+    item = _YEAR_ITEM.match(text)
+    if item:
+        year, text = item.group(1), item.group(2).strip()
+    bare = _BARE_VERB.match(text)
+    if bare:
+        verb = bare.group(1).lower()
+        text = f"{first} {'was ' if verb in _PASSIVE else ''}{verb}{text[bare.end():]}"
+    elif year and re.search(r"\b(?:Award|Prize|Medal|Fellowship)\b", text) and text[:1].islower():
+        text = f"{first} received the {text}"  # "2016: national Patient Safety Award ..."
+    elif year and text[:1].islower():
+        return original  # no verb to add: left as the list said it
+    # "Kit Marchetti is a dog named Bilge.": a person is not "a dog named" anything; the notes said "has a dog"
+    text = re.sub(rf"^((?:{re.escape(first)}(?: [\w'-]+)?|She|He|They)) (is|are) (an? (?:(?!(?:of|at|in|for|with|from|on|by|to)\b)[\w-]+ ){{1,3}}(?:named|called) (?=[A-Z]))",
+                  lambda m: f"{m.group(1)} {'has' if m.group(2) == 'is' else 'have'} {m.group(3)}", text)
+    # "Dr. Okonkwo-Hale is a PhD in epidemiology": a person has a degree, is not one
+    text = re.sub(r"\b(is|are) (an? (?:PhD|DPhil|MSc|MA|BA|BSc|MBA|MPH|MD|doctorate|master's|bachelor's|degree)\b)",
+                  lambda m: f"{'has' if m.group(1) == 'is' else 'have'} {m.group(2)}", text)
+    # "Julian is a former strategy at a UK exam board" (the notes: "spent four years in strategy at"): a field
+    # of work is not a job title; a person worked in it.
+    text = _FIELD_AS_ROLE.sub(lambda m: f"{'worked' if m.group(2) or m.group(1) == 'was' else 'works'} in {m.group(3)} ", text)
+    text = _NAMED_AWARD.sub(" received the ", text).replace("  ", " ").strip()
+    # "He is interested in the topic of electrification ...": the model's filler, not the notes' words
+    text = re.sub(r"\b(interested in|curious about|focused on|works on|speaks about|writes about) the (?:topics?|subject|area|field) of\b",
+                  r"\1", text)
+    text = re.sub(r"\breceived the the\b", "received the", text)
+    if year:
+        text = f"In {year}, {text}"
+    if text and text[-1] not in ".!?)\"\u201d":
+        text += "."
+    return text[:1].upper() + text[1:]
+
+
+def _cut_back(text: str) -> str:
+    """A fact cut at its length limit, back to its last whole clause (or its last "and"/"with" before that)."""
+    done = complete_sentence(text, FACT_MAX_CHARS)
+    if done or len(" ".join(text.split())) < FACT_MAX_CHARS - 12:
+        return done
+    flat = " ".join(text.split())
+    cut = max(flat.rfind(f" {w} ") for w in ("and", "with", "which", "who", "where", "while"))
+    return flat[:cut].rstrip(",; ") + "." if cut > FACT_MAX_CHARS // 3 else ""
+
+
+def item_facts(raw: str, first: str) -> list[str]:
+    """The facts in one model item, each sentence made readable on its own.
+
+    Why each on its own: "Dr Ilse Vandermeer is a Principal Scientist ... Leads Screening
+    Platforms, 9 people." reached the brief with its second sentence still subjectless.
+    """
+    return [readable_fact(part, first) for part in fact_sentences(_cut_back(raw))]
+
+
+def cut_at_quote(text: str, sources: list[str]) -> str:
+    """A fact that stops where its source opens a quote, cut back to its last whole clause.
+
+    Why: a straight quote in the notes ends the model's JSON string, so 'wants a series of
+    short "starter projects"' came back as "... wants to develop a series of short."
+    """
+    tail = " ".join(text.rstrip(".!? ").split()[-3:])
+    if not tail or not any(re.search(re.escape(tail) + r"\s*[\"\u201c]", src, re.I) for src in sources):
+        return text
+    return _last_clause(text)
+
+
+__all__ = ["FACT_MAX_CHARS", "cut_at_quote", "fact_sentences", "item_facts", "readable_fact"]
