@@ -199,7 +199,7 @@ def test_format_table_keeps_the_old_columns():
 def test_eval_manifest_profiles_fields_and_expectations():
     manifest = read_manifest(EVAL_MANIFEST)
     profiles, extras = manifest_extras(EVAL_MANIFEST)
-    assert set(profiles) == {"bullets", "prose"}
+    assert set(profiles) == {"bullets", "prose", "cv"}
     assert all(p.exists() for files in profiles.values() for p in files)
     assert pick_profiles(profiles, "prose") == {"prose": profiles["prose"]}
     with pytest.raises(InputError):
@@ -242,3 +242,14 @@ def test_words_the_contact_also_says_do_not_make_an_item_the_users_line():
     assert not metrics.repeats_user_line(fact, lines, theirs=theirs)  # ... which are hers too
     # what is only the user's still counts
     assert metrics.repeats_user_line("She thought of Marta from the network.", lines, theirs=theirs)
+
+
+def test_the_users_name_is_read_from_each_profile_shape(tmp_path) -> None:
+    """The about-the-user check needs the user's name: a heading's name ran on into the next paragraph
+    ("Nadia Rahimi\n\nI'm"), and a CV's first line in capitals was not read at all."""
+    from assistant.brief.evaluate import user_names
+
+    prose, cv = tmp_path / "prose.md", tmp_path / "cv.txt"
+    prose.write_text("# Nadia Rahimi\n\nI'm a nurse moving into UX research.\n", encoding="utf-8")
+    cv.write_text("PRIYA NAIR-HOLM\nSenior Data Engineer | Energy & Climate Data | Glasgow\n", encoding="utf-8")
+    assert user_names([prose, cv]) == ["Nadia Rahimi", "Priya Nair-Holm"]

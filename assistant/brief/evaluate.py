@@ -126,9 +126,12 @@ def user_names(manifest_me: Sequence[Path]) -> list[str]:
     names = []
     for path in manifest_me:
         text = path.read_text(encoding="utf-8")
-        m = re.search(r"^(?:title:\s*|#\s+)([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)+)", text, re.M)
+        m = re.search(r"^(?:title:[ \t]*|#[ \t]+)([A-Z][\w'-]+(?:[ \t]+[A-Z][\w'-]+)+)", text, re.M)
+        # a CV pasted as it is: its first line is the name, often in capitals ("PRIYA NAIR-HOLM")
+        m = m or re.match(r"\s*([A-Z][\w'-]+(?:[ \t]+[A-Z][\w'-]+){1,3})[ \t]*$", text, re.M)
         if m:
-            names.append(m.group(1).strip())
+            name = m.group(1).strip()
+            names.append(name.title() if name.isupper() else name)
     return names
 
 
