@@ -263,3 +263,63 @@ def test_a_tie_to_an_organisation_the_notes_never_state_is_unbacked_on_its_own()
     assert unbacked_words("Julian is a trustee of the Lifelong Learning Trust.", notes, "Julian Achebe-Ross") == []
     assert unbacked_words("Julian writes The Second Curve, a newsletter on career change.", notes,
                           "Julian Achebe-Ross") == []
+
+
+def test_where_they_work_is_read_from_any_work_verb() -> None:
+    """Raúl "runs flexibility trading at Octant Energy" and Tom "has led product at Kilowattly": neither
+    was read as where they work (only "is ... at"), so the questions written in code had one topic, its
+    one template was a repeat, and the briefs ended with two and three questions."""
+    from assistant.brief.narrative import their_topics
+
+    orgs = lambda fact, first: [t for k, t, _ in their_topics([fact], first) if k == "org"]  # noqa: E731
+    assert orgs("He runs flexibility trading at Octant Energy.", "Raúl") == ["Octant Energy"]
+    assert orgs("He has led product at Kilowattly, a small start-up.", "Tom") == ["Kilowattly"]
+    assert orgs("She is speaking at the Nursing Informatics Network conference in Cardiff.", "Beatrix") == []
+    assert orgs("She led the keynote at Baltic Freight Forum.", "Ewa") == []
+
+
+def test_a_two_fact_brief_is_topped_up_with_questions_about_where_they_work(kb, settings) -> None:
+    """With two facts and a model that keeps asking the same thing, the code-written questions reach four."""
+    from assistant.brief.questions import write_questions
+    from tests.fakes import QueueGenerator
+
+    ctx, label = _one_note(kb, settings, "Raúl Ortega", RAUL)
+    ids = ctx.cite([label])
+    ctx.brief.facts = [Cited("He runs flexibility trading at Octant Energy.", ids),
+                       Cited("His team is drowning in half-hourly meter data and their forecasts lag a day behind.", ids)]
+    same = json.dumps({"question": "What's the story behind running flexibility trading at Octant Energy?"})
+    ctx.gen = QueueGenerator(default=same)
+    write_questions(ctx)
+    asked = [q.text for q in ctx.brief.questions]
+    assert "What are you most focused on at Octant Energy this year?" in asked, asked
+    assert len(asked) >= 3 and len(set(asked)) == len(asked), asked
+
+
+CV_EXPERIENCE = CV.replace(
+    "2022 - present   Senior Data Engineer, Windrose Analytics (Glasgow)\n",
+    "2022 - present   Senior Data Engineer, Windrose Analytics (Glasgow)\n"
+    "                 Built the half-hourly smart-meter pipeline (40m readings/day) used by three suppliers.\n"
+    "                 Led the migration from cron jobs to Airflow and dbt; cut failed loads by 80%.\n")
+
+
+def test_what_a_cv_says_they_built_is_know_how_to_share_with_someone_facing_it(kb, settings) -> None:
+    """Raúl's team is "drowning in half-hourly meter data"; the CV's owner built a half-hourly smart-meter
+    pipeline, yet the brief said nothing in the profile matched (only its stated offers were read)."""
+    from assistant.brief.context import BriefContext
+    from assistant.brief.giveback import write_give_back
+    from assistant.notes.ingest import ingest_text
+    from assistant.notes.offers import know_how
+    from assistant.types import Target
+    from tests.fakes import QueueGenerator
+
+    assert [o.text for o in know_how([Chunk("m1", CV_EXPERIENCE, "me", "me", "s1")])] == [
+        "share lessons from building the half-hourly smart-meter pipeline (40m readings/day) used by three suppliers",
+        "share lessons from leading the migration from cron jobs to Airflow and dbt"]
+    assert know_how([Chunk("m1", CV, "me", "me", "s1")]) == [], "a dated job title is no know-how"
+    ingest_text(CV_EXPERIENCE, Target.me(), kb, settings, title="CV")
+    ctx, _ = _one_note(kb, settings, "Raúl Ortega", RAUL)
+    ctx = BriefContext("Raúl Ortega", kb, settings, QueueGenerator())
+    write_give_back(ctx)
+    ideas = [g.text for g in ctx.brief.give_back]
+    assert any("half-hourly smart-meter pipeline" in i for i in ideas), (ideas, ctx.brief.give_back_note)
+    assert not any("cron jobs" in i for i in ideas), "the migration has nothing to do with his need"

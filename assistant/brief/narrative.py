@@ -38,7 +38,9 @@ _TEAM_SIZE = re.compile(r"^[^,;(\u2014\u2013]+?\s*(?:,|\(|\s-|\u2014|\u2013)\s*(
 _DRAWN = re.compile(r"\b(?:interested in|passionate about|curious about|keen on|cares? about)\s+(.+)$", re.I)
 # "is a VP Product, Clinical Workflows at Scribewell Health" (a title with a comma) is where they work; "is
 # speaking at the Nursing Informatics Network conference" is not.
-_AT = re.compile(r"\b(?:is|was|works as)\s+(?:(?:a|an|the)\s+)?(?:(?!speak|present|talk|attend|keynot|visit)[^.;]){0,60}?"
+# "He runs flexibility trading at Octant Energy", "He has led product at Kilowattly": where they work too.
+_AT = re.compile(r"\b(?:is|was|works as|works|worked|runs|ran|leads|led|heads|headed|manages|managed|directs|directed)\s+"
+                 r"(?:(?:a|an|the)\s+)?(?:(?!speak|present|talk|attend|keynot|visit)[^.;]){0,60}?"
                  r"\bat\s+((?:the\s+)?(?:[A-Z][\w'&-]*)(?:\s+(?:of\s+|for\s+|&\s+|and\s+)?[A-Z][\w'&-]*)*)")
 _THEIR = re.compile(r"\b(?:his|her|their)\b", re.I)
 

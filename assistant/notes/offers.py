@@ -40,7 +40,7 @@ from assistant.types import Chunk, Target
 
 log = logging.getLogger("rapport.offers")
 
-CACHE_VERSION = 2  # 2: wrapped lines joined, "and can help" and "looking for speakers" read
+CACHE_VERSION = 3  # 2: wrapped lines joined, "and can help" and "looking for speakers" read; 3: a CV's know-how
 MIN_COVERAGE = 0.6  # share of an extracted offer's content words found in the chunk it cites
 MAX_OFFERS = 8
 _MODEL_BUDGET = 900  # profile tokens in the extraction prompt
@@ -141,6 +141,37 @@ def _strip_lead_in(text: str) -> str:
     for _ in range(2):
         text = _LEAD_IN.sub("", text, count=1).strip()
     return text
+
+
+# A CV's line of something they did ("Built the half-hourly smart-meter pipeline (40m readings/day) ..."):
+# what they learned doing it is theirs to share with someone facing the same thing.
+_DID = {"built": "building", "led": "leading", "designed": "designing", "ran": "running", "created": "creating",
+        "launched": "launching", "migrated": "migrating", "wrote": "writing", "set up": "setting up",
+        "introduced": "introducing", "developed": "developing", "delivered": "delivering", "founded": "founding",
+        "scaled": "scaling", "automated": "automating", "redesigned": "redesigning", "established": "establishing",
+        "implemented": "implementing", "rebuilt": "rebuilding", "organised": "organising", "organized": "organizing"}
+_DID_LINE = re.compile(rf"^\s*(?:[-*\u2022]\s+)?({'|'.join(_DID)})\s+(\S.*)$", re.I)
+
+
+def know_how(chunks: Sequence[Chunk]) -> list[Offer]:
+    """What a CV says they did, as lessons to share: "share lessons from building the half-hourly ...".
+
+    Why: a pasted CV states its offers in a line or two ("Happy to review anyone's data pipeline") and
+    its know-how in every experience line; a contact "drowning in half-hourly meter data" got no
+    give-back from a profile whose owner built exactly that pipeline. Only lines that start with what
+    they did (a past-tense verb), cut at the first ";" (one thing each), after every stated offer.
+    """
+    out: list[Offer] = []
+    for c in chunks:
+        for line in unwrap(neutralize(c.text)).splitlines():
+            m = _DID_LINE.match(line)
+            if not m:
+                continue
+            did = re.split(r";|\.\s|\.$", m.group(2), maxsplit=1)[0]
+            text = _clean(f"share lessons from {_DID[m.group(1).lower()]} {did}")
+            if len(did.split()) >= 3 and _keep(text, out):
+                out.append(Offer(text, c.id))
+    return out
 
 
 def prose_offers(chunks: Sequence[Chunk], *, under_heading: bool = True) -> list[Offer]:
@@ -272,6 +303,7 @@ def find_offers(chunks: Sequence[Chunk], settings: Settings, generator: Generato
     if cached is not None:
         return cached
     found = prose_offers(chunks)
+    found += [o for o in know_how(chunks) if _keep(o.text, found)][:max(0, MAX_OFFERS - len(found))]
     if len(found) >= 2:
         result = FoundOffers(found, "prose")
     elif generator is None:  # the Me page without a model: show what code found, cache nothing
@@ -290,5 +322,5 @@ def profile_offers(kb: KnowledgeBase, settings: Settings, generator: Generator |
     return find_offers(kb.chunks_of(Target.me()), settings, generator)
 
 
-__all__ = ["FoundOffers", "Offer", "content_stems", "coverage", "find_offers", "model_offers", "offer_problem",
-           "profile_offers", "prose_offers", "structured_offers"]
+__all__ = ["FoundOffers", "Offer", "content_stems", "coverage", "find_offers", "know_how", "model_offers",
+           "offer_problem", "profile_offers", "prose_offers", "structured_offers"]
