@@ -323,3 +323,49 @@ def test_what_a_cv_says_they_built_is_know_how_to_share_with_someone_facing_it(k
     ideas = [g.text for g in ctx.brief.give_back]
     assert any("half-hourly smart-meter pipeline" in i for i in ideas), (ideas, ctx.brief.give_back_note)
     assert not any("cron jobs" in i for i in ideas), "the migration has nothing to do with his need"
+
+
+MAO = """Prof. M. A. Okafor-Lindqvist, PhD, FRSE
+
+Professor Mei-Ann Okafor-Lindqvist holds the Chair in Energy Systems at the University of Dunmore, where she directs
+the Centre for Fair Energy Transitions. Her research examines who benefits from grid investment and how connection
+queues shape which communities can build local renewables.
+
+Career Highlights
+- 2025: Appointed specialist adviser to the Scottish Parliament's Net Zero Committee
+- 2023: Led the "Queue Jumpers?" study of 1,200 grid connection applications
+- 2021: Fellow of the Royal Society of Edinburgh
+- 2019-2022: Non-executive director, Community Energy Scotland
+
+Prof. Okafor-Lindqvist is a frequent speaker on energy justice and has written for The Guardian and Carbon Brief.
+Outside work she is a keen hill walker and plays cello in an amateur orchestra.
+"""
+
+
+def test_a_speaker_bio_of_medium_length_is_asked_for_four_facts_at_least(kb, settings) -> None:
+    """Asked for "3 to 6", the model gave her bio three facts (her chair, an article, hill walking) and none of
+    its Career Highlights; a note this long holds eight. Two lines keep the floor of three."""
+    from assistant.brief.facts import write_facts
+    from tests.fakes import QueueGenerator
+
+    class Spy(QueueGenerator):
+        def complete(self, messages, *, schema=None, **kw):
+            self.schemas = [*getattr(self, "schemas", []), schema]
+            return super().complete(messages, schema=schema, **kw)
+
+    from assistant.brief.context import BriefContext
+    from assistant.notes import db
+    from assistant.notes.ingest import ingest_text
+    from assistant.types import Target
+
+    floors = []
+    for name, note in (("Prof. M. A. Okafor-Lindqvist, PhD, FRSE", MAO), ("Raúl Ortega", RAUL)):
+        db.upsert_contact(settings, name, [])
+        ingest_text(note, Target.contact(name), kb, settings, title="bio")
+        ctx = BriefContext(name, kb, settings, QueueGenerator())
+        assert (len(ctx.notes_block) >= 800) == (note is MAO)
+        ctx.gen = Spy(default=json.dumps({"facts": [{"text": "She directs the Centre for Fair Energy Transitions.",
+                                                     "sources": [next(iter(ctx.labels))]}]}))
+        write_facts(ctx)
+        floors.append(ctx.gen.schemas[0]["properties"]["facts"].get("minItems"))
+    assert floors == [4, 1], floors

@@ -266,8 +266,8 @@ def test_clean_name() -> None:
 
 def test_all_is_sorted_and_complete() -> None:
     assert names.__all__ == sorted(names.__all__)
-    assert set(names.__all__) == {"PersonName", "clean_name", "first_name", "known_as", "latin", "name_key", "other_script",
-                                  "parse_name", "slug"}
+    assert set(names.__all__) == {"PersonName", "clean_name", "family_as_subject", "first_name", "known_as", "latin",
+                                  "name_key", "other_script", "parse_name", "slug"}
 
 
 def test_initials_give_way_to_the_given_name_the_notes_use() -> None:
@@ -280,3 +280,19 @@ def test_initials_give_way_to_the_given_name_the_notes_use() -> None:
     assert known_as("Dr. Okafor", ["Professor Okafor spoke; Doctor Okafor left."]) == "", "a title is no given name"
     assert known_as("E. Kate Valcin", ["Kathleen Valcin"]) == "", "the name already holds one"
     assert known_as("ZHOU Lanying", ["Lanying Zhou"]) == ""
+
+
+def test_a_fact_opened_with_the_bare_family_name_is_opened_with_the_name_they_go_by() -> None:
+    """Seen in Tom Kessler's brief: "Kessler is currently working on how to onboard 50 new community groups"."""
+    from assistant.text.names import family_as_subject
+
+    assert family_as_subject("Kessler is currently working on onboarding.", "Tom Kessler", "Tom") == \
+        "Tom is currently working on onboarding."
+    assert family_as_subject("Zhou is a Lead Pharmacist.", "ZHOU Lanying", "Lanying") == "Lanying is a Lead Pharmacist."
+    assert family_as_subject("Okafor-Lindqvist leads the centre.", "Prof. M. A. Okafor-Lindqvist, PhD, FRSE",
+                             "Mei-Ann") == "Mei-Ann leads the centre."
+    # a title with it, the full name, or the family name as a company are left as written
+    assert family_as_subject("Prof. Okafor-Lindqvist leads it.", "Prof. M. A. Okafor-Lindqvist", "Mei-Ann") == \
+        "Prof. Okafor-Lindqvist leads it."
+    assert family_as_subject("Tom Kessler is a PM.", "Tom Kessler", "Tom") == "Tom Kessler is a PM."
+    assert family_as_subject("Kessler Group is a client.", "Tom Kessler", "Tom") == "Kessler Group is a client."

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.text.names import family_as_subject
 from assistant.text.sentences import complete_sentence, split_sentences
 
 FACT_MAX_CHARS = 200  # ~30 words; a longer item is cut back to its last whole clause
@@ -122,13 +123,14 @@ def _cut_back(text: str) -> str:
     return flat[:cut].rstrip(",; ") + "." if cut > FACT_MAX_CHARS // 3 else ""
 
 
-def item_facts(raw: str, first: str) -> list[str]:
+def item_facts(raw: str, first: str, name: str = "") -> list[str]:
     """The facts in one model item, each sentence made readable on its own.
 
     Why each on its own: "Dr Ilse Vandermeer is a Principal Scientist ... Leads Screening
     Platforms, 9 people." reached the brief with its second sentence still subjectless.
     """
-    return [readable_fact(part, first) for part in fact_sentences(_cut_back(raw))]
+    return [family_as_subject(readable_fact(part, first), name, first) if name else readable_fact(part, first)
+            for part in fact_sentences(_cut_back(raw))]
 
 
 def cut_at_quote(text: str, sources: list[str]) -> str:

@@ -28,6 +28,7 @@ from assistant.text.sentences import clauses
 log = logging.getLogger("rapport.brief")
 DUPLICATE_FACTS = 0.82
 RICH_NOTES_CHARS = 1500  # quoted notes at least this long hold five or more facts
+MID_NOTES_CHARS = 800  # ... and this long, four or more
 SHORT_NOTES_CHARS = 400  # notes about them this short are read whole: each clause is a fact
 
 
@@ -243,11 +244,13 @@ def write_facts(ctx: BriefContext, attempt_seed: int = 0) -> None:
     # Notes with room for more: ask for at least five (a 1.5B model asked for "3 to 6" stops at 3-4,
     # and each fact is also where a question grows from); a two-line note keeps the floor of one.
     rich = len(ctx.notes_block) >= RICH_NOTES_CHARS
-    least = min(5, ctx.size["facts"]) if rich else 3
+    # A 900-character speaker bio holds eight facts; asked for "3 to 6" the model gave three (role, an
+    # article, hill walking) and none of its "Career Highlights".
+    least = min(5 if rich else 4 if len(ctx.notes_block) >= MID_NOTES_CHARS else 3, ctx.size["facts"])
     user = prompts.render("facts", notes=ctx.notes_block, name=ctx.name, min_items=least, max_items=ctx.size["facts"])
     schema = prompts.schema("facts", labels)
     schema["properties"]["facts"]["maxItems"] = ctx.size["facts"]
-    if rich:
+    if least > 3:
         schema["properties"]["facts"]["minItems"] = least
     # Short items: a fact copied whole from a bio runs to 45 words (~4 s of decode each).
     schema["properties"]["facts"]["items"]["properties"]["text"]["maxLength"] = FACT_MAX_CHARS
@@ -258,7 +261,7 @@ def write_facts(ctx: BriefContext, attempt_seed: int = 0) -> None:
     def take(item: dict) -> None:
         """Check one item and keep it; streamed items reach the screen the moment they pass."""
         ids = ctx.cite(item.get("sources") or [])
-        for text in item_facts(str(item.get("text", "")), ctx.first):
+        for text in item_facts(str(item.get("text", "")), ctx.first, ctx.name):
             before = len(kept)
             _keep(ctx, text, ids, kept, dropped)
             if len(kept) > before and len(kept) - 1 in _distinct(ctx, kept):

@@ -26,8 +26,8 @@ import unicodedata
 from dataclasses import dataclass, replace
 from typing import Iterable
 
-__all__ = ["PersonName", "clean_name", "first_name", "known_as", "latin", "name_key", "other_script", "parse_name",
-           "slug"]
+__all__ = ["PersonName", "clean_name", "family_as_subject", "first_name", "known_as", "latin", "name_key",
+           "other_script", "parse_name", "slug"]
 
 # Non-whitespace C0/C1 controls (whitespace controls are collapsed to spaces
 # instead), bidi marks/embeddings/overrides/isolates, zero-width space, word
@@ -374,6 +374,18 @@ def known_as(raw: str, texts: Iterable[str]) -> str:
             if not _is_title(word) and (not initial or word.startswith(initial)):
                 return word
     return ""
+
+
+def family_as_subject(text: str, raw: str, first: str) -> str:
+    """A sentence opened with their bare family name ("Kessler is currently working on ...") opened with
+    the name they go by instead ("Tom is ..."): a surname alone reads as a report, not a note to meet them."""
+    family = parse_name(raw).family
+    if not family or not first or first == family:
+        return text
+    for form in dict.fromkeys((family, family.title())):
+        if re.match(rf"{re.escape(form)}\s+(?=[a-z])", text):
+            return first + text[len(form):]
+    return text
 
 
 def name_key(raw: str) -> str:
