@@ -156,6 +156,25 @@ class _Distinct(Routed):
         return None
 
 
+def test_what_they_promised_to_send_is_asked_for_not_sent_back(priya, kb, settings) -> None:
+    """Tomasz's notes: "he'll send me 2 anonymised route plans + the old slide deck"; the to-do read "Send
+    Tomasz the anonymised route plans and the old slide deck." """
+    from assistant.brief.builder import BriefBuilder
+    from assistant.notes.ingest import ingest_text
+    from assistant.types import Target
+
+    ingest_text("Call with Priya: she'll send me the wholesale price list + the 2025 buyer survey.",
+                Target.contact(priya), kb, settings, title="Call notes")
+    gen = _FollowUp({"thank_you": "Thank you for walking me through wholesale pricing at Tidewater Kelp.",
+                     "follow_up": ["Send Priya the wholesale price list and the 2025 buyer survey.",
+                                   "Send Priya the note on restaurant demand."]})
+    builder = BriefBuilder("Priya Raman", kb, settings, gen)
+    builder.regenerate("follow_up")
+    items = builder.brief.follow_up
+    assert "Ask Priya for the wholesale price list and the 2025 buyer survey (they offered to send it)." in items, items
+    assert "Send Priya the note on restaurant demand." in items, "the user's own errand stays as it is"
+
+
 def test_three_facts_still_give_five_questions(priya, kb, settings) -> None:
     """With one question per fact, three facts capped a brief at three questions (plus one from a field)."""
     gen = _Distinct()

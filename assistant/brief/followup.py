@@ -73,6 +73,25 @@ def _their_promise(item: str, first: str) -> str:
     return f"Ask {first} for {rest} (they offered to send it)."
 
 
+# "he'll send me 2 anonymised route plans + the old slide deck" (the user's note of their promise)
+_PROMISED_ME = re.compile(r"\b(?:he|she|they)\s*(?:'ll|\u2019ll|will|is going to|are going to|promised to|"
+                          r"offered to)\s+(?:send|share|forward|e-?mail)\s+(?:me|us)\b(.+)", re.I)
+
+
+def _promised_to_user(item: str, first: str, notes: Sequence[str]) -> str:
+    """ "Send Tomasz the anonymised route plans and the old slide deck." when the notes say he will send
+    them to the user: the to-do is to ask for them, not to send them back ("Ask Tomasz for ...")."""
+    m = re.match(rf"^(?:Send|Share|Forward|E-?mail)\s+{re.escape(first)}\s+(.+?)\.?$", item)
+    if not m:
+        return item
+    wanted = content_words(m.group(1))
+    for note in notes:
+        for promise in _PROMISED_ME.finditer(note):
+            if wanted and len(wanted & content_words(promise.group(1))) >= 0.5 * len(wanted):
+                return f"Ask {first} for {m.group(1)} (they offered to send it)."
+    return item
+
+
 # "Send the 3 bullet summary ... to the publisher": the user's note said "send 3 bullet summary" (to Kit);
 # the model named a recipient from elsewhere in the notes (the publisher Kit turned down).
 _SENT_TO = re.compile(r"^((?:Send|Share|Forward|E-?mail|Pass)\b.+?)\s+to\s+(?:the|a|an|their|his|her)\s+"
@@ -214,7 +233,7 @@ def write_follow_up(ctx: BriefContext, attempt_seed: int = 0) -> None:
             b.follow_up.append(f"Thank-you note: {thanks}")
         for item in got.data["follow_up"]:
             item = _their_promise(_users_errand(complete_sentence(item, 120), ctx.first), ctx.first)
-            item = _to_them(item, ctx.first, ctx.user_lines)
+            item = _promised_to_user(_to_them(item, ctx.first, ctx.user_lines), ctx.first, [c.text for c in ctx.notes])
             # lower-cased first word: an imperative ("Send ...") is not a name the notes must hold
             missing = grounding.unsupported_terms(item[:1].lower() + item[1:], support)
             if not missing:  # filler: "Discuss the challenges you are facing with your team" from a two-line note
