@@ -175,6 +175,27 @@ def test_what_they_promised_to_send_is_asked_for_not_sent_back(priya, kb, settin
     assert "Send Priya the note on restaurant demand." in items, "the user's own errand stays as it is"
 
 
+def test_a_thing_to_send_that_no_note_mentions_is_not_a_to_do(priya, kb, settings) -> None:
+    """Five eval briefs had "Send Julian the article on ...", "Send Dev a link to the article on alarm
+    fatigue": no note mentions an article; a plan the user never made."""
+    from assistant.brief.builder import BriefBuilder
+
+    gen = _FollowUp({"thank_you": "Thank you for walking me through wholesale pricing at Tidewater Kelp.",
+                     "follow_up": ["Send Priya the article on wholesale pricing at Tidewater Kelp.",
+                                   "Send Priya the note on restaurant demand."]})
+    builder = BriefBuilder("Priya Raman", kb, settings, gen)
+    builder.regenerate("follow_up")
+    items = builder.brief.follow_up
+    assert not any("article" in i for i in items), items
+    assert "Send Priya the note on restaurant demand." in items, items
+    from assistant.brief.followup import invented_thing
+
+    notes = ["Kit: send 3 bullet \"how schools buy software\" summary; he'll send me the trailer"]
+    assert invented_thing("Send Kit a link to the article on schools.", notes) == "article"
+    assert invented_thing("Send the 3 bullet summary of how schools buy software to Kit.", notes) == ""
+    assert invented_thing("Share the discussion guide template with Kit.", notes) == "discussion guide template"
+
+
 def test_three_facts_still_give_five_questions(priya, kb, settings) -> None:
     """With one question per fact, three facts capped a brief at three questions (plus one from a field)."""
     gen = _Distinct()

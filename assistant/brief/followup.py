@@ -92,6 +92,24 @@ def _promised_to_user(item: str, first: str, notes: Sequence[str]) -> str:
     return item
 
 
+# The thing a to-do sends: "Send Julian the article on ed-tech companies ..." (no note mentions an article).
+_SENT_THING = re.compile(r"^(?:Send|Share|Forward|E-?mail|Pass)\s+(?:(?:him|her|them|[A-Z][\w'-]+)\s+)?"
+                         r"(?:a link to\s+)?(?:(?:the|a|an|your|my|some)\s+)?(.+?)"
+                         r"(?=\s+(?:on|about|of|for|to|from|with|that|which|by)\b|[.,;]|$)")
+
+
+def invented_thing(item: str, support: Sequence[str]) -> str:
+    """The thing a "Send ..." to-do sends when the notes never mention it ("" otherwise).
+
+    Seen in five eval briefs: "Send Julian the article on the classroom reality-check panel", "Send
+    Dev a link to the article on alarm fatigue", "Send Marisol the article on ...": no note, and not
+    the user's own lines, mentions an article; the to-do reads as a plan the user made, and is not.
+    """
+    m = _SENT_THING.match(item)
+    wanted = content_words(m.group(1)) - _TODO_WORDS if m else set()
+    return m.group(1) if wanted and len(wanted & content_words(" ".join(support))) < 0.5 * len(wanted) else ""
+
+
 # "Send the 3 bullet summary ... to the publisher": the user's note said "send 3 bullet summary" (to Kit);
 # the model named a recipient from elsewhere in the notes (the publisher Kit turned down).
 _SENT_TO = re.compile(r"^((?:Send|Share|Forward|E-?mail|Pass)\b.+?)\s+to\s+(?:the|a|an|their|his|her)\s+"
@@ -240,6 +258,8 @@ def write_follow_up(ctx: BriefContext, attempt_seed: int = 0) -> None:
                 invented = grounding.unbacked_words(_QUOTED.sub("", item), [*support, *ctx.user_lines], ctx.name,
                                                     also=_TODO_WORDS)
                 missing = [f"words the notes never use: {', '.join(invented)}"] if invented else []
+                thing = invented_thing(item, [*support, *ctx.user_lines])
+                missing = missing or ([f"a thing to send that no note mentions: {thing}"] if thing else [])
             if item and questions.is_job_ask(item):
                 log.info("follow-up dropped (a job ask): %r", item)
             elif item and (len(item.split()) < 4 or _DANGLING_END.search(item)):
