@@ -192,6 +192,7 @@ def test_a_thing_to_send_that_no_note_mentions_is_not_a_to_do(priya, kb, setting
 
     notes = ["Kit: send 3 bullet \"how schools buy software\" summary; he'll send me the trailer"]
     assert invented_thing("Send Kit a link to the article on schools.", notes) == "article"
+    assert invented_thing("Read the article on employee well-being by the CIPD.", notes) == "article"
     assert invented_thing("Send the 3 bullet summary of how schools buy software to Kit.", notes) == ""
     assert invented_thing("Share the discussion guide template with Kit.", notes) == "discussion guide template"
 
@@ -358,7 +359,7 @@ class _FieldQuestion(Routed):
         self.field_prompts: list[str] = []
 
     def answer(self, user: str, schema: dict | None) -> str | None:
-        if "connects a development in their field" not in user:
+        if "a change in their field shows up" not in user:
             return None
         self.field_prompts.append(user)
         if "previous answer was rejected" in user:
