@@ -369,3 +369,31 @@ def test_a_speaker_bio_of_medium_length_is_asked_for_four_facts_at_least(kb, set
         write_facts(ctx)
         floors.append(ctx.gen.schemas[0]["properties"]["facts"].get("minItems"))
     assert floors == [4, 1], floors
+
+
+def test_a_fact_without_its_subject_is_theirs_unless_cut_from_the_middle_of_a_sentence(kb, settings) -> None:
+    """From "Her research examines who benefits from grid investment ..." the model copied "Benefits from grid
+    investment and how connection queues shape ..." as a fact; a note's own "Prefers refurbished kit" is hers."""
+    from assistant.brief.facts import write_facts
+
+    note = MAO + "\nPrefers email to calls. Thomas leads her data team and Agnes runs the lab.\n"
+    from assistant.brief.context import BriefContext
+    from assistant.notes import db
+    from assistant.notes.ingest import ingest_text
+    from assistant.types import Target
+    from tests.fakes import QueueGenerator
+
+    name = "Prof. M. A. Okafor-Lindqvist, PhD, FRSE"
+    db.upsert_contact(settings, name, [])
+    ingest_text(note, Target.contact(name), kb, settings, title="bio")
+    ctx = BriefContext(name, kb, settings, QueueGenerator())
+    labels = list(ctx.labels)
+    items = ["Benefits from grid investment and how connection queues shape which communities can build local renewables.",
+             "Prefers email to calls.", "Thomas leads her data team.",
+             "She directs the Centre for Fair Energy Transitions."]
+    ctx.gen = QueueGenerator(default=json.dumps({"facts": [{"text": t, "sources": labels} for t in items]}))
+    write_facts(ctx)
+    facts = [f.text for f in ctx.brief.facts]
+    assert not any("enefits from grid" in f for f in facts), facts
+    assert "Mei-Ann prefers email to calls." in facts, facts
+    assert "Thomas leads her data team." in facts, "a name is no verb"

@@ -193,6 +193,9 @@ def test_a_thing_to_send_that_no_note_mentions_is_not_a_to_do(priya, kb, setting
     notes = ["Kit: send 3 bullet \"how schools buy software\" summary; he'll send me the trailer"]
     assert invented_thing("Send Kit a link to the article on schools.", notes) == "article"
     assert invented_thing("Read the article on employee well-being by the CIPD.", notes) == "article"
+    assert invented_thing("Check out the article on flexibility trading.", notes) == "article"
+    assert invented_thing("Ask Kit to send you a copy of their article on schools.", notes) == "article"
+    assert invented_thing("Ask Kit to send you the trailer.", notes) == ""
     assert invented_thing("Send the 3 bullet summary of how schools buy software to Kit.", notes) == ""
     assert invented_thing("Share the discussion guide template with Kit.", notes) == "discussion guide template"
 

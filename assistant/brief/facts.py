@@ -102,6 +102,11 @@ def _keep(ctx: BriefContext, text: str, ids: list[str], kept: list[tuple[str, li
     text = cut_at_quote(text, ctx.texts(ids))
     if not text or not ids or INJECTION.search(text) or foreign_script(text, ctx.texts(ids)):
         return
+    if _NO_SUBJECT_VERB.match(text):
+        text = _given_subject(ctx, text, ids)
+        if not text:
+            dropped.append("a sentence cut from the middle of another, without its subject")
+            return
     if _HOW_WE_MET.match(text):
         dropped.append("how you met (your line, not theirs)")
         log.info("fact dropped (how you met): %r", text)
@@ -163,6 +168,28 @@ _SAID = re.compile(r"^\W*(?:(?:she|he|they)\s+(?:told|tells)\s+me|said|says|told
 _NO_SUBJECT_VERB = re.compile(r"^(?!(?:This|His|Hers|Its|Thanks|Yes|Sales|News|Plans|Has|Is|Was)\b)[A-Z][a-z]+s\s+"
                               r"(?!(?:are|were|is|was|have|had)\b)[a-z]")
 _ROW_LABEL = re.compile(r"^(?:Bio|Notes|Title|Company|About|Summary|Headline):\s*", re.I)  # an attendee row's field
+
+
+def _given_subject(ctx: BriefContext, text: str, ids: list[str]) -> str:
+    """A fact with no subject ("Prefers refurbished kit ...") about them, or "" when it was cut mid-sentence.
+
+    Why: from "Her research examines who benefits from grid investment and how connection queues shape
+    ..." the model copied "Benefits from grid investment and how ..." as a fact (and a question grew from
+    it: "How do you, examine who benefits ...?"). Where the notes start a line or sentence with those
+    words, the subject was left out by the note's writer and is them ("Marguerite prefers ..."); where a
+    word of the sentence comes before them, the fact is a piece of another sentence.
+    """
+    word, *rest = text.split()
+    if word in ctx.name.split() or (rest and re.fullmatch(r"[a-z]+[^s\W]s", rest[0])) \
+            or any(re.search(rf"[a-z,;]\s+{re.escape(word)}\b", src) for src in ctx.texts(ids)):
+        return text  # "Thomas leads ...", "Agnes runs ...": a name, then its verb (or written mid-sentence)
+    head = r"\W+".join(re.escape(w) for w in re.findall(r"[\w'-]+", text)[:4])
+    for source in ctx.texts(ids):
+        m = re.search(rf"(?i)(^|[^\n]{{0,3}})\b{head}", source)
+        if m and re.search(r"[A-Za-z,]\s*$", m.group(1)):
+            log.info("fact dropped (cut from the middle of a sentence): %r", text)
+            return ""
+    return f"{ctx.first} {text[:1].lower()}{text[1:]}"
 
 
 def _from_short_note(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropped: list[str]) -> list[int]:

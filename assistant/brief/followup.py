@@ -93,8 +93,9 @@ def _promised_to_user(item: str, first: str, notes: Sequence[str]) -> str:
 
 
 # The thing a to-do sends: "Send Julian the article on ed-tech companies ..." (no note mentions an article).
-_SENT_THING = re.compile(r"^(?:Send|Share|Forward|E-?mail|Pass|Read|Watch|Listen to)\s+(?:(?:him|her|them|[A-Z][\w'-]+)\s+)?"
-                         r"(?:a link to\s+)?(?:(?:the|a|an|your|my|some)\s+)?(.+?)"
+_SENT_THING = re.compile(r"^(?:Send|Share|Forward|E-?mail|Pass|Read|Watch|Listen to|Check out|Look at|"
+                         r"Ask [A-Z][\w'-]+ (?:to send|to share|for)(?: you)?)\s+(?:(?:him|her|them|[A-Z][\w'-]+)\s+)?"
+                         r"(?:a link to\s+)?(?:a copy of\s+)?(?:(?:the|a|an|your|my|some|their|his|her)\s+)?(.+?)"
                          r"(?=\s+(?:on|about|of|for|to|from|with|that|which|by)\b|[.,;]|$)")
 
 
