@@ -73,6 +73,17 @@ class _FollowUp(Routed):
         return json.dumps(self.reply)
 
 
+def _follow_ups(kb, settings, *items: str) -> list[str]:
+    """Priya's follow-up section when the model answers ``items`` (and a plain thank-you)."""
+    from assistant.brief.builder import BriefBuilder
+
+    gen = _FollowUp({"thank_you": "Thank you for walking me through wholesale pricing at Tidewater Kelp.",
+                     "follow_up": list(items)})
+    builder = BriefBuilder("Priya Raman", kb, settings, gen)
+    builder.regenerate("follow_up")
+    return builder.brief.follow_up
+
+
 def test_follow_up_is_whole_in_the_users_voice_and_invents_no_dates(priya, kb, settings) -> None:
     from assistant.brief.builder import BriefBuilder
 
@@ -88,14 +99,8 @@ def test_follow_up_is_whole_in_the_users_voice_and_invents_no_dates(priya, kb, s
 
 
 def test_a_follow_up_said_as_the_user_to_them_is_not_a_to_do(priya, kb, settings) -> None:
-    from assistant.brief.builder import BriefBuilder
-
-    gen = _FollowUp({"thank_you": "Thank you for walking me through wholesale pricing at Tidewater Kelp.",
-                     "follow_up": ["I would like to continue our conversation about wholesale pricing with me.",
-                                   "Send Priya the note on \"what we learned\" about restaurant demand."]})
-    builder = BriefBuilder("Priya Raman", kb, settings, gen)
-    builder.regenerate("follow_up")
-    items = builder.brief.follow_up
+    items = _follow_ups(kb, settings, "I would like to continue our conversation about wholesale pricing with me.",
+                        "Send Priya the note on \"what we learned\" about restaurant demand.")
     assert not any(i.startswith("I would") for i in items), items
     assert "Send Priya the note on \"what we learned\" about restaurant demand." in items  # quoted words are theirs
 
@@ -103,14 +108,8 @@ def test_a_follow_up_said_as_the_user_to_them_is_not_a_to_do(priya, kb, settings
 def test_a_follow_up_done_with_you_is_addressed_to_them_not_a_to_do(priya, kb, settings) -> None:
     """ "Discuss how to clean up generation data from old inverters with you": a to-do is the user's,
     so "you" is the user; one that discusses or works "with you" was written to the contact."""
-    from assistant.brief.builder import BriefBuilder
-
-    gen = _FollowUp({"thank_you": "Thank you for walking me through wholesale pricing at Tidewater Kelp.",
-                     "follow_up": ["Discuss wholesale pricing at Tidewater Kelp with you.",
-                                   "Ask Priya to send you the wholesale pricing notes."]})
-    builder = BriefBuilder("Priya Raman", kb, settings, gen)
-    builder.regenerate("follow_up")
-    items = builder.brief.follow_up
+    items = _follow_ups(kb, settings, "Discuss wholesale pricing at Tidewater Kelp with you.",
+                        "Ask Priya to send you the wholesale pricing notes.")
     assert not any(i.startswith("Discuss") for i in items), items
     assert "Ask Priya to send you the wholesale pricing notes." in items, "a thing sent to you is the user's to ask for"
 
@@ -159,18 +158,13 @@ class _Distinct(Routed):
 def test_what_they_promised_to_send_is_asked_for_not_sent_back(priya, kb, settings) -> None:
     """Tomasz's notes: "he'll send me 2 anonymised route plans + the old slide deck"; the to-do read "Send
     Tomasz the anonymised route plans and the old slide deck." """
-    from assistant.brief.builder import BriefBuilder
     from assistant.notes.ingest import ingest_text
     from assistant.types import Target
 
     ingest_text("Call with Priya: she'll send me the wholesale price list + the 2025 buyer survey.",
                 Target.contact(priya), kb, settings, title="Call notes")
-    gen = _FollowUp({"thank_you": "Thank you for walking me through wholesale pricing at Tidewater Kelp.",
-                     "follow_up": ["Send Priya the wholesale price list and the 2025 buyer survey.",
-                                   "Send Priya the note on restaurant demand."]})
-    builder = BriefBuilder("Priya Raman", kb, settings, gen)
-    builder.regenerate("follow_up")
-    items = builder.brief.follow_up
+    items = _follow_ups(kb, settings, "Send Priya the wholesale price list and the 2025 buyer survey.",
+                        "Send Priya the note on restaurant demand.")
     assert "Ask Priya for the wholesale price list and the 2025 buyer survey (they offered to send it)." in items, items
     assert "Send Priya the note on restaurant demand." in items, "the user's own errand stays as it is"
 
@@ -178,14 +172,8 @@ def test_what_they_promised_to_send_is_asked_for_not_sent_back(priya, kb, settin
 def test_a_thing_to_send_that_no_note_mentions_is_not_a_to_do(priya, kb, settings) -> None:
     """Five eval briefs had "Send Julian the article on ...", "Send Dev a link to the article on alarm
     fatigue": no note mentions an article; a plan the user never made."""
-    from assistant.brief.builder import BriefBuilder
-
-    gen = _FollowUp({"thank_you": "Thank you for walking me through wholesale pricing at Tidewater Kelp.",
-                     "follow_up": ["Send Priya the article on wholesale pricing at Tidewater Kelp.",
-                                   "Send Priya the note on restaurant demand."]})
-    builder = BriefBuilder("Priya Raman", kb, settings, gen)
-    builder.regenerate("follow_up")
-    items = builder.brief.follow_up
+    items = _follow_ups(kb, settings, "Send Priya the article on wholesale pricing at Tidewater Kelp.",
+                        "Send Priya the note on restaurant demand.")
     assert not any("article" in i for i in items), items
     assert "Send Priya the note on restaurant demand." in items, items
     from assistant.brief.followup import invented_thing
