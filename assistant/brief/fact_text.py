@@ -129,8 +129,7 @@ def item_facts(raw: str, first: str, name: str = "") -> list[str]:
     Why each on its own: "Dr Ilse Vandermeer is a Principal Scientist ... Leads Screening
     Platforms, 9 people." reached the brief with its second sentence still subjectless.
     """
-    return [family_as_subject(readable_fact(part, first), name, first) if name else readable_fact(part, first)
-            for part in fact_sentences(_cut_back(raw))]
+    return [family_as_subject(readable_fact(part, first), name, first) for part in fact_sentences(_cut_back(raw))]
 
 
 def cut_at_quote(text: str, sources: list[str]) -> str:

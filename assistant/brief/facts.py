@@ -253,7 +253,8 @@ def _work_first(kept: list[tuple[str, list[str]]], room: int) -> list[tuple[str,
     from drop-off, was cut. One home-life fact stays (it is good to know); none is lost for nothing.
     """
     extra = [i for i, (text, _) in enumerate(kept) if home_life(text)][1:]
-    drop = set(extra[len(extra) - min(len(extra), max(0, len(kept) - room)):])
+    over = len(kept) - room
+    drop = set(extra[max(0, len(extra) - over):]) if over > 0 else set()  # the last ones go first
     for i in sorted(drop):
         log.info("fact left out for one about their work (a second about their life outside work): %r", kept[i][0])
     return [k for i, k in enumerate(kept) if i not in drop]

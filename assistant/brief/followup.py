@@ -70,7 +70,12 @@ def _their_promise(item: str, first: str) -> str:
         return item
     rest = re.split(r",?\s+(?:and|but|so)\s+(?:I|we)\b", m.group(1))[0]  # "... and I want to find X": theirs
     rest = re.sub(r"\b(?:my|our)\b", "their", rest, flags=re.I)
-    return f"Ask {first} for {rest} (they offered to send it)."
+    return _ask_for(first, rest)
+
+
+def _ask_for(first: str, thing: str) -> str:
+    """What they offered to send, as the user's to-do."""
+    return f"Ask {first} for {thing} (they offered to send it)."
 
 
 # "he'll send me 2 anonymised route plans + the old slide deck" (the user's note of their promise)
@@ -88,7 +93,7 @@ def _promised_to_user(item: str, first: str, notes: Sequence[str]) -> str:
     for note in notes:
         for promise in _PROMISED_ME.finditer(note):
             if wanted and len(wanted & content_words(promise.group(1))) >= 0.5 * len(wanted):
-                return f"Ask {first} for {m.group(1)} (they offered to send it)."
+                return _ask_for(first, m.group(1))
     return item
 
 
@@ -252,11 +257,12 @@ def write_follow_up(ctx: BriefContext, attempt_seed: int = 0) -> None:
             b.follow_up.append(f"Thank-you note: {thanks}")
         for item in got.data["follow_up"]:
             item = _their_promise(_users_errand(complete_sentence(item, 120), ctx.first), ctx.first)
-            item = _promised_to_user(_to_them(item, ctx.first, ctx.user_lines), ctx.first, [c.text for c in ctx.notes])
+            item = _promised_to_user(_to_them(item, ctx.first, ctx.user_lines), ctx.first, support)
+            unquoted = _QUOTED.sub("", item)
             # lower-cased first word: an imperative ("Send ...") is not a name the notes must hold
             missing = grounding.unsupported_terms(item[:1].lower() + item[1:], support)
             if not missing:  # filler: "Discuss the challenges you are facing with your team" from a two-line note
-                invented = grounding.unbacked_words(_QUOTED.sub("", item), [*support, *ctx.user_lines], ctx.name,
+                invented = grounding.unbacked_words(unquoted, [*support, *ctx.user_lines], ctx.name,
                                                     also=_TODO_WORDS)
                 missing = [f"words the notes never use: {', '.join(invented)}"] if invented else []
                 thing = invented_thing(item, [*support, *ctx.user_lines])
@@ -265,7 +271,7 @@ def write_follow_up(ctx: BriefContext, attempt_seed: int = 0) -> None:
                 log.info("follow-up dropped (a job ask): %r", item)
             elif item and (len(item.split()) < 4 or _DANGLING_END.search(item)):
                 log.info("follow-up dropped (a fragment): %r", item)  # "Explaining hard ideas", "... send you their."
-            elif item and (_FIRST_PERSON.search(_QUOTED.sub("", item)) or _WITH_YOU.search(_QUOTED.sub("", item))):
+            elif item and (_FIRST_PERSON.search(unquoted) or _WITH_YOU.search(unquoted)):
                 log.info("follow-up dropped (said as the user to them, not a to-do): %r", item)
             elif item and raises_sensitive(item, ctx.flagged):  # "Discuss the Eastmoor trial" they asked not to raise
                 log.info("follow-up dropped (a topic the notes say not to raise): %r", item)

@@ -411,5 +411,5 @@ def unbacked_words(claim: str, sources: Sequence[str], name: str = "", *, share:
         return []  # too little to judge, or notes not in English (the facts are written in English)
     theirs = named | also | {stem(norm_word(raw)) for raw in words}
     missing = [word for key, word in mine.items() if key not in theirs]
-    tie = [word for key, word in mine.items() if key not in theirs and key in _TIE_WORDS]
+    tie = any(key not in theirs and key in _TIE_WORDS for key in mine)
     return missing if len(missing) >= max(1, share * len(mine)) or tie else []
