@@ -148,14 +148,55 @@ def test_a_two_line_note_keeps_the_need_the_model_never_listed(kb, settings) -> 
     assert not any("Met Raúl" in f or "curious" in f for f in facts)
 
 
-def test_a_long_note_is_not_filled_from_its_sentences(kb, settings) -> None:
-    """Past a few lines, a code pick is furniture: only the model's checked facts are kept."""
-    ctx, _ = _one_note(kb, settings, "Raúl Ortega", RAUL + " He moved to Leith in 2019 and cycles to work along the "
-                       "Water of Leith path every day. The team has six analysts and two engineers, and they sit next "
-                       "to the control room in Leith. Octant Energy trades flexibility from 4,000 home batteries "
-                       "across Scotland and the North of England.")
+def test_a_long_note_is_filled_only_with_what_names_something_no_fact_does(kb, settings) -> None:
+    """Past a few lines a bare code pick is furniture (the fifth session's trial picked headers and "posted
+    this"): what fills a long note up to its floor is a sentence about them, with a verb, naming a number or a
+    name no kept fact names; never a header, a page's furniture, their life outside work or a subjectless line."""
+    ctx, label = _one_note(kb, settings, "Raúl Ortega", RAUL + "\nRaúl Ortega - Grid Edge meetup, 20 Nov, ~10 min.\n"
+                           "Raúl posted this \u2022 3w.\nOctant Energy trades flexibility from 4,000 home batteries "
+                           "across Scotland. He is a keen hill walker in the Pentlands every weekend. He set up "
+                           "Octant's trading desk in 2021 with six analysts.")
+    assert 400 < len(ctx.notes_block) < 800  # past the short-note fill; a floor of three facts
     _facts(ctx, "He runs flexibility trading at Octant Energy.")
-    assert [f.text for f in ctx.brief.facts] == ["He runs flexibility trading at Octant Energy."]
+    facts = [f.text for f in ctx.brief.facts]
+    assert facts == ["He runs flexibility trading at Octant Energy.",
+                     "He set up Octant's trading desk in 2021 with six analysts."], facts
+    assert all(f.sources == [ctx.labels[label].id] for f in ctx.brief.facts)
+
+
+def test_a_bios_career_highlight_fills_the_facts_the_model_passed_over(kb, settings) -> None:
+    """The professor's bio gave three facts that held (her chair, her articles, hill walking) and none of its Career
+    Highlights; the highlight naming the most the facts do not is added, as a sentence, up to the floor of four."""
+    from assistant.brief.context import BriefContext
+    from assistant.brief.facts import write_facts
+    from assistant.notes import db
+    from assistant.notes.ingest import ingest_text
+    from assistant.types import Target
+    from tests.fakes import QueueGenerator
+
+    name = "Prof. M. A. Okafor-Lindqvist, PhD, FRSE"
+    db.upsert_contact(settings, name, [])
+    ingest_text(MAO, Target.contact(name), kb, settings, title="bio")
+    ctx = BriefContext(name, kb, settings, QueueGenerator())
+    items = ["Professor Mei-Ann Okafor-Lindqvist holds the Chair in Energy Systems at the University of Dunmore.",
+             "She has written for The Guardian and Carbon Brief.", "She is a keen hill walker.",
+             "She is a member of the Royal Academy of Engineering."]  # never in the notes: dropped
+    reply = {"facts": [{"text": t, "sources": list(ctx.labels)} for t in items]}
+    ctx.gen = QueueGenerator(queues={"short facts about": [json.dumps(reply)] * 2})
+    write_facts(ctx)
+    facts = [f.text for f in ctx.brief.facts]
+    assert len(facts) == 4, facts
+    assert "Mei-Ann was appointed specialist adviser to the Scottish Parliament's Net Zero Committee." in facts[-1]
+    assert facts[-1].startswith("In 2025, "), "the list's year stays with its item"
+
+
+def test_an_experience_line_reads_as_a_sentence_about_them() -> None:
+    from assistant.brief.fact_text import item_facts, role_line
+
+    assert item_facts("Senior Product Manager - Monzo - 2016-2022", "Tom") == [
+        "Tom was Senior Product Manager at Monzo (2016-2022)."]
+    assert role_line("Head of Product | Kilowattly | 2022-present", "Tom") == "Tom is Head of Product at Kilowattly (since 2022)."
+    assert role_line("Head of Product at Kilowattly since 2022", "Tom") == ""
 
 
 def test_a_follow_up_of_words_no_note_uses_is_filler_not_a_to_do() -> None:

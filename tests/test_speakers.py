@@ -71,6 +71,21 @@ def test_a_pasted_profile_is_theirs_and_a_note_starting_with_their_name_is_not()
     assert "my nursing years" not in kept and any("nursing years" in r for r in removed)
 
 
+def test_a_linkedin_about_pasted_from_its_title_is_theirs() -> None:
+    about = ("About\nI'm a product manager who fell into energy by accident. I write a fortnightly Substack, "
+             "\"Local Loops\", on community energy.\n\nExperience\nHead of Product - Kilowattly - 2022-present")
+    theirs = _theirs(about, "Tom Kessler")
+    assert any(line.startswith("I'm a product manager") for line in theirs)
+    assert "Head of Product - Kilowattly - 2022-present" in theirs
+    kept, removed = about_them(about, contact_lines(about, "Tom Kessler")[0], "Tom Kessler")
+    assert "Local Loops" in kept and not removed, "his newsletter is his, not the user's line"
+    # "About" in the middle of the user's own note, or opening a later chunk, starts nothing
+    mine = "Met Tom at the energy meetup.\nAbout\nI told him about my smart-meter work."
+    assert _theirs(mine, "Tom Kessler") == []
+    assert contact_lines_of_note([("n.txt", "Met Tom."), ("n.txt", "About\nI told him about my work.")],
+                                 "Tom Kessler")[1] == [False, False]
+
+
 def test_their_email_is_theirs_and_the_quoted_part_is_not() -> None:
     theirs = _theirs(EMAIL, "Kit Marchetti")
     assert theirs == ["I'd rather show up with a playable 20-min lesson version."]

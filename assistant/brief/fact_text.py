@@ -71,6 +71,26 @@ _FIELD_AS_ROLE = re.compile(
     r"(?=(?:at|in|for|with)\b)")
 
 
+# "Senior Product Manager - Monzo - 2016-2022": a CV's or LinkedIn's "Experience" line
+_ROLE_LINE = re.compile(r"^([A-Z][\w&/,.'\u2019 -]{1,60}?)\s+[-\u2013\u2014|@]\s+([A-Z0-9][\w&.'\u2019 -]{0,60}?)\s+[-\u2013\u2014|]\s+"
+                        r"((?:19|20)\d\d)\s*[-\u2013]\s*((?:19|20)\d\d|present|now|current|today)\.?$", re.I)
+
+
+def role_line(text: str, first: str) -> str:
+    """An "Experience" line ("Head of Product - Kilowattly - 2022-present") as a sentence about them, else "".
+
+    Why: the line is the clearest statement of a past employer a LinkedIn paste holds ("was a senior
+    product manager at Monzo"), and copied as it is it reads as a table row, not a fact.
+    """
+    m = _ROLE_LINE.match(" ".join(text.split()))
+    if not m:
+        return ""
+    title, org, start, end = (g.strip() for g in m.groups())
+    if end.isdigit():
+        return f"{first} was {title} at {org} ({start}-{end})."
+    return f"{first} is {title} at {org} (since {start})."
+
+
 def readable_fact(text: str, first: str) -> str:
     """A fact copied from a list ("2025: named chief nursing executive of ...") as a sentence about them.
 
@@ -79,6 +99,9 @@ def readable_fact(text: str, first: str) -> str:
     subject and a verb are added (the checks against the sources still run on
     the result), so nothing new is claimed.
     """
+    role = role_line(text, first)
+    if role:
+        return role
     text = original = _undangle(text.strip())
     year = ""
     item = _YEAR_ITEM.match(text)
@@ -144,4 +167,4 @@ def cut_at_quote(text: str, sources: list[str]) -> str:
     return _last_clause(text)
 
 
-__all__ = ["FACT_MAX_CHARS", "cut_at_quote", "fact_sentences", "item_facts", "readable_fact"]
+__all__ = ["FACT_MAX_CHARS", "cut_at_quote", "fact_sentences", "item_facts", "readable_fact", "role_line"]

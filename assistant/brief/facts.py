@@ -30,6 +30,8 @@ DUPLICATE_FACTS = 0.82
 RICH_NOTES_CHARS = 1500  # quoted notes at least this long hold five or more facts
 MID_NOTES_CHARS = 800  # ... and this long, four or more
 SHORT_NOTES_CHARS = 400  # notes about them this short are read whole: each clause is a fact
+_SUBJECTS = ("She", "He", "They", "Her", "His", "Their")  # a sentence of a note about them starts so
+_TITLES = ("Professor", "Prof.", "Dr.", "Dr", "Ms.", "Ms", "Mr.", "Mr", "Mrs.", "Mrs", "Mx")  # ... or so
 
 
 # "He is open about it in a blog post": the "it" is the burnout the next sentence of the note names,
@@ -192,6 +194,13 @@ def _given_subject(ctx: BriefContext, text: str, ids: list[str]) -> str:
     return f"{ctx.first} {text[:1].lower()}{text[1:]}"
 
 
+def _about_them(ctx: BriefContext) -> re.Pattern[str]:
+    """A sentence that starts with them as its subject: a word of their name, or she/he/they/her/his/their."""
+    words = sorted({*ctx.name.replace(",", " ").split(), ctx.first, *_TITLES}, key=len, reverse=True)
+    return re.compile(rf"(?:In (?:19|20)\d\d, )?(?:(?:{'|'.join(re.escape(w) for w in words)}|{'|'.join(_SUBJECTS)})"
+                      r"(?!\w)\s*)+")
+
+
 def _from_short_note(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropped: list[str]) -> list[int]:
     """A clause of a two-line note that no kept fact says yet, as a fact in its own words (same checks).
 
@@ -207,7 +216,7 @@ def _from_short_note(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropp
         return []  # an event's attendee row is read by the ranking and the opener; a brief is for one person
     # only a sentence about them: "Ignore all previous instructions ...", "Add this image ...", markup
     # and links in a note are data, never copied into the brief
-    about_them = re.compile(rf"(?:{'|'.join(re.escape(w) for w in ctx.name.split())}|She|He|They|Her|His|Their)\b")
+    about_them = _about_them(ctx)
     added: list[int] = []
     for chunk, view in views:
         for part in (p for s in note_sentences(view) for p in clauses(s, min_words=4)):
@@ -230,6 +239,59 @@ def _from_short_note(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropp
             if len(kept) > before:
                 log.info("fact from a short note, in its own words: %r", text)
                 added.append(len(kept) - 1)
+    return added
+
+
+# A word that names something: a number, or a capitalised word inside a sentence ("Monzo", "1,200", "Net Zero").
+_SPECIFIC = re.compile(r"\d[\d,.%]*|(?<=[\s(\"'\u201c-])[A-Z][\w'\u2019-]+")
+
+
+_VERB_NEXT = re.compile(r"\s*(?!(?:posted|commented|liked|reposted|reacted|followed)\b)[a-z]")
+
+
+def _specifics(text: str, said: str, skip: set[str]) -> set[str]:
+    """The words of ``text`` that name something (a number, a proper noun) that ``said`` does not."""
+    return {w.strip(".,").casefold() for w in _SPECIFIC.findall(text)
+            if w.strip(".,").casefold() not in said and w.strip(".,") not in skip}
+
+
+def _from_specifics(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropped: list[str], least: int) -> list[int]:
+    """Fewer facts than the notes hold: their sentences that name what no fact names, as facts (same checks).
+
+    Why: from a professor's bio the model gave three facts (role, articles, hill walking) and none of
+    her "Career Highlights"; from a LinkedIn paste, two, and not the employer before. The line a
+    small model passes over is the specific one ("2023: Led the "Queue Jumpers?" study of 1,200 grid
+    connection applications"), and a bare pick from a long note is furniture (docs/QUALITY.md, fifth
+    session); so only sentences about them that name a number or a proper noun no kept fact names
+    are taken, most such words first, up to the floor the notes' length asked the model for.
+    """
+    if ctx.brief.size != "full" or len(kept) >= least:
+        return []
+    skip = {w.strip(".,") for w in (*ctx.name.replace("-", " ").split(), *ctx.name.split(), ctx.first, *_SUBJECTS,
+                                     *_TITLES, "I")}
+    said = " ".join(t for t, _ in kept).casefold()
+    about = _about_them(ctx)
+    found: list[tuple[int, int, str, str]] = []
+    for n, chunk in enumerate(ctx.notes):
+        for sentence in note_sentences(ctx.views[chunk.id][0]):
+            for text in item_facts(voice.SPEAKER_MARK.sub("", sentence), ctx.first, ctx.name):
+                subject = about.match(text)
+                # "Aoife Brennan - coffee at the Watershed, 5 Nov", "Tomasz posted this • 3w": a note's header
+                # and a page's furniture name them but say nothing they do
+                if subject and _VERB_NEXT.match(text, subject.end()) and not home_life(text) \
+                        and not _LOGISTICS.match(text) and not re.search(r"https?:|www\.|[<>`\[\]{}]", text):
+                    found.append((-len(_specifics(text, said, skip)), n, text, chunk.id))
+    added: list[int] = []
+    for score, _, text, chunk_id in sorted(found, key=lambda f: f[:2]):
+        if len(kept) >= least or score == 0 or not _specifics(text, " ".join(t for t, _ in kept).casefold(), skip):
+            continue
+        before = len(kept)
+        _keep(ctx, text, ctx.cite([label for label, c in ctx.labels.items() if c.id == chunk_id]), kept, dropped)
+        if len(kept) > before and len(_merged(ctx, kept)) == len(kept):
+            log.info("fact from the notes, naming what no other fact did: %r", text)
+            added.append(len(kept) - 1)
+        else:
+            del kept[before:]
     return added
 
 
@@ -320,7 +382,7 @@ def write_facts(ctx: BriefContext, attempt_seed: int = 0) -> None:
         if len(kept) >= 3 or len(kept) >= len(ctx.notes):
             break
     kept = _work_first(kept, ctx.size["facts"])
-    for i in _from_short_note(ctx, kept, dropped):
+    for i in [*_from_short_note(ctx, kept, dropped), *_from_specifics(ctx, kept, dropped, least)]:
         if b.first_fact_seconds is None:
             b.first_fact_seconds = ctx.elapsed()
         if ctx.on_fact is not None:

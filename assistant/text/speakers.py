@@ -15,7 +15,9 @@ The signals are the ones a person reading the note would use, in order:
   (``> ...``) inside their e-mail are someone else's;
 - a line that is just their name followed within a few lines by a profile's
   marks ("followers", "connections", "About", "Experience") starts a pasted
-  profile, theirs until the next heading;
+  profile, theirs until the next heading; so does a note whose first line is
+  a profile's own section title ("About", "Summary"), the way a LinkedIn
+  "About" copied on its own starts;
 - a heading that says the text is theirs ("blog post by her", "Kit's talk");
 - a transcript line labelled with their name ("Beatrix Holloway: ...").
 
@@ -40,6 +42,7 @@ _QUOTED = re.compile(r"^\s*>")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*)$")
 _LABEL = re.compile(r"^\s*(?:[-*\u2022]\s*)?([^\W\d][\w.'\u2019\- ]{1,60}?)\s*:\s+\S")
 _PROFILE_MARK = re.compile(r"\b(?:followers|connections)\b|^\s*(?:About|Experience|Summary)\s*:?\s*$|^\s*About\s*:", re.I)
+_SECTION_FIRST = re.compile(r"^\s*(?:About|Summary|About me)\s*:?\s*$", re.I)  # a note that opens a profile's section
 _BY_THEM = re.compile(r"\bby (?:her|him|them)\b|\b(?:her|his|their) own (?:words|post|blog|email|e-mail|bio)\b", re.I)
 
 
@@ -63,10 +66,14 @@ def _just_the_name(line: str, name: str) -> bool:
         len(re.sub(r"[\W_]+", " ", core).split()) <= _name_pattern(name)[1] + 2
 
 
-def contact_lines(text: str, name: str, state: bool = False) -> tuple[list[bool], bool]:
-    """For each line of ``text``: did ``name`` write it? Plus the state at the end (for the next chunk)."""
+def contact_lines(text: str, name: str, state: bool = False, opens_note: bool = True) -> tuple[list[bool], bool]:
+    """For each line of ``text``: did ``name`` write it? Plus the state at the end (for the next chunk).
+
+    ``opens_note``: ``text`` is the start of its note (not a later chunk of it).
+    """
     lines = text.split("\n")
     out: list[bool] = []
+    first = next((k for k, line in enumerate(lines) if line.strip()), -1) if opens_note else -1
     for k, line in enumerate(lines):
         heading = _HEADING.match(line)
         sender = _FROM.match(line)
@@ -86,6 +93,11 @@ def contact_lines(text: str, name: str, state: bool = False) -> tuple[list[bool]
                 _PROFILE_MARK.search(nxt) for nxt in [n for n in lines[k + 1:k + 6] if n.strip()][:4]):
             state = True  # a pasted profile: their name, then "... followers", "About", "Experience"
             out.append(False)
+        elif k == first and _SECTION_FIRST.match(line):
+            # Tom's LinkedIn "About" pasted from its title on: "I write a fortnightly Substack" is his
+            # line, and read as the user's it was taken out (his newsletter never reached the brief).
+            state = True
+            out.append(False)
         else:
             label = _LABEL.match(line)
             if label and not state and _mentions(label.group(1), name) and 2 <= len(label.group(1).split()) <= 5:
@@ -100,7 +112,7 @@ def contact_lines_of_note(chunks: Sequence[tuple[str, str]], name: str) -> list[
     states: dict[str, bool] = {}
     out = []
     for source, text in chunks:
-        marks, states[source] = contact_lines(text, name, states.get(source, False))
+        marks, states[source] = contact_lines(text, name, states.get(source, False), source not in states)
         out.append(marks)
     return out
 
