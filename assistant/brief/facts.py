@@ -21,6 +21,7 @@ from assistant.generation.structured import generate_json, seed_for
 from assistant.text import attribution, grounding, similarity, voice
 from assistant.text.attribution import as_current, ended_roles
 from assistant.text.guard import INJECTION
+from assistant.text.names import TITLE_PATTERN, is_title
 from assistant.text.personal import home_life
 from assistant.text.sensitive import raises_sensitive
 from assistant.text.sentences import clauses
@@ -31,7 +32,6 @@ RICH_NOTES_CHARS = 1500  # quoted notes at least this long hold five or more fac
 MID_NOTES_CHARS = 800  # ... and this long, four or more
 SHORT_NOTES_CHARS = 400  # notes about them this short are read whole: each clause is a fact
 _SUBJECTS = ("She", "He", "They", "Her", "His", "Their")  # a sentence of a note about them starts so
-_TITLES = ("Professor", "Prof.", "Dr.", "Dr", "Ms.", "Ms", "Mr.", "Mr", "Mrs.", "Mrs", "Mx")  # ... or so
 
 
 # "He is open about it in a blog post": the "it" is the burnout the next sentence of the note names,
@@ -196,9 +196,9 @@ def _given_subject(ctx: BriefContext, text: str, ids: list[str]) -> str:
 
 def _about_them(ctx: BriefContext) -> re.Pattern[str]:
     """A sentence that starts with them as its subject: a word of their name, or she/he/they/her/his/their."""
-    words = sorted({*ctx.name.replace(",", " ").split(), ctx.first, *_TITLES}, key=len, reverse=True)
-    return re.compile(rf"(?:In (?:19|20)\d\d, )?(?:(?:{'|'.join(re.escape(w) for w in words)}|{'|'.join(_SUBJECTS)})"
-                      r"(?!\w)\s*)+")
+    words = sorted({*ctx.name.replace(",", " ").split(), ctx.first}, key=len, reverse=True)
+    return re.compile(rf"(?:In (?:19|20)\d\d, )?(?:(?:{'|'.join(re.escape(w) for w in words)}|{'|'.join(_SUBJECTS)}|"
+                      rf"{TITLE_PATTERN})(?!\w)\s*)+")
 
 
 def _from_short_note(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropped: list[str]) -> list[int]:
@@ -244,15 +244,13 @@ def _from_short_note(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropp
 
 # A word that names something: a number, or a capitalised word inside a sentence ("Monzo", "1,200", "Net Zero").
 _SPECIFIC = re.compile(r"\d[\d,.%]*|(?<=[\s(\"'\u201c-])[A-Z][\w'\u2019-]+")
-
-
 _VERB_NEXT = re.compile(r"\s*(?!(?:posted|commented|liked|reposted|reacted|followed)\b)[a-z]")
 
 
 def _specifics(text: str, said: str, skip: set[str]) -> set[str]:
     """The words of ``text`` that name something (a number, a proper noun) that ``said`` does not."""
     return {w.strip(".,").casefold() for w in _SPECIFIC.findall(text)
-            if w.strip(".,").casefold() not in said and w.strip(".,") not in skip}
+            if w.strip(".,").casefold() not in said and w.strip(".,") not in skip and not is_title(w)}
 
 
 def _from_specifics(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropped: list[str], least: int) -> list[int]:
@@ -267,8 +265,7 @@ def _from_specifics(ctx: BriefContext, kept: list[tuple[str, list[str]]], droppe
     """
     if ctx.brief.size != "full" or len(kept) >= least:
         return []
-    skip = {w.strip(".,") for w in (*ctx.name.replace("-", " ").split(), *ctx.name.split(), ctx.first, *_SUBJECTS,
-                                     *_TITLES, "I")}
+    skip = {w.strip(".,") for w in (*ctx.name.replace("-", " ").split(), *ctx.name.split(), ctx.first, *_SUBJECTS, "I")}
     said = " ".join(t for t, _ in kept).casefold()
     about = _about_them(ctx)
     found: list[tuple[int, int, str, str]] = []
@@ -282,8 +279,9 @@ def _from_specifics(ctx: BriefContext, kept: list[tuple[str, list[str]]], droppe
                         and not _LOGISTICS.match(text) and not re.search(r"https?:|www\.|[<>`\[\]{}]", text):
                     found.append((-len(_specifics(text, said, skip)), n, text, chunk.id))
     added: list[int] = []
-    for score, _, text, chunk_id in sorted(found, key=lambda f: f[:2]):
-        if len(kept) >= least or score == 0 or not _specifics(text, " ".join(t for t, _ in kept).casefold(), skip):
+    for _, _, text, chunk_id in sorted(found, key=lambda f: f[:2]):
+        # what the facts added since name may be all it had (ranked against the model's facts only)
+        if len(kept) >= least or not _specifics(text, " ".join(t for t, _ in kept).casefold(), skip):
             continue
         before = len(kept)
         _keep(ctx, text, ctx.cite([label for label, c in ctx.labels.items() if c.id == chunk_id]), kept, dropped)

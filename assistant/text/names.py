@@ -143,6 +143,15 @@ def _is_title(tok: str) -> bool:
     return _norm(tok) in _TITLES  # "Dr", "Dr.", "DR." alike
 
 
+def is_title(token: str) -> bool:
+    """A title written before a name ("Dr", "Prof.", "Professor"), any case, with or without its dot."""
+    return _is_title(token)
+
+
+# A title as a sentence of notes writes it ("Prof.", "Dr", "Professor"): the regex form of the one list above.
+TITLE_PATTERN = "(?:" + "|".join(re.escape(t.capitalize()) for t in sorted(_TITLES, key=len, reverse=True)) + r")\.?"
+
+
 def _is_suffix(tok: str, cased: bool, room: bool = True) -> bool:
     """A generational suffix or credential; ``room`` says a name word would still remain."""
     n = _norm(tok)
