@@ -130,6 +130,23 @@ def test_list_items_become_sentences_about_them() -> None:
         assert readable_fact(fine, "Marisol") == fine
 
 
+def test_cv_items_with_year_ranges_read_as_roles_held() -> None:
+    """ "2019-2022: Non-executive director, Ofgem" once read "In 2019, Non-executive director, Ofgem.":
+    a range is a span of time and a bare role gets its holder and a verb."""
+    from assistant.brief.fact_text import readable_fact
+
+    assert readable_fact("2019-2022: Non-executive director, Ofgem", "Tom") == \
+        "From 2019 to 2022, Tom was Non-executive director at Ofgem."
+    assert readable_fact("2022-present: Chair of the Grid Futures Council", "Tom") == \
+        "Since 2022, Tom has been Chair of the Grid Futures Council."
+    assert readable_fact("2016: Lecturer in Chemistry, University of Leeds", "Ama") == \
+        "In 2016, Ama was Lecturer in Chemistry at University of Leeds."
+    assert readable_fact("2019\u20132022: led the grid team at Ofgem", "Tom") == "From 2019 to 2022, Tom led the grid team at Ofgem."
+    # an item with a verb of its own, or one that is no role, is not given "was"
+    assert readable_fact("2019-2022: Ofgem ran the capacity auction", "Tom") == "From 2019 to 2022, Ofgem ran the capacity auction."
+    assert readable_fact("2019: three-site merger programme", "Tom") == "2019: three-site merger programme"
+
+
 def test_mild_hype_is_said_plainly_and_the_rest_still_fails() -> None:
     from assistant.text.voice import plain_words
 

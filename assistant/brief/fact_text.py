@@ -38,7 +38,25 @@ def fact_sentences(text: str) -> list[str]:
     return [p[:1].upper() + p[1:] for p in parts if p]
 
 
-_YEAR_ITEM = re.compile(r"^(?:In\s+)?((?:19|20)\d\d)(?:\s*[-\u2013]\s*(?:(?:19|20)\d\d|present|now))?\s*[:,\u2013-]\s*(.+)$", re.I)
+_YEAR_ITEM = re.compile(r"^(?:In\s+)?((?:19|20)\d\d)(?:\s*[-\u2013]\s*((?:19|20)\d\d|present|now|current|today))?\s*[:,\u2013-]\s*(.+)$",
+                        re.I)
+# "Non-executive director, Ofgem" / "Board member of ...": a CV item that is a role, not a sentence
+_ROLE_WORD = re.compile(r"\b(?:director|officer|member|chair|chairman|chairwoman|chairperson|head|manager|lead|founder|"
+                        r"co-founder|fellow|professor|lecturer|engineer|consultant|advis[eo]r|partner|president|trustee|"
+                        r"governor|editor|researcher|scientist|analyst|associate|principal|dean|secretary|treasurer|"
+                        r"commissioner|ambassador|coordinator|specialist|nurse|physician|resident|intern|architect|"
+                        r"designer|developer|strategist|producer|curator|librarian|teacher|CEO|CTO|CFO|COO|VP)s?\b", re.I)
+_HAS_VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|can|could|did|does|\w+ed|\w+s\s+(?:the|a|an|to)\b)\b",
+                       re.I)
+
+
+def _role_item(text: str) -> bool:
+    """Whether a list item is a bare role ("Non-executive director, Ofgem"): a role word before any comma, no verb.
+
+    Why: copied as it is after its years it read "In 2019, Non-executive director, Ofgem."
+    """
+    head = re.split(r",|\bat\b|\bof\b|\bfor\b|\(", text, maxsplit=1)[0]
+    return bool(_ROLE_WORD.search(head)) and not _HAS_VERB.search(text) and len(text.split()) <= 14
 _BARE_VERB = re.compile(r"^(named|appointed|elected|promoted|established|founded|co-founded|launched|led|joined|"
                         r"received|won|became|created|built|started|published|wrote|introduced|oversaw|chaired|"
                         # shorthand notes: "Leads Screening Platforms, 9 people."
@@ -103,11 +121,20 @@ def readable_fact(text: str, first: str) -> str:
     if role:
         return role
     text = original = _undangle(text.strip())
-    year = ""
+    year = end = ""
     item = _YEAR_ITEM.match(text)
     if item:
-        year, text = item.group(1), item.group(2).strip()
+        year, end, text = item.group(1), (item.group(2) or "").lower(), item.group(3).strip()
     bare = _BARE_VERB.match(text)
+    if year and not bare and text[:1].isupper() and _role_item(text.rstrip(".")):
+        role = text.rstrip(".")  # "2019-2022: Non-executive director, Ofgem"
+        # "director, Ofgem" -> "director at Ofgem": one comma before a name is the employer
+        role = re.sub(r"^([^,]+), ((?:the )?[A-Z][^,]*)$", r"\1 at \2", role)
+        if not end:
+            return f"In {year}, {first} was {role}."
+        if end.isdigit():
+            return f"From {year} to {end}, {first} was {role}."
+        return f"Since {year}, {first} has been {role}."
     if bare:
         verb = bare.group(1).lower()
         text = f"{first} {'was ' if verb in _PASSIVE else ''}{verb}{text[bare.end():]}"
@@ -129,7 +156,11 @@ def readable_fact(text: str, first: str) -> str:
     text = re.sub(r"\b(interested in|curious about|focused on|works on|speaks about|writes about) the (?:topics?|subject|area|field) of\b",
                   r"\1", text)
     text = re.sub(r"\breceived the the\b", "received the", text)
-    if year:
+    if year and end.isdigit():
+        text = f"From {year} to {end}, {text}"
+    elif year and end:
+        text = f"Since {year}, {text}"
+    elif year:
         text = f"In {year}, {text}"
     if text and text[-1] not in ".!?)\"\u201d":
         text += "."
