@@ -8,6 +8,7 @@ its lines hard-wrapped. Each test is a failure seen in one of those briefs.
 from __future__ import annotations
 
 import json
+import re
 
 from assistant.text.attribution import as_current, ended_roles
 from assistant.brief.narrative import closing_line, their_topics
@@ -164,6 +165,42 @@ def test_a_long_note_is_filled_only_with_what_names_something_no_fact_does(kb, s
     assert all(f.sources == [ctx.labels[label].id] for f in ctx.brief.facts)
 
 
+def test_their_own_first_person_lines_fill_a_long_note_said_about_them(kb, settings) -> None:
+    """Their e-mail is where they say what they are doing ("we rolled out RouteDesk to 11 of 19 depots"), in the
+    first person: the fill read only sentences about them in the third person, so none of it reached a brief the
+    model left short. Their "I"/"we" is said about them; the user's own "I" in the same note stays out."""
+    mail = ("From: Tomasz Wielgosz <t.wielgosz@nordhaul.example>\nTo: Samir Haddad <samir@proton.example>\n"
+            "Subject: Re: training for dispatchers\n\nHi Samir,\n\nShort version of my problem: we rolled out the new "
+            "planning tool,\nRouteDesk, to 11 of 19 depots this year. The algorithm is fine.\n\nWe have 8 more depots "
+            "going live between February and May 2027, and I'd\nlike the training for those to be something people "
+            "actually learn from.\n\nCould we do a 30-min call next week?\n\nBest regards,\nTomasz\n")
+    ctx, label = _one_note(kb, settings, "Tomasz Wielgosz", mail + "\n" + "My background: I ran the Kraków "
+                           "logistics meetup for 3 years and I know Ewa from it.")
+    assert 400 < len(ctx.notes_block) < 1200
+    _facts(ctx, "Tomasz Wielgosz is the Head of Route Optimisation at Nordhaul.")
+    facts = [f.text for f in ctx.brief.facts]
+    assert len(facts) >= 2, facts
+    added = " ".join(facts[1:])
+    assert "Tomasz's team" in added and ("RouteDesk" in added or "February" in added), facts
+    assert not re.search(r"\b(?:I|we|my|our)\b", added), "their first person is said about them"
+    assert "Kraków" not in added, "the user's own first-person line is never theirs"
+
+
+def test_first_person_lines_of_theirs_read_in_the_third_person() -> None:
+    from assistant.brief.fact_text import in_their_name
+
+    assert in_their_name("I lead the route team at Nordhaul, where we plan 41,000 stops a day.", "Tomasz") == \
+        "Tomasz leads the route team at Nordhaul, where they plan 41,000 stops a day."
+    assert in_their_name("I still teach two evenings a week.", "Ama") == "Ama still teaches two evenings a week."
+    assert in_their_name("I'm moving the lab to Leeds in March.", "Ama") == "Ama is moving the lab to Leeds in March."
+    assert in_their_name("My team of 7 builds the planning engine.", "Tomasz") == "Tomasz's team of 7 builds the planning engine."
+    assert in_their_name("We have 8 more depots going live in 2027.", "Tomasz") == \
+        "Tomasz's team has 8 more depots going live in 2027."
+    assert in_their_name("I spent 6 years in academic research.", "Tomasz") == "Tomasz spent 6 years in academic research."
+    for not_theirs in ("Could we do a call next week?", "The algorithm is fine.", "Before that I was a nurse."):
+        assert in_their_name(not_theirs, "Tomasz") == "", not_theirs
+
+
 def test_a_bios_career_highlight_fills_the_facts_the_model_passed_over(kb, settings) -> None:
     """The professor's bio gave three facts that held (her chair, her articles, hill walking) and none of its Career
     Highlights; the highlight naming the most the facts do not is added, as a sentence, up to the floor of four."""
@@ -185,9 +222,14 @@ def test_a_bios_career_highlight_fills_the_facts_the_model_passed_over(kb, setti
     ctx.gen = QueueGenerator(queues={"short facts about": [json.dumps(reply)] * 2})
     write_facts(ctx)
     facts = [f.text for f in ctx.brief.facts]
-    assert len(facts) == 4, facts
-    assert "Mei-Ann was appointed specialist adviser to the Scottish Parliament's Net Zero Committee." in facts[-1]
-    assert facts[-1].startswith("In 2025, "), "the list's year stays with its item"
+    assert len(facts) == 6, facts
+    # to the floor of four: the highlight naming the most the facts do not
+    assert facts[3] == "In 2025, Mei-Ann was appointed specialist adviser to the Scottish Parliament's Net Zero Committee."
+    # past the floor, only highlights naming three things no fact names; "Community Energy Scotland" names two
+    assert 'In 2023, Mei-Ann led the "Queue Jumpers?" study of 1,200 grid connection applications.' in facts
+    assert "In 2021, Mei-Ann became Fellow of the Royal Society of Edinburgh." in facts
+    assert not any("Community Energy Scotland" in f for f in facts)
+    assert facts[3].startswith("In 2025, "), "the list's year stays with its item"
 
 
 def test_an_experience_line_reads_as_a_sentence_about_them() -> None:

@@ -140,7 +140,7 @@ def test_cv_items_with_year_ranges_read_as_roles_held() -> None:
     assert readable_fact("2022-present: Chair of the Grid Futures Council", "Tom") == \
         "Since 2022, Tom has been Chair of the Grid Futures Council."
     assert readable_fact("2016: Lecturer in Chemistry, University of Leeds", "Ama") == \
-        "In 2016, Ama was Lecturer in Chemistry at University of Leeds."
+        "In 2016, Ama became Lecturer in Chemistry at University of Leeds."
     assert readable_fact("2019\u20132022: led the grid team at Ofgem", "Tom") == "From 2019 to 2022, Tom led the grid team at Ofgem."
     # an item with a verb of its own, or one that is no role, is not given "was"
     assert readable_fact("2019-2022: Ofgem ran the capacity auction", "Tom") == "From 2019 to 2022, Ofgem ran the capacity auction."
@@ -503,6 +503,13 @@ def test_shorthand_facts_get_their_subject_and_an_object_her_is_not_a_cut() -> N
     assert readable_fact("Runs the homework club on Mondays", "Marguerite") == \
         "Marguerite runs the homework club on Mondays."
     assert readable_fact("The pilot matters a lot to her.", "Adaeze") == "The pilot matters a lot to her."
+    assert readable_fact("Adaeze is against 12-hour shifts as the only option; thinks they drive nurses out.", "Adaeze") == \
+        "Adaeze is against 12-hour shifts as the only option and thinks they drive nurses out."
+    # a shorthand deed in the past tense ("- turned DOWN a publisher deal in Aug.") is theirs; a state is not a deed
+    assert readable_fact("turned down a publisher deal in Aug.", "Kit") == "Kit turned down a publisher deal in Aug."
+    assert readable_fact("moved to Leeds in 2019", "Kit") == "Kit moved to Leeds in 2019."
+    for state in ("Based on the talk she gave.", "Interested in the deal.", "Turned out the team was small."):
+        assert readable_fact(state, "Kit") == state
 
 
 def test_an_email_wrapped_at_72_columns_is_quoted_as_whole_sentences() -> None:
@@ -684,6 +691,20 @@ def test_a_challenges_question_about_something_specific_is_not_stock(question: s
     from assistant.text.questions import stock_question
 
     assert not stock_question(question)
+
+
+def test_a_starter_with_a_fact_pasted_after_it_is_refused_and_plain_questions_are_not() -> None:
+    """Seen in Adaeze's brief: "What led you to strongly against 12.5-hour shifts becoming the only option; thinks
+    they're driving experienced nurses out?" passed every check."""
+    from assistant.text.questions import garbled_question
+
+    assert garbled_question("What led you to strongly against 12.5-hour shifts becoming the only option; thinks "
+                            "they're driving experienced nurses out?")
+    assert garbled_question("What led you to against the 12.5-hour shifts?")
+    assert garbled_question("How do you run the pilot; the sensors and the bay nurse?")
+    for fine in ("What led you to start the falls-prevention pilot on 7B?", "What led you to choose RouteDesk?",
+                 "How do you decide which depots get RouteDesk first?", "Why did you turn down the publisher deal?"):
+        assert not garbled_question(fine), fine
 
 
 def test_the_tacked_on_and_how_do_you_address_them_is_cut() -> None:

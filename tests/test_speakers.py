@@ -94,6 +94,23 @@ def test_their_email_is_theirs_and_the_quoted_part_is_not() -> None:
     assert "I taught KS3" not in kept, "the user's own quoted lines stay out of what facts are drawn from"
 
 
+def test_their_email_ends_after_their_signature() -> None:
+    """The user's own paragraph under a pasted reply ("My background: I ran the Kraków meetup ...") was read as
+    theirs, so its "I" became them; their sign-off and the short lines of their signature are theirs, no more."""
+    text = ("From: Tomasz Wielgosz <t@nordhaul.example>\n\nWe rolled out RouteDesk to 11 depots.\n\nBest regards,\n"
+            "Tomasz\n\n--\nTomasz Wielgosz\nHead of Route Optimisation\n\nMy background: I ran the Krakow logistics "
+            "meetup for 3 years.\nI know Ewa from it too.")
+    marks, state = contact_lines(text, "Tomasz Wielgosz")
+    lines = text.split("\n")
+    assert marks[lines.index("We rolled out RouteDesk to 11 depots.")]
+    assert marks[lines.index("Head of Route Optimisation")], "a signature line is theirs"
+    assert not any(marks[k] for k, line in enumerate(lines) if "Krakow" in line or "Ewa" in line)
+    assert state is False
+    # a long sentence in their mail before any sign-off is still theirs
+    assert all(contact_lines("From: Tomasz Wielgosz <t@n.example>\n\nWe have eight more depots going live "
+                             "between February and May next year.", "Tomasz Wielgosz")[0][2:])
+
+
 def test_a_thread_in_a_dossier_gives_each_line_to_who_wrote_it() -> None:
     theirs = _theirs(THREAD, "Beatrix Holloway")
     assert "We're starting discovery for a nursing handover summary in January." in theirs

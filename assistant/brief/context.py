@@ -97,6 +97,13 @@ class BriefContext:
         readers = mail_recipients_of_note(in_order, self.name)
         self.views = {c.id: about_them(guarded_all[c.id], marks[c.id], self.name, readers.get(c.source, ""))
                       for c in self.notes}
+        # Their own lines alone (their e-mail, their "About"), cleaned the same way: where "I" is them, and a
+        # first-person sentence of theirs can be said about them (brief/facts.py's fill).
+        self.their_words = {c.id: about_them("\n".join(line if mark else "" for line, mark in
+                                                       zip(guarded_all[c.id].split("\n"), marks[c.id])),
+                                             [True] * (guarded_all[c.id].count("\n") + 1), self.name,
+                                             readers.get(c.source, ""))[0] if any(marks[c.id]) else ""
+                            for c in self.notes}
         # Facts and questions read the notes without the user's own lines and plans (whose words
         # are whose); the follow-up reads them after the same prefix, since those plans are what it is about.
         # The guard first, then whose words: split into clauses before it, "Ignore previous

@@ -60,7 +60,13 @@ def _role_item(text: str) -> bool:
 _BARE_VERB = re.compile(r"^(named|appointed|elected|promoted|established|founded|co-founded|launched|led|joined|"
                         r"received|won|became|created|built|started|published|wrote|introduced|oversaw|chaired|"
                         # shorthand notes: "Leads Screening Platforms, 9 people."
-                        r"leads|runs|manages|heads|owns|oversees|chairs|hosts|teaches|builds|works)\b", re.I)
+                        r"leads|runs|manages|heads|owns|oversees|chairs|hosts|teaches|builds|works|"
+                        # shorthand: "turned DOWN a publisher deal in Aug.", "moved to Leeds in 2019" (not "based in",
+                        # "interested in": a state, no deed; "Based on the talk" is no verb of theirs)
+                        r"(?!(?:based|interested|involved|focused|located|excited|married|qualified|engaged|determined|"
+                        r"concerned|obsessed|inspired|convinced|pleased|surprised|tired|bored|used|supposed|related|"
+                        r"compared|aimed|designed|targeted|needed|required)\b)[a-z]{3,}ed(?=\s+(?:down|up|off|back|a|an|the|"
+                        r"to|into|from|over|his|her|their|its|two|three|four|five|\d)\b))\b", re.I)
 _NAMED_AWARD = re.compile(r"\b(?:has been|was|is|were)?\s*named\s+(?:the\s+|an?\s+)?(?=[\w' -]*\b(?:Award|Prize|Medal)\b(?!\s+(?:recipient|winner|laureate|nominee)))",
                           re.I)
 _PASSIVE = {"named", "appointed", "elected", "promoted"}
@@ -130,8 +136,8 @@ def readable_fact(text: str, first: str) -> str:
         role = text.rstrip(".")  # "2019-2022: Non-executive director, Ofgem"
         # "director, Ofgem" -> "director at Ofgem": one comma before a name is the employer
         role = re.sub(r"^([^,]+), ((?:the )?[A-Z][^,]*)$", r"\1 at \2", role)
-        if not end:
-            return f"In {year}, {first} was {role}."
+        if not end:  # a highlight's one year is when it began: "2021: Fellow of the Royal Society of Edinburgh"
+            return f"In {year}, {first} became {role}."
         if end.isdigit():
             return f"From {year} to {end}, {first} was {role}."
         return f"Since {year}, {first} has been {role}."
@@ -156,6 +162,8 @@ def readable_fact(text: str, first: str) -> str:
     text = re.sub(r"\b(interested in|curious about|focused on|works on|speaks about|writes about) the (?:topics?|subject|area|field) of\b",
                   r"\1", text)
     text = re.sub(r"\breceived the the\b", "received the", text)
+    # "is against 12.5-hour shifts ...; thinks they're driving nurses out": a note's list joined as a sentence
+    text = re.sub(r"\s*;\s+(?=[a-z]+s\b)", " and ", text)
     if year and end.isdigit():
         text = f"From {year} to {end}, {text}"
     elif year and end:
@@ -165,6 +173,72 @@ def readable_fact(text: str, first: str) -> str:
     if text and text[-1] not in ".!?)\"\u201d":
         text += "."
     return text[:1].upper() + text[1:]
+
+
+_ADVERB = r"(?:(?:still|also|now|currently|really|often|usually|mostly|recently|just|actually|always|never|already)\s+)?"
+_FIRST_PERSON = re.compile(rf"^(I|We)(?:(['\u2019](?:m|ve|d|ll|re))\b|\s+({_ADVERB})([a-z][\w'\u2019-]*))", re.I)
+_SAME_FORM = {"can", "can't", "cannot", "could", "couldn't", "will", "won't", "would", "wouldn't", "should", "shouldn't",
+              "may", "might", "must", "shall", "was", "wasn't", "did", "didn't", "had", "hadn't", "led", "ran", "spent",
+              "made", "built", "wrote", "became", "began", "took", "gave", "got", "went", "left", "found", "taught",
+              "grew", "set", "put", "held", "brought", "sold", "won", "met", "sent", "told", "said", "thought", "felt",
+              "knew", "saw", "moved", "read", "ran", "chose", "fell", "kept", "lost", "paid", "rode", "swam", "sat",
+              "stood", "understood", "came", "drove", "flew", "spoke", "broke"}
+_THIRD_PERSON = {"am": "is", "are": "is", "were": "was", "have": "has", "haven't": "hasn't", "do": "does",
+                 "don't": "doesn't", "go": "goes", "'m": "is", "'re": "is", "'ve": "has", "'d": "would", "'ll": "will",
+                 "aren't": "isn't", "weren't": "wasn't"}
+_MID_PERSON = {"me": "them", "my": "their", "mine": "theirs", "we": "they", "us": "them", "our": "their",
+               "ours": "theirs", "myself": "themselves", "ourselves": "themselves"}
+
+
+def _third_person(verb: str) -> str:
+    """ "lead" -> "leads", "have" -> "has", "led" -> "led": the form after "she" or a name."""
+    low = verb.lower().replace("\u2019", "'")
+    if low in _THIRD_PERSON:
+        return _THIRD_PERSON[low]
+    if low in _SAME_FORM or low.endswith(("ed", "n't")):
+        return verb
+    if re.search(r"[^aeiou]y$", low):
+        return verb[:-1] + "ies"
+    return verb + ("es" if low.endswith(("s", "sh", "ch", "x", "z", "o")) else "s")
+
+
+def in_their_name(sentence: str, first: str) -> str:
+    """A line the contact wrote in the first person ("I lead the route team at Nordhaul, where we plan
+    41,000 stops a day") as a sentence about them ("Tomasz leads ..., where they plan ..."), else "".
+
+    Why: their own e-mail or LinkedIn "About" is the richest part of the notes, but every fact is
+    about them in the third person, so the fill that reads sentences about them skipped all of it.
+    Only the subject, the verb's person and the pronouns change; "We" is their team, the one thing
+    the notes did not say in so many words. A question, or a line that does not open with "I"/"We"/"My"
+    (after a short "Label:"), gives "".
+    """
+    text = " ".join(sentence.split())
+    label = re.match(r"^[^:.!?]{3,40}:\s+(?=(?:I|we|my)\b)", text, re.I)  # "Short version of my problem: we rolled out ..."
+    text = text[label.end():] if label else text
+    if text.endswith("?"):
+        return ""
+    owner = re.match(r"^My\s+(?=[a-z])", text)
+    if owner:
+        head, rest = f"{first}'s ", text[owner.end():]
+    else:
+        m = _FIRST_PERSON.match(text)
+        if not m:
+            return ""
+        who, contraction, adverb, verb = m.groups()
+        subject = first if who.lower() == "i" else f"{first}'s team"
+        verb = _third_person(f"'{contraction[1:]}" if contraction else verb)
+        head, rest = f"{subject} {adverb or ''}{verb}", text[m.end():]
+    rest = re.sub(r"\bI['\u2019]d\b", f"{first} would", rest)
+    rest = re.sub(r"\bI['\u2019]m\b", f"{first} is", rest)
+    rest = re.sub(r"\bI['\u2019](?:ve|ll)\b", lambda w: f"{first} {'has' if 'v' in w.group(0) else 'will'}", rest)
+    # a second clause in the first person whose verb would need its person changed ("and I know Ewa"): left out
+    if re.search(r"(?-i:\bI)\s+(?!(?:would|will|could|can|can't|should|might|must|may|had|did|was|wasn't)\b)[a-z]+(?<!ed)\b", rest) \
+            or re.search(r"\bwe\s+(?:am|are|have|do|'re|'ve)\b", rest, re.I):
+        return ""
+    rest = re.sub(r"(?-i:\bI\b)|\b(?:me|my|mine|we|us|our|ours|myself|ourselves)\b",
+                  lambda w: first if w.group(0) == "I" else _MID_PERSON[w.group(0).lower()], rest, flags=re.I)
+    out = f"{head}{rest}".strip()
+    return out if out.endswith((".", "!", ")")) else f"{out}."
 
 
 def _cut_back(text: str) -> str:
@@ -198,4 +272,4 @@ def cut_at_quote(text: str, sources: list[str]) -> str:
     return _last_clause(text)
 
 
-__all__ = ["FACT_MAX_CHARS", "cut_at_quote", "fact_sentences", "item_facts", "readable_fact", "role_line"]
+__all__ = ["FACT_MAX_CHARS", "cut_at_quote", "fact_sentences", "in_their_name", "item_facts", "readable_fact", "role_line"]

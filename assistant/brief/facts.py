@@ -14,7 +14,7 @@ import time
 
 from assistant.brief import metrics
 from assistant.brief.context import BriefContext, foreign_script, note_sentences
-from assistant.brief.fact_text import FACT_MAX_CHARS, cut_at_quote, item_facts
+from assistant.brief.fact_text import FACT_MAX_CHARS, cut_at_quote, in_their_name, item_facts
 from assistant.brief.record import Cited
 from assistant.generation import prompts
 from assistant.generation.structured import generate_json, seed_for
@@ -253,6 +253,9 @@ def _specifics(text: str, said: str, skip: set[str]) -> set[str]:
             if w.strip(".,").casefold() not in said and w.strip(".,") not in skip and not is_title(w)}
 
 
+STRONG_SPECIFICS = 3  # names and numbers no kept fact names, for a sentence to be added past the floor
+
+
 def _from_specifics(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropped: list[str], least: int) -> list[int]:
     """Fewer facts than the notes hold: their sentences that name what no fact names, as facts (same checks).
 
@@ -261,9 +264,13 @@ def _from_specifics(ctx: BriefContext, kept: list[tuple[str, list[str]]], droppe
     small model passes over is the specific one ("2023: Led the "Queue Jumpers?" study of 1,200 grid
     connection applications"), and a bare pick from a long note is furniture (docs/QUALITY.md, fifth
     session); so only sentences about them that name a number or a proper noun no kept fact names
-    are taken, most such words first, up to the floor the notes' length asked the model for.
+    are taken, most such words first, up to the floor the notes' length asked the model for. Their own
+    first-person lines (their e-mail, their "About") count too, said about them (``in_their_name``): in
+    Tomasz's reply "we rolled out RouteDesk to 11 of 19 depots" was the one line naming his project.
+    Past the floor, up to the brief's size, a sentence is added only when it names three such things:
+    the model's five facts on Tomasz said nothing of the eight depots going live in 2027.
     """
-    if ctx.brief.size != "full" or len(kept) >= least:
+    if ctx.brief.size != "full" or len(kept) >= ctx.size["facts"]:
         return []
     skip = {w.strip(".,") for w in (*ctx.name.replace("-", " ").split(), *ctx.name.split(), ctx.first, *_SUBJECTS, "I")}
     said = " ".join(t for t, _ in kept).casefold()
@@ -278,10 +285,17 @@ def _from_specifics(ctx: BriefContext, kept: list[tuple[str, list[str]]], droppe
                 if subject and _VERB_NEXT.match(text, subject.end()) and not home_life(text) \
                         and not _LOGISTICS.match(text) and not re.search(r"https?:|www\.|[<>`\[\]{}]", text):
                     found.append((-len(_specifics(text, said, skip)), n, text, chunk.id))
+        # Their own first-person lines ("we rolled out RouteDesk to 11 of 19 depots"), said about them
+        for sentence in note_sentences(ctx.their_words.get(chunk.id, "")):
+            text = in_their_name(voice.SPEAKER_MARK.sub("", sentence), ctx.first)
+            if text and not home_life(text) and not _LOGISTICS.match(text) and not re.search(r"https?:|www\.|[<>`\[\]{}]", text):
+                found.append((-len(_specifics(text, said, skip)), n, text, chunk.id))
     added: list[int] = []
     for _, _, text, chunk_id in sorted(found, key=lambda f: f[:2]):
-        # what the facts added since name may be all it had (ranked against the model's facts only)
-        if len(kept) >= least or not _specifics(text, " ".join(t for t, _ in kept).casefold(), skip):
+        # what the facts added since name may be all it had (ranked against the model's facts only); past the
+        # floor, only a sentence naming three things no fact names ("8 more depots ... February and May 2027")
+        new = _specifics(text, " ".join(t for t, _ in kept).casefold(), skip)
+        if len(kept) >= ctx.size["facts"] or not new or (len(kept) >= least and len(new) < STRONG_SPECIFICS):
             continue
         before = len(kept)
         _keep(ctx, text, ctx.cite([label for label, c in ctx.labels.items() if c.id == chunk_id]), kept, dropped)

@@ -75,6 +75,8 @@ def question_problem(ctx: BriefContext, text: str, accepted: Sequence[str], fact
                 "specific the fact says.")
     if not questions.is_open_question(text):
         return "That was not one open question (it could be answered yes/no, or was not a question)."
+    if questions.garbled_question(text):
+        return "That did not read as one plain sentence; ask it the way you would say it aloud."
     if questions.is_job_ask(text):
         return "That asked for a job, a referral or an introduction."
     if voice.is_about_user(text):

@@ -323,6 +323,19 @@ def stock_question(text: str) -> bool:
     return bool(_STOCK_RE.search(normalize_quotes(text).strip()))
 
 
+# "What led you to strongly against 12.5-hour shifts ...; thinks they're driving nurses out?": the starter
+# given to the model, then a fact's words pasted after it. "led you to" needs a verb next, and a ";" in a
+# question is a list item copied in.
+_LED_TO_NO_VERB = re.compile(r"\b(?:led|brought|drew|pushed|made) you to\s+(?:\w+ly|against|for|the|a|an|your|this|that|"
+                             r"these|those|in|on|at|with|about|from|of|into|by|more|less|very|so|such|being)\b", re.I)
+
+
+def garbled_question(text: str) -> bool:
+    """A question that does not read as one sentence a person would say (see ``_LED_TO_NO_VERB``)."""
+    t = normalize_quotes(text)
+    return bool(_LED_TO_NO_VERB.search(t)) or ";" in t
+
+
 def without_stock_tail(text: str) -> str:
     """The question without a tacked-on "..., and how do you address them?" (it asks two things)."""
     return _HOW_ADDRESS_RE.sub("?", text)

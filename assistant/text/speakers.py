@@ -13,6 +13,8 @@ The signals are the ones a person reading the note would use, in order:
 - an e-mail header ``From: <their name>`` starts their words; ``From:`` anyone
   else, an "On ... wrote:" line or a markdown heading ends them; quoted lines
   (``> ...``) inside their e-mail are someone else's;
+  after their sign-off ("Best regards,") only the short lines of a
+  signature stay theirs: the first sentence below it is the user's again;
 - a line that is just their name followed within a few lines by a profile's
   marks ("followers", "connections", "About", "Experience") starts a pasted
   profile, theirs until the next heading; so does a note whose first line is
@@ -43,6 +45,10 @@ _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*)$")
 _LABEL = re.compile(r"^\s*(?:[-*\u2022]\s*)?([^\W\d][\w.'\u2019\- ]{1,60}?)\s*:\s+\S")
 _PROFILE_MARK = re.compile(r"\b(?:followers|connections)\b|^\s*(?:About|Experience|Summary)\s*:?\s*$|^\s*About\s*:", re.I)
 _SECTION_FIRST = re.compile(r"^\s*(?:About|Summary|About me)\s*:?\s*$", re.I)  # a note that opens a profile's section
+# "Best regards," closes their e-mail: what follows is their signature (short lines), then the user's own words again
+_SIGN_OFF = re.compile(r"^\s*(?:best(?:\s+(?:regards|wishes))?|kind(?:est)?\s+regards|(?:warm\s+|many\s+)?regards|many\s+thanks|"
+                       r"thanks(?:\s+again)?|thank\s+you|cheers|all\s+the\s+best|sincerely|yours(?:\s+(?:sincerely|truly))?)"
+                       r"\s*[,!.]?\s*$", re.I)
 _BY_THEM = re.compile(r"\bby (?:her|him|them)\b|\b(?:her|his|their) own (?:words|post|blog|email|e-mail|bio)\b", re.I)
 
 
@@ -74,7 +80,11 @@ def contact_lines(text: str, name: str, state: bool = False, opens_note: bool = 
     lines = text.split("\n")
     out: list[bool] = []
     first = next((k for k, line in enumerate(lines) if line.strip()), -1) if opens_note else -1
+    signed = False  # past their sign-off: only the short lines of a signature are still theirs
     for k, line in enumerate(lines):
+        if state and signed and len(line.split()) >= 7:
+            state = signed = False  # "My background: I ran the Kraków meetup ..." after their signature is the user's
+        signed = signed or bool(state and _SIGN_OFF.match(line))
         heading = _HEADING.match(line)
         sender = _FROM.match(line)
         if sender:
