@@ -101,6 +101,9 @@ def test_a_question_mark_inside_a_quoted_title_does_not_end_the_sentence() -> No
     """ "She led the "Queue Jumpers?"" and "Study of 1,200 grid connection applications." became two facts."""
     assert split_sentences('She led the "Queue Jumpers?" study of 1,200 applications. It was cited.') == \
         ['She led the "Queue Jumpers?" study of 1,200 applications.', "It was cited."]
+    # Kit's Avoid quoted "careful: co-founder (Sam?)" and the rest of the warning as two topics
+    assert split_sentences("careful: co-founder (Sam?) left in early 2026. DON'T ask") == \
+        ["careful: co-founder (Sam?) left in early 2026.", "DON'T ask"]
     assert split_sentences('He asked "why?" Then he left.') == ['He asked "why?"', "Then he left."]
 
 
@@ -184,6 +187,20 @@ def test_their_own_first_person_lines_fill_a_long_note_said_about_them(kb, setti
     assert "Tomasz's team" in added and ("RouteDesk" in added or "February" in added), facts
     assert not re.search(r"\b(?:I|we|my|our)\b", added), "their first person is said about them"
     assert "Kraków" not in added, "the user's own first-person line is never theirs"
+
+
+def test_the_fill_takes_no_diary_entry_and_no_sentence_pointing_at_them_or_those(kb, settings) -> None:
+    """Offline on the eval briefs the fill added "Julian is in Leeds on 2 December for a portfolio board meeting."
+    (a diary entry) and "Marguerite will put them on cards by the 3D printer." ("them": nothing, out of its note);
+    a sentence whose later clause points at "those" keeps its first clause."""
+    ctx, label = _one_note(kb, settings, "Raúl Ortega", RAUL + "\nRaúl is in Leeds on 2 December for a Grid Edge "
+                           "board meeting with Octant.\nRaúl will put them on the Octant Energy wiki for 40 Glasgow "
+                           "traders. Raúl's team has 8 more Octant sites going live between February and May 2027, and "
+                           "he would like the training for those to be better.")
+    _facts(ctx, "He runs flexibility trading at Octant Energy.")
+    facts = [f.text for f in ctx.brief.facts]
+    assert not any("Leeds" in f or "wiki" in f for f in facts), facts
+    assert "Raúl's team has 8 more Octant sites going live between February and May 2027." in facts, facts
 
 
 def test_first_person_lines_of_theirs_read_in_the_third_person() -> None:

@@ -703,8 +703,19 @@ def test_a_starter_with_a_fact_pasted_after_it_is_refused_and_plain_questions_ar
     assert garbled_question("What led you to against the 12.5-hour shifts?")
     assert garbled_question("How do you run the pilot; the sensors and the bay nurse?")
     for fine in ("What led you to start the falls-prevention pilot on 7B?", "What led you to choose RouteDesk?",
+                 "What drew you to the Digital Nursing programme?", "What led you to early retirement?",
                  "How do you decide which depots get RouteDesk first?", "Why did you turn down the publisher deal?"):
         assert not garbled_question(fine), fine
+
+
+def test_why_is_kept_for_a_view_they_hold_not_asked_of_a_role() -> None:
+    """ "Why do you chair the Northern Region Chief Nurses' Digital Forum?" reads as a challenge."""
+    from assistant.brief.questions import _STARTERS, starter_for
+
+    why = _STARTERS.index("Why")
+    assert starter_for("She chairs the Northern Region Chief Nurses' Digital Forum.", why) == "What drew you to"
+    assert starter_for("Kit is sceptical of gamification in ed-tech: points aren't a game.", why) == "Why"
+    assert starter_for("She chairs the forum.", why + 1) == _STARTERS[why + 1]
 
 
 def test_the_tacked_on_and_how_do_you_address_them_is_cut() -> None:

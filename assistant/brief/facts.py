@@ -244,7 +244,7 @@ def _from_short_note(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropp
 
 # A word that names something: a number, or a capitalised word inside a sentence ("Monzo", "1,200", "Net Zero").
 _SPECIFIC = re.compile(r"\d[\d,.%]*|(?<=[\s(\"'\u201c-])[A-Z][\w'\u2019-]+")
-_VERB_NEXT = re.compile(r"\s*(?!(?:posted|commented|liked|reposted|reacted|followed)\b)[a-z]")
+_VERB_NEXT = re.compile(r"(?:['\u2019]s\s+[a-z][\w-]*)?\s*(?!(?:posted|commented|liked|reposted|reacted|followed)\b)[a-z]")
 
 
 def _specifics(text: str, said: str, skip: set[str]) -> set[str]:
@@ -254,6 +254,23 @@ def _specifics(text: str, said: str, skip: set[str]) -> set[str]:
 
 
 STRONG_SPECIFICS = 3  # names and numbers no kept fact names, for a sentence to be added past the floor
+# A day's date or a weekday: "Julian is in Leeds on 2 December for a board meeting" is a diary entry, not who they are
+_DIARY = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b|"
+                    r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?\b(?![\d,])|"
+                    r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b")
+# Out of its note, "them"/"those"/"it" point at nothing: "Marguerite will put them on cards by the 3D printer."
+_LOOSE = re.compile(r"\b(?:them|these|those|it)\b", re.I)
+_CLAUSE_CUT = re.compile(r",\s+(?:and|but|so|while)\s+|;\s+|\s+[-\u2013\u2014]\s+")
+
+
+def _standalone(text: str) -> str:
+    """A note's sentence that reads on its own: cut before a clause pointing at "those"/"them", "" if the first does."""
+    if not _LOOSE.search(text):
+        return text
+    cut = next((m.start() for m in _CLAUSE_CUT.finditer(text) if _LOOSE.search(text[m.start():])
+                and not _LOOSE.search(text[:m.start()])), -1)
+    head = text[:cut].rstrip(" ,;") if cut > 0 else ""
+    return f"{head}." if len(head.split()) >= 5 else ""
 
 
 def _from_specifics(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropped: list[str], least: int) -> list[int]:
@@ -292,9 +309,10 @@ def _from_specifics(ctx: BriefContext, kept: list[tuple[str, list[str]]], droppe
                 found.append((-len(_specifics(text, said, skip)), n, text, chunk.id))
     added: list[int] = []
     for _, _, text, chunk_id in sorted(found, key=lambda f: f[:2]):
+        text = "" if _DIARY.search(text) else _standalone(text)
         # what the facts added since name may be all it had (ranked against the model's facts only); past the
         # floor, only a sentence naming three things no fact names ("8 more depots ... February and May 2027")
-        new = _specifics(text, " ".join(t for t, _ in kept).casefold(), skip)
+        new = set() if not text else _specifics(text, " ".join(t for t, _ in kept).casefold(), skip)
         if len(kept) >= ctx.size["facts"] or not new or (len(kept) >= least and len(new) < STRONG_SPECIFICS):
             continue
         before = len(kept)

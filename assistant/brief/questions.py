@@ -18,7 +18,7 @@ from assistant.brief import sense
 from assistant.brief.context import BriefContext, foreign_script
 from assistant.brief.narrative import their_topics
 from assistant.brief.record import Cited
-from assistant.generation import prompts
+from assistant.generation import answer_prefix, prompts
 from assistant.generation.batch import complete_many
 from assistant.generation.structured import generate_json, messages_for, seed_for, token_bound
 from assistant.text import questions, similarity, voice
@@ -34,6 +34,18 @@ log = logging.getLogger("rapport.brief")
 _STARTERS = ("What's the story behind", "How", "Tell me about", "Why", "What led you to", "How do you decide", "What surprised you",
              "Looking back, what")
 _SIDE_STARTERS = ("What's next for", "What have you learned from", "What would you change about", "How do you work with others on")
+# "Why" fits a view they hold ("Why do you think points aren't a game?"); asked of a role it sounds like a
+# challenge ("Why do you chair the Northern Region Chief Nurses' Digital Forum?").
+_A_VIEW = re.compile(r"\b(?:thinks?|believes?|argues?|against|sceptical|skeptical|prefers?|opinions?|views?|worried|"
+                     r"says|said|convinced|favou?rs?|critical|wary|doubts?)\b", re.I)
+
+
+def starter_for(fact: str, turn: int) -> str:
+    """The opening words the model is told to use: the next in turn, with "Why" kept for a view they hold."""
+    starter = _STARTERS[turn % len(_STARTERS)]
+    return "What drew you to" if starter == "Why" and not _A_VIEW.search(fact) else starter
+
+
 _REPEATED = "That repeated an earlier question."
 # Stricter than the eval's 0.85: "How did you lead the RouteDesk rebuild and rollout to 19 depots?" and
 # "Tell me about your experience leading planning engine rebuilds and rolling out to 19 depots." scored 0.81.
@@ -229,7 +241,7 @@ def write_questions(ctx: BriefContext, attempt_seed: int = 0) -> None:
         batch, todo = todo[:budget], []
         budget -= len(batch)
         accepted = [q.text for q in b.questions]
-        users = []
+        users, starters = [], []
         for i, (fact, rejected) in enumerate(batch):
             avoid = f"\n{rejected}" if rejected else ""
             # Earlier questions are shown only after a rejection or in a later round: shown up front,
@@ -239,13 +251,20 @@ def write_questions(ctx: BriefContext, attempt_seed: int = 0) -> None:
             # A second question on the same fact needs a different opening, or it comes back as a repeat
             # of the first (two briefs ended with 3 questions that way).
             starter = _SIDE_STARTERS[(i + rnd) % len(_SIDE_STARTERS)] if rejected == _ANOTHER_SIDE \
-                else _STARTERS[(i + rnd * 3) % len(_STARTERS)]
+                else starter_for(fact.text, i + rnd * 3)
             users.append(prompts.render("question", notes=ctx.notes_block, name=ctx.name, fact=fact.text,
                                         avoid=avoid, starter=starter))
+            starters.append(starter)
             asked.add(fact.text)
         round_start = len(b.questions)
-        answers = complete_many(ctx.gen, [messages_for(u) for u in users], schema=schema,
-                                max_tokens=token_bound(schema), batched=ctx.settings.batch_decode)
+        if answer_prefix.supports(ctx.gen) and not ctx.settings.batch_decode:
+            # the starter and the JSON around it are prompt, not decoded (generation/answer_prefix.py)
+            answers = [answer_prefix.complete_prefixed(ctx.gen, messages_for(u), "question", st,
+                                                       max_length=schema["properties"]["question"]["maxLength"],
+                                                       max_tokens=token_bound(schema)) for u, st in zip(users, starters)]
+        else:
+            answers = complete_many(ctx.gen, [messages_for(u) for u in users], schema=schema,
+                                    max_tokens=token_bound(schema), batched=ctx.settings.batch_decode)
         for (fact, _), answer in zip(batch, answers):
             if len(b.questions) >= want_max - field_slot:
                 break
@@ -287,4 +306,4 @@ def write_questions(ctx: BriefContext, attempt_seed: int = 0) -> None:
         b.warnings.append(f"Only {len(b.questions)} questions passed the checks (aim: {want_min}).")
 
 
-__all__ = ["plain_why", "question_problem", "question_seeds", "write_questions"]
+__all__ = ["plain_why", "question_problem", "question_seeds", "starter_for", "write_questions"]

@@ -326,8 +326,8 @@ def stock_question(text: str) -> bool:
 # "What led you to strongly against 12.5-hour shifts ...; thinks they're driving nurses out?": the starter
 # given to the model, then a fact's words pasted after it. "led you to" needs a verb next, and a ";" in a
 # question is a list item copied in.
-_LED_TO_NO_VERB = re.compile(r"\b(?:led|brought|drew|pushed|made) you to\s+(?:\w+ly|against|for|the|a|an|your|this|that|"
-                             r"these|those|in|on|at|with|about|from|of|into|by|more|less|very|so|such|being)\b", re.I)
+_LED_TO_NO_VERB = re.compile(r"\b(?:led|brought|drew|pushed) you to\s+(?:(?!(?:early|only|family|supply|italy|july)\b)\w+ly|"
+                             r"against|for|in|on|at|with|about|from|of|into|by|very|so|more|less)\b", re.I)
 
 
 def garbled_question(text: str) -> bool:

@@ -29,8 +29,9 @@ def _ends_sentence(text: str, match: re.Match) -> bool:
     punct = match.group(0).rstrip()
     after = text[match.end():match.end() + 1]
     if not punct.startswith("."):
-        # ... unless a quoted title holds them and the sentence goes on: 'Led the "Queue Jumpers?" study'
-        return not (punct[-1] in "\"\u201d\u2019'" and after and after.islower())
+        # ... unless a quoted title or a bracket holds them and the sentence goes on: 'Led the "Queue Jumpers?"
+        # study', "co-founder (Sam?) left in early 2026"
+        return not (punct[-1] in "\"\u201d\u2019')]" and after and after.islower())
     if after and after.islower():
         return False  # "approx. five", "Inc. and its partners"
     before = _TOKEN_BEFORE.search(text, 0, match.start())
