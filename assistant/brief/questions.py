@@ -155,7 +155,7 @@ def _field_question(ctx: BriefContext, schema: dict, attempt_seed: int) -> int:
 
 
 # Open questions on what a checked fact says is theirs, when the model's fall short of the brief's aim.
-_IN_CODE = {"work": ("What's next for {}?",),  # "what draws you to" is left out: "interested in the legal team"
+_IN_CODE = {"work": ("What's next for {}?", "What have you learned so far from {}?"),  # "what draws you to" is left out: "interested in the legal team"
             "org": ("What are you most focused on at {} this year?", "What does a typical week look like for you at {}?")}
 
 
@@ -258,10 +258,14 @@ def write_questions(ctx: BriefContext, attempt_seed: int = 0) -> None:
             asked.add(fact.text)
         round_start = len(b.questions)
         if answer_prefix.supports(ctx.gen) and not ctx.settings.batch_decode:
-            # the starter and the JSON around it are prompt, not decoded (generation/answer_prefix.py)
+            # The starter and the JSON around it are prompt, not decoded (generation/answer_prefix.py). Not a
+            # second side's starter: held to "How do you work with others on", the model finished it with the
+            # first question's words (a repeat); left free it says "How do you collaborate with ...".
             answers = [answer_prefix.complete_prefixed(ctx.gen, messages_for(u), "question", st,
                                                        max_length=schema["properties"]["question"]["maxLength"],
-                                                       max_tokens=token_bound(schema)) for u, st in zip(users, starters)]
+                                                       max_tokens=token_bound(schema)) if st not in _SIDE_STARTERS
+                       else ctx.gen.complete(messages_for(u), schema=schema, max_tokens=token_bound(schema),
+                                             temperature=0.0) for u, st in zip(users, starters)]
         else:
             answers = complete_many(ctx.gen, [messages_for(u) for u in users], schema=schema,
                                     max_tokens=token_bound(schema), batched=ctx.settings.batch_decode)
