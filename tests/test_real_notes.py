@@ -400,6 +400,52 @@ def test_a_doubled_question_mark_is_still_one_question() -> None:
     assert _as_question(raw, "Harriet Oyelaran-Booth").endswith("Active Travel?")
 
 
+def test_a_second_question_tacked_on_is_cut_and_the_first_kept() -> None:
+    """Field questions came back as "..., and what changes or challenges might you face?" and were refused as two
+    questions twice in most briefs of the ninth session's run; the first question stands on its own."""
+    from assistant.brief.questions import _as_question
+    from assistant.text.questions import is_open_question
+
+    for raw, first in (
+            ("Now that integrated care boards fund crisis cafés, how does this show up in your service's work, and "
+             "what changes might you make?", "Now that integrated care boards fund crisis cafés, how does this show up "
+             "in your service's work?"),
+            ("What was hard about designing the referral form for the ward? How did you get nurses to use it?",
+             "What was hard about designing the referral form for the ward?")):
+        assert _as_question(raw, "Callum Ferreira") == first and is_open_question(first)
+    assert not is_open_question("What was hard about designing the referral form? How did you get nurses to use it?")
+    short = "What is X, and how?"  # too short to be a whole question on its own: left as it was
+    assert _as_question(short, "Callum Ferreira") == short
+
+
+class _FieldAsTheirs(Routed):
+    """The field note says maintainers face burnout; the model's first field question says he does."""
+
+    def __init__(self) -> None:
+        self.field_prompts: list[str] = []
+
+    def answer(self, user: str, schema: dict | None) -> str | None:
+        if "a change in their field shows up" not in user:
+            return None
+        self.field_prompts.append(user)
+        if "previous answer was rejected" in user:
+            return json.dumps({"question": "Now that kelp wholesale prices have doubled, how does that show up in "
+                                           "your pricing work?"})
+        return json.dumps({"question": "Now that you are facing doubled kelp wholesale prices, how does this show "
+                                       "up in your pricing work?"})
+
+
+def test_a_field_question_that_says_the_trend_of_them_is_asked_again(kb, settings) -> None:
+    from assistant.brief.builder import BriefBuilder
+    from tests.test_brief import priya as field_priya  # noqa: F401 - Priya with an Aquaculture field note
+
+    gen = _FieldAsTheirs()
+    brief = BriefBuilder(field_priya.__wrapped__(kb, settings), kb, settings, gen).run()
+    assert len(gen.field_prompts) == 2 and "not in them" in gen.field_prompts[1]
+    assert not any(q.text.startswith("Now that you are") for q in brief.questions)
+    assert any(q.text.startswith("Now that kelp wholesale prices have doubled") for q in brief.questions)
+
+
 class _Repeats(Routed):
     """Three facts; every question the model writes is the same one (a 1.5B model's repeats)."""
 

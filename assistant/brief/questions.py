@@ -143,7 +143,9 @@ def _field_question(ctx: BriefContext, schema: dict, attempt_seed: int) -> int:
         text = _as_question(got.data["question"], ctx.name)
         ctx.fact_sources[fact.text] = fact.sources
         reason = question_problem(ctx, text, [q.text for q in b.questions], fact.text) or (
-            sense.NONSENSE if sense.received_shape(text) else "")
+            sense.NONSENSE if sense.received_shape(text) else "") or (
+            # "Now that you are facing burnout, ...": a field's trend ("maintainers face burnout") said of them
+            _FIELD_AS_THEIRS if re.match(r"^\W*now that you(?:['\u2019]re| are| have| were)\b", text, re.I) else "")
         if reason:
             log.info("field question rejected (%s): %r", reason, text)
             avoid = f"\nYour previous answer was rejected: {reason} Keep it short (under 25 words), ending with \"?\"."
@@ -152,6 +154,9 @@ def _field_question(ctx: BriefContext, schema: dict, attempt_seed: int) -> int:
         b.questions.append(Cited(text, list(dict.fromkeys([*fact.sources, *point.sources])), why))
         break
     return calls
+
+
+_FIELD_AS_THEIRS = "That said the field's development about them; say what is changing in their field, not in them."
 
 
 # Open questions on what a checked fact says is theirs, when the model's fall short of the brief's aim.

@@ -336,9 +336,26 @@ def garbled_question(text: str) -> bool:
     return bool(_LED_TO_NO_VERB.search(t)) or ";" in t
 
 
+# "Now that X, how does this affect your work on quillmark, and what changes might you face?": a second question
+# tacked on with ", and what/how ..."; and "Tell me about the form you designed? How did you ...?": two questions
+_SECOND_ASK = re.compile(r",\s+and (?:what|how|why|which|who|where|when)\b[^?]*\?\s*$", re.I)
+_QUESTION_WORD = re.compile(r"^(?:what|how|why|which|who|where|when|tell me|now that|looking back|in your)\b", re.I)
+
+
 def without_stock_tail(text: str) -> str:
-    """The question without a tacked-on "..., and how do you address them?" (it asks two things)."""
-    return _HOW_ADDRESS_RE.sub("?", text)
+    """The question without a tacked-on "..., and how do you address them?" or any second question.
+
+    Why: the model's field questions added ", and what changes or challenges might you face?" and were
+    refused as two questions, twice in a row, in most briefs of a run; the first one stands on its own.
+    """
+    text = _HOW_ADDRESS_RE.sub("?", text)
+    first, sep, rest = text.partition("? ")
+    if sep and rest.strip().endswith("?") and len(first.split()) >= 6 and _QUESTION_WORD.match(first):
+        text = first + "?"
+    cut = _SECOND_ASK.search(text)
+    if cut and len(text[:cut.start()].split()) >= 6 and _QUESTION_WORD.match(text):
+        text = text[:cut.start()].rstrip(" ,") + "?"
+    return text
 
 
 def _content_stems(text: str) -> set[str]:
