@@ -361,18 +361,18 @@ def test_one_job_ask_item_is_dropped_without_asking_the_model_again(priya, kb, s
 
 
 class _FieldQuestion(Routed):
-    """A field question cut off the first time; a good one only when told why the first was rejected."""
+    """A field question rejected the first time (by default: cut off); a good one only when told why."""
 
-    def __init__(self) -> None:
+    def __init__(self, first: str = "How does the doubling of kelp wholesale prices impact your work as Head of",
+                 retry: str = "How are doubled kelp wholesale prices changing your pricing work?") -> None:
         self.field_prompts: list[str] = []
+        self.first, self.retry = first, retry
 
     def answer(self, user: str, schema: dict | None) -> str | None:
         if "a change in their field shows up" not in user:
             return None
         self.field_prompts.append(user)
-        if "previous answer was rejected" in user:
-            return json.dumps({"question": "How are doubled kelp wholesale prices changing your pricing work?"})
-        return json.dumps({"question": "How does the doubling of kelp wholesale prices impact your work as Head of"})
+        return json.dumps({"question": self.retry if "previous answer was rejected" in user else self.first})
 
 
 def test_a_rejected_field_question_is_asked_again_with_the_reason(kb, settings) -> None:
@@ -418,28 +418,14 @@ def test_a_second_question_tacked_on_is_cut_and_the_first_kept() -> None:
     assert _as_question(short, "Callum Ferreira") == short
 
 
-class _FieldAsTheirs(Routed):
-    """The field note says maintainers face burnout; the model's first field question says he does."""
-
-    def __init__(self) -> None:
-        self.field_prompts: list[str] = []
-
-    def answer(self, user: str, schema: dict | None) -> str | None:
-        if "a change in their field shows up" not in user:
-            return None
-        self.field_prompts.append(user)
-        if "previous answer was rejected" in user:
-            return json.dumps({"question": "Now that kelp wholesale prices have doubled, how does that show up in "
-                                           "your pricing work?"})
-        return json.dumps({"question": "Now that you are facing doubled kelp wholesale prices, how does this show "
-                                       "up in your pricing work?"})
-
-
 def test_a_field_question_that_says_the_trend_of_them_is_asked_again(kb, settings) -> None:
     from assistant.brief.builder import BriefBuilder
     from tests.test_brief import priya as field_priya  # noqa: F401 - Priya with an Aquaculture field note
 
-    gen = _FieldAsTheirs()
+    # the field note says kelp prices doubled; the model's first field question says the user's contact faces it
+    gen = _FieldQuestion(first="Now that you are facing doubled kelp wholesale prices, how does this show up in your "
+                               "pricing work?",
+                         retry="Now that kelp wholesale prices have doubled, how does that show up in your pricing work?")
     brief = BriefBuilder(field_priya.__wrapped__(kb, settings), kb, settings, gen).run()
     assert len(gen.field_prompts) == 2 and "not in them" in gen.field_prompts[1]
     assert not any(q.text.startswith("Now that you are") for q in brief.questions)
