@@ -273,6 +273,11 @@ def _standalone(text: str) -> str:
     return f"{head}." if len(head.split()) >= 5 else ""
 
 
+def _fillable(text: str) -> bool:
+    """A note's sentence the fill may take: not their life outside work, not a meeting's logistics, no link or markup."""
+    return not home_life(text) and not _LOGISTICS.match(text) and not re.search(r"https?:|www\.|[<>`\[\]{}]", text)
+
+
 def _from_specifics(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropped: list[str], least: int) -> list[int]:
     """Fewer facts than the notes hold: their sentences that name what no fact names, as facts (same checks).
 
@@ -299,13 +304,12 @@ def _from_specifics(ctx: BriefContext, kept: list[tuple[str, list[str]]], droppe
                 subject = about.match(text)
                 # "Aoife Brennan - coffee at the Watershed, 5 Nov", "Tomasz posted this • 3w": a note's header
                 # and a page's furniture name them but say nothing they do
-                if subject and _VERB_NEXT.match(text, subject.end()) and not home_life(text) \
-                        and not _LOGISTICS.match(text) and not re.search(r"https?:|www\.|[<>`\[\]{}]", text):
+                if subject and _VERB_NEXT.match(text, subject.end()) and _fillable(text):
                     found.append((-len(_specifics(text, said, skip)), n, text, chunk.id))
         # Their own first-person lines ("we rolled out RouteDesk to 11 of 19 depots"), said about them
         for sentence in note_sentences(ctx.their_words.get(chunk.id, "")):
             text = in_their_name(voice.SPEAKER_MARK.sub("", sentence), ctx.first)
-            if text and not home_life(text) and not _LOGISTICS.match(text) and not re.search(r"https?:|www\.|[<>`\[\]{}]", text):
+            if text and _fillable(text):
                 found.append((-len(_specifics(text, said, skip)), n, text, chunk.id))
     added: list[int] = []
     for _, _, text, chunk_id in sorted(found, key=lambda f: f[:2]):
