@@ -346,7 +346,7 @@ def without_stock_tail(text: str) -> str:
     """The question without a tacked-on "..., and how do you address them?" or any second question.
 
     Why: the model's field questions added ", and what changes or challenges might you face?" and were
-    refused as two questions, twice in a row, in most briefs of a run; the first one stands on its own.
+    refused (too long for one open question), twice in a row, in most briefs of a run; the first stands alone.
     """
     text = _HOW_ADDRESS_RE.sub("?", text)
     first, sep, rest = text.partition("? ")
