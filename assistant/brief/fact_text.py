@@ -10,6 +10,7 @@ import re
 
 from assistant.text.names import family_as_subject
 from assistant.text.sentences import complete_sentence, split_sentences
+from assistant.text.voice import third_person_verb
 
 FACT_MAX_CHARS = 200  # ~30 words; a longer item is cut back to its last whole clause
 
@@ -177,29 +178,8 @@ def readable_fact(text: str, first: str) -> str:
 
 _ADVERB = r"(?:(?:still|also|now|currently|really|often|usually|mostly|recently|just|actually|always|never|already)\s+)?"
 _FIRST_PERSON = re.compile(rf"^(I|We)(?:(['\u2019](?:m|ve|d|ll|re))\b|\s+({_ADVERB})([a-z][\w'\u2019-]*))", re.I)
-_SAME_FORM = {"can", "can't", "cannot", "could", "couldn't", "will", "won't", "would", "wouldn't", "should", "shouldn't",
-              "may", "might", "must", "shall", "was", "wasn't", "did", "didn't", "had", "hadn't", "led", "ran", "spent",
-              "made", "built", "wrote", "became", "began", "took", "gave", "got", "went", "left", "found", "taught",
-              "grew", "set", "put", "held", "brought", "sold", "won", "met", "sent", "told", "said", "thought", "felt",
-              "knew", "saw", "moved", "read", "ran", "chose", "fell", "kept", "lost", "paid", "rode", "swam", "sat",
-              "stood", "understood", "came", "drove", "flew", "spoke", "broke"}
-_THIRD_PERSON = {"am": "is", "are": "is", "were": "was", "have": "has", "haven't": "hasn't", "do": "does",
-                 "don't": "doesn't", "go": "goes", "'m": "is", "'re": "is", "'ve": "has", "'d": "would", "'ll": "will",
-                 "aren't": "isn't", "weren't": "wasn't"}
 _MID_PERSON = {"me": "them", "my": "their", "mine": "theirs", "we": "they", "us": "them", "our": "their",
                "ours": "theirs", "myself": "themselves", "ourselves": "themselves"}
-
-
-def _third_person(verb: str) -> str:
-    """ "lead" -> "leads", "have" -> "has", "led" -> "led": the form after "she" or a name."""
-    low = verb.lower().replace("\u2019", "'")
-    if low in _THIRD_PERSON:
-        return _THIRD_PERSON[low]
-    if low in _SAME_FORM or low.endswith(("ed", "n't")):
-        return verb
-    if re.search(r"[^aeiou]y$", low):
-        return verb[:-1] + "ies"
-    return verb + ("es" if low.endswith(("s", "sh", "ch", "x", "z", "o")) else "s")
 
 
 def in_their_name(sentence: str, first: str) -> str:
@@ -226,7 +206,7 @@ def in_their_name(sentence: str, first: str) -> str:
             return ""
         who, contraction, adverb, verb = m.groups()
         subject = first if who.lower() == "i" else f"{first}'s team"
-        verb = _third_person(f"'{contraction[1:]}" if contraction else verb)
+        verb = third_person_verb(f"'{contraction[1:]}" if contraction else verb)
         head, rest = f"{subject} {adverb or ''}{verb}", text[m.end():]
     rest = re.sub(r"\bI['\u2019]d\b", f"{first} would", rest)
     rest = re.sub(r"\bI['\u2019]m\b", f"{first} is", rest)

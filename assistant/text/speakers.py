@@ -46,9 +46,10 @@ _LABEL = re.compile(r"^\s*(?:[-*\u2022]\s*)?([^\W\d][\w.'\u2019\- ]{1,60}?)\s*:\
 _PROFILE_MARK = re.compile(r"\b(?:followers|connections)\b|^\s*(?:About|Experience|Summary)\s*:?\s*$|^\s*About\s*:", re.I)
 _SECTION_FIRST = re.compile(r"^\s*(?:About|Summary|About me)\s*:?\s*$", re.I)  # a note that opens a profile's section
 # "Best regards," closes their e-mail: what follows is their signature (short lines), then the user's own words again
-_SIGN_OFF = re.compile(r"^\s*(?:best(?:\s+(?:regards|wishes))?|kind(?:est)?\s+regards|(?:warm\s+|many\s+)?regards|many\s+thanks|"
-                       r"thanks(?:\s+again)?|thank\s+you|cheers|all\s+the\s+best|sincerely|yours(?:\s+(?:sincerely|truly))?)"
-                       r"\s*[,!.]?\s*$", re.I)
+SIGN_OFF_WORDS = (r"best(?:\s+(?:regards|wishes))?|kind(?:est)?\s+regards|(?:warm\s+|many\s+)?regards|many\s+thanks|"
+                  r"thanks(?:\s+again)?|thank\s+you|cheers|all\s+the\s+best|sincerely|yours(?:\s+(?:sincerely|truly))?")
+"""The closings of an e-mail, as a regex alternation (also page furniture for ``text/substance.py``)."""
+_SIGN_OFF = re.compile(rf"^\s*(?:{SIGN_OFF_WORDS})\s*[,!.]?\s*$", re.I)
 _BY_THEM = re.compile(r"\bby (?:her|him|them)\b|\b(?:her|his|their) own (?:words|post|blog|email|e-mail|bio)\b", re.I)
 
 
@@ -178,5 +179,5 @@ def mail_apparatus(line: str) -> bool:
     return bool(_FROM.match(line) or _HEADER.match(line) or _WROTE.match(line) or _QUOTED.match(line))
 
 
-__all__ = ["contact_lines", "contact_lines_of_note", "mail_apparatus", "mail_recipient", "mail_recipients_of_note",
+__all__ = ["SIGN_OFF_WORDS", "contact_lines", "contact_lines_of_note", "mail_apparatus", "mail_recipient", "mail_recipients_of_note",
            "quoted_reply_to_reader"]

@@ -15,7 +15,7 @@ import re
 
 from assistant.text.links import find_contacts
 from assistant.text.sentences import split_sentences
-from assistant.text.speakers import mail_apparatus
+from assistant.text.speakers import SIGN_OFF_WORDS, mail_apparatus
 
 SUBSTANTIAL = 0.3
 """A chunk whose content words are under this share of all its words is page furniture."""
@@ -23,8 +23,7 @@ SUBSTANTIAL = 0.3
 # A line that is only a label or a closing ("About", "Best regards,"); "About: Product leader ..." says something.
 _LABEL = re.compile(
     r"^\s*(?:show (?:all|more)\b.*|…?\s*see more|message|connect|follow|more|contact info|people (?:also viewed|you may know)|"
-    r"skills|featured|languages|activity|about|experience|education|(?:best|kind|warm) regards|regards|best|"
-    r"many thanks|thanks|thank you|cheers|--+)\s*[:,.!→…]*\s*$", re.I)
+    rf"skills|featured|languages|activity|about|experience|education|{SIGN_OFF_WORDS}|--+)\s*[:,.!→…]*\s*$", re.I)
 _FURNITURE = re.compile(
     r"^\s*sent from my\b|\b\d[\d,.]*\+?\s+(?:followers|connections|reactions|comments|reposts)\b|^\s*·\s*(?:1st|2nd|3rd)\b"
     r"|^[^·\n]+(?:·[^·\n]+){2,}$", re.I)  # "Python · Team leadership · ...": a skills or tag list

@@ -107,6 +107,27 @@ def _base_verb(word: str) -> str:
     return word[:-1]
 
 
+# The forms a verb keeps after "I" and after a name: modals, and past tenses that do not end in "-ed"
+_SAME_FORM = frozenset("""can can't cannot could couldn't will won't would wouldn't should shouldn't may might must shall
+was wasn't did didn't had hadn't led ran spent made built wrote became began took gave got went left found taught grew
+set put held brought sold won met sent told said thought felt knew saw moved read chose fell kept lost paid rode swam
+sat stood understood came drove flew spoke broke""".split())
+_THIRD = {**{v: k for k, v in _BE_HAVE.items()}, "am": "is", "go": "goes", "'m": "is", "'re": "is", "'ve": "has",
+          "'d": "would", "'ll": "will"}
+
+
+def third_person_verb(verb: str) -> str:
+    """ "lead" -> "leads", "have" -> "has", "led" -> "led": the form after "she" or a name (``_base_verb`` undone)."""
+    low = verb.lower().replace("\u2019", "'")
+    if low in _THIRD:
+        return _THIRD[low]
+    if low in _SAME_FORM or low.endswith(("ed", "n't")):
+        return verb
+    if re.search(r"[^aeiou]y$", low):
+        return verb[:-1] + "ies"
+    return verb + ("es" if low.endswith(("s", "sh", "ch", "x", "z", "o")) else "s")
+
+
 def to_second_person(text: str, name: str) -> str:
     """Rewrite a question about the contact into one asked *to* them.
 
