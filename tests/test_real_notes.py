@@ -313,7 +313,7 @@ def test_the_tailoring_sentence_claims_no_likeness_the_notes_do_not_show() -> No
 
 def test_a_fact_pointing_at_an_unnamed_it_is_dropped() -> None:
     """Seen in a default-model brief: "He is open about it in a blog post." (the "it" was his burnout)."""
-    from assistant.brief.facts import vague
+    from assistant.brief.fact_checks import vague
 
     assert vague("He is open about it in a blog post.")
     assert vague("She is proud of that.")
@@ -679,7 +679,7 @@ def test_a_degree_is_had_and_an_institute_is_named_with_its_article() -> None:
 
 def test_the_users_how_we_met_line_is_not_a_fact_about_them() -> None:
     """Seen in Dev's brief: "He met at the Bristol health-tech meetup 20 Nov." and a question grown from it."""
-    from assistant.brief.facts import _HOW_WE_MET
+    from assistant.brief.fact_checks import _HOW_WE_MET
 
     assert _HOW_WE_MET.match("He met at the Bristol health-tech meetup 20 Nov.")
     assert _HOW_WE_MET.match("Dev Raman first met at the meetup.")
@@ -689,7 +689,7 @@ def test_the_users_how_we_met_line_is_not_a_fact_about_them() -> None:
 
 def test_a_fact_another_fact_already_says_word_for_word_is_left_out() -> None:
     """Seen in Aoife's brief: the second half of one fact came back as a fact of its own."""
-    from assistant.brief.facts import contained
+    from assistant.brief.fact_checks import contained
 
     long = ("She's replacing the district nursing scheduling system in 2027; nurses currently spend 40+ min a day "
             "re-planning visits.")
@@ -959,7 +959,7 @@ def test_a_reply_split_into_chunks_knows_whom_it_was_sent_to_from_its_first_chun
 def test_the_same_fact_with_another_subject_is_one_fact() -> None:
     """Kit's brief: "Kit Marchetti has a dog named Bilge who was at the meetup." and "They have a dog named
     Bilge who was at the meetup." both kept."""
-    from assistant.brief.facts import said_of_them
+    from assistant.brief.fact_checks import said_of_them
 
     assert said_of_them("Kit Marchetti has a dog named Bilge who was at the meetup.") == \
         said_of_them("They have a dog named Bilge who was at the meetup.")
@@ -983,7 +983,7 @@ def test_a_number_with_a_thousands_comma_stays_whole_in_a_question_written_in_co
 
 def test_a_fact_a_longer_one_already_holds_is_left_out() -> None:
     """Seen in Sven's and Tomasz's briefs: a short fact repeating most of a longer one, under the cosine bar."""
-    from assistant.brief.facts import repeats_longer
+    from assistant.brief.fact_checks import repeats_longer
 
     long_sven = ("Sven Aaltonen is the lead maintainer of quillmark, a Python library that renders chemical "
                  "and maths notation.")

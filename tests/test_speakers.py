@@ -8,7 +8,7 @@ reply to an e-mail is theirs, and the best facts about them are in it.
 from __future__ import annotations
 
 from assistant.brief.fact_text import readable_fact
-from assistant.brief.facts import vague
+from assistant.brief.fact_checks import vague
 from assistant.text.speakers import contact_lines, contact_lines_of_note
 from assistant.text.voice import SPEAKER_MARK, about_them, logistics_clause
 

@@ -98,7 +98,7 @@ class BriefContext:
         self.views = {c.id: about_them(guarded_all[c.id], marks[c.id], self.name, readers.get(c.source, ""))
                       for c in self.notes}
         # Their own lines alone (their e-mail, their "About"), cleaned the same way: where "I" is them, and a
-        # first-person sentence of theirs can be said about them (brief/facts.py's fill).
+        # first-person sentence of theirs can be said about them (brief/fact_fill.py).
         self.their_words = {c.id: about_them("\n".join(line if mark else "" for line, mark in
                                                        zip(guarded_all[c.id].split("\n"), marks[c.id])),
                                              [True] * (guarded_all[c.id].count("\n") + 1), self.name,

@@ -1,6 +1,6 @@
 """A model's fact item as sentences that read on their own: one fact each, list items given a subject and verb.
 
-Why apart from the checks (facts.py): these only reshape what the model wrote, never add a claim;
+Why apart from the checks (fact_checks.py): these only reshape what the model or a note wrote, never add a claim;
 every result still goes through the same checks against its sources.
 """
 
@@ -193,13 +193,14 @@ def in_their_name(sentence: str, first: str) -> str:
     (after a short "Label:"), gives "".
     """
     text = " ".join(sentence.split())
-    label = re.match(r"^[^:.!?]{3,40}:\s+(?=(?:I|we|my)\b)", text, re.I)  # "Short version of my problem: we rolled out ..."
+    label = re.match(r"^[^:.!?]{3,40}:\s+(?=(?:I|we|my|our)\b)", text, re.I)  # "Short version of my problem: we rolled out ..."
     text = text[label.end():] if label else text
     if text.endswith("?"):
         return ""
-    owner = re.match(r"^My\s+(?=[a-z])", text)
-    if owner:
-        head, rest = f"{first}'s ", text[owner.end():]
+    owner = re.match(r"^(My|Our)\s+(?=[a-z])", text, re.I)
+    if owner:  # "Proud of the team: our first fully electric depot in Gdynia hit 98.7% ..."
+        head = f"{first}'s team's " if owner.group(1).lower() == "our" else f"{first}'s "
+        rest = text[owner.end():]
     else:
         m = _FIRST_PERSON.match(text)
         if not m:
@@ -219,6 +220,65 @@ def in_their_name(sentence: str, first: str) -> str:
                   lambda w: first if w.group(0) == "I" else _MID_PERSON[w.group(0).lower()], rest, flags=re.I)
     out = f"{head}{rest}".strip()
     return out if out.endswith((".", "!", ")")) else f"{out}."
+
+
+# A note's shorthand line about them, with its subject left out ("Wants help designing the referral form").
+_NOTE_VERB = re.compile(r"^(?:Wants|Needs|Says|Runs|Leads|Manages|Writes|Builds|Teaches|Chairs|Hosts|Organi[sz]es|Prefers|"
+                        r"Thinks|Believes|Hopes|Plans|Likes|Loves|Hates|Works|Speaks|Sits|Sees|Knows|Uses|Refuses|"
+                        r"Doesn't|Does not|Will|Won't|Would|Can't|Cannot|Is|Isn't|Has|Had|Was|Strongly|Keen|Not)\s+(?=[a-z(\"'\u201c0-9])")
+# "wants: (1) traders to sign data-sharing agreements ...": a label that is their verb
+_VERB_LABEL = re.compile(r"^(wants|needs|hopes|plans|working on|looking for|interested in|trying to)\s*:\s+", re.I)
+# "Background: 15 yrs as a mental health nurse (CPN) ...": a label that is their past
+_PAST_LABEL = re.compile(r"^(?:background|career|previously|before that|history)\s*:\s+", re.I)
+# The user's own voice or plans, a question, an instruction to the user, or page furniture ("Head of X | Y")
+_NOT_THEIRS = re.compile(r"\b(?:I|me|my|mine|we|us|our|ours|you|your)\b|\?|!!|[|\u00b7\u2022]|"
+                         r"\b(?:don['\u2019]?t|do not|avoid|never mention|not to mention|sensitive|rumou?rs?|"
+                         r"confidential|between us|off the record|todo|to-do|goes by|known as|pronounced|pronouns)\b|"
+                         # the user's deeds with their "I" dropped ("Suggested coffee in Bristol in Dec"), a bare quote
+                         r"^(?:asked|told|offered|suggested|promised|sent|showed|pitched|agreed|invited|e-?mailed|"
+                         r"texted|messaged|met|introduced)\b|^[\"'\u201c\u2018]", re.I)
+# "Leading planning engine rebuild (RouteDesk) ...": a CV bullet's deed, ongoing
+_GERUND = re.compile(r"^[A-Z][a-z]+ing\s+(?=[a-z(])")
+
+
+def note_line(sentence: str, first: str) -> str:
+    """A shorthand line of the user's notes about their work as a sentence, else "".
+
+    Why: real notes are bullets without a subject ("Crisis line calls up 31% in two years",
+    "RouteDesk = their planning engine", "Will not add telemetry to quillmark, ever", "Background:
+    15 yrs as a mental health nurse (CPN)"), and they hold what is specific about a person: in the
+    eval, 33 of 94 expected facts were in such lines and never reached a brief, because the fill only
+    read sentences whose subject is them. The line's own words are kept; a subject is added only
+    where the note's writer left it out ("Sven will not add ..."), a label said as what it means
+    ("Noor wants ...", "Callum's background: ..."). A line in the user's voice, about the reader, an
+    instruction ("don't mention ...") or a page's furniture gives "".
+    """
+    text = " ".join(sentence.split()).strip(" -")
+    text = text[:1].upper() + text[1:]  # "looking for people who can run ward-based usability sessions"
+    if _YEAR_ITEM.match(text) or role_line(text, first):
+        return ""  # a CV's dated item: readable_fact says it as a sentence about them
+    # six words, two of them lower-case: not a signature ("Brackenford Libraries - Open to everyone"), a CV's
+    # table row ("Chartered Member, CIPD") or a name line
+    if len(text.split()) < 6 or len(re.findall(r"\b[a-z]{3,}\b", text)) < 2 or _NOT_THEIRS.search(text):
+        return ""
+    text = re.sub(r"\s+=\s+", " is ", text, count=1)  # "RouteDesk = their planning engine"
+    label = _VERB_LABEL.match(text)
+    opinion = re.match(r"^[\w ]{2,20}:\s+(?=(?:thinks|believes|says|feels|wants|needs|hopes)\b)", text)
+    if opinion:  # "Opinion: thinks most AI-for-drug-discovery pitches skip the boring part"
+        text = f"{first} {text[opinion.end():]}"
+    elif label:
+        text = f"{first} {label.group(1).lower()} {text[label.end():]}"
+    elif _PAST_LABEL.match(text):
+        text = f"{first}'s background: {text[_PAST_LABEL.match(text).end():]}"
+    elif _NOTE_VERB.match(text):
+        verb = text.split()[0]
+        text = f"{first} {'is ' if verb in ('Strongly', 'Keen', 'Not') else ''}{text[:1].lower()}{text[1:]}"
+    elif _GERUND.match(text):
+        text = f"{first} is {text[:1].lower()}{text[1:]}"
+    else:  # a line with its own subject ("The grief service has a 14-week waiting list") or a topic label
+        text = text[:1].upper() + text[1:]
+    text = re.sub(r"\s*;\s+(?=[a-z]+s\b)", " and ", text)  # "...; thinks they're driving nurses out"
+    return text if text.endswith((".", "!", ")", '"', "\u201d")) else f"{text}."
 
 
 def _cut_back(text: str) -> str:

@@ -29,7 +29,9 @@ SIZES = {
     # q_max: one question per fact, with one of the slots kept for the field question when there
     # are field notes (5 + 1). Each question is ~5 s of decode on 2 cores; a seventh added ~5 s to
     # every brief with six facts, and the aim is five.
-    "full": {"facts": 6, "q_min": 5, "q_max": 6, "gb_max": 3, "narrative": True, "opener": False},
+    # facts_max: the model is asked for up to six (each ~2 s of decode); code may add two more from the
+    # notes' own lines when they name what no fact does (brief/fact_fill.py), at no model time.
+    "full": {"facts": 6, "facts_max": 8, "q_min": 5, "q_max": 6, "gb_max": 3, "narrative": True, "opener": False},
     "event": {"facts": 4, "q_min": 3, "q_max": 3, "gb_max": 2, "narrative": False, "opener": True},
 }
 

@@ -17,7 +17,7 @@ from assistant.text.words import WORD_RE, norm_word, normalize_quotes, stem
 # 6-7. Unsupported terms
 # --------------------------------------------------------------------------
 
-_MONTHS_DAYS = """
+MONTHS_DAYS = """
 january february march april may june july august september october november
 december jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday
 wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri
@@ -51,7 +51,7 @@ specialist architect developer recruiter coordinator administrator assistant
 deputy interim acting vice
 """.split()
 
-CAPITALIZED_STOPWORDS: frozenset[str] = frozenset(_MONTHS_DAYS + _FUNCTION_WORDS + _ROLE_WORDS)
+CAPITALIZED_STOPWORDS: frozenset[str] = frozenset(MONTHS_DAYS + _FUNCTION_WORDS + _ROLE_WORDS)
 
 # Ordinary words that start sentences in bios ("Leads the payments team").
 # Only exempt when sentence-initial: mid-sentence capitals look like names.
@@ -370,7 +370,7 @@ believes think thinks said says mention mentioned mentions talk talked spoke spe
 former formerly earlier later since year years month months time area field sector industry space topic
 lead leads leading led manage manages managing run runs running responsible include includes including
 various several number range part member named called help helps helping use uses using make makes making
-""".split()) | frozenset(_MONTHS_DAYS)
+""".split()) | frozenset(MONTHS_DAYS)
 
 
 # A tie to an organisation the notes never name: "Julian is a member of The Second Curve" (his own

@@ -292,7 +292,7 @@ def about_the_reader(clause: str) -> bool:
 
 # A to-do list in the user's notes ("ToDo:", "f/u: send 3 bullets ...", "Next steps:") is the user's errands.
 _TODO_HEAD = re.compile(r"^\W*(?:to[- ]?dos?|next steps|action items?|my actions|f/?u|follow[- ]?ups?)\s*:", re.I)
-_BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+")
+BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+")
 # A line labelled in the user's voice: "What she might want from me: ...", "My take: ...", "Why I care: ...".
 # Also the user's plans without an "I": "**Possible give-back:** design the journey-mapping lesson; intro to
 # Rachel Obi" became "She is interested in designing the journey-mapping lesson ...".
@@ -360,7 +360,7 @@ def about_them(text: str, theirs: Sequence[bool] | None = None, speaker: str = "
             in_todo = not line[head.end():].strip()
             removed.append(line.strip())
             continue
-        if in_todo and line.strip() and _BULLET.match(line):
+        if in_todo and line.strip() and BULLET.match(line):
             removed.append(line.strip())
             continue
         in_todo = False

@@ -1,0 +1,215 @@
+"""Facts the model passed over, drawn by code from the notes' own sentences (same checks as every fact).
+
+Why: a 1.5B model asked for five facts from a long note copies its first lines; the specific ones
+(a bio's "Career Highlights", their e-mail, the user's shorthand bullets) are where a person is.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from assistant.brief import metrics
+from assistant.brief.context import BriefContext, note_sentences
+from assistant.brief.fact_checks import NO_SUBJECT_VERB, keep, merged, said_of_them
+from assistant.brief.fact_text import FACT_MAX_CHARS, in_their_name, item_facts, note_line
+from assistant.text import grounding, voice
+from assistant.text.names import TITLE_PATTERN, is_title
+from assistant.text.personal import home_life
+from assistant.text.sentences import clauses, complete_sentence, unwrap
+
+log = logging.getLogger("rapport.brief")
+SHORT_NOTES_CHARS = 400  # notes about them this short are read whole: each clause is a fact
+_SUBJECTS = ("She", "He", "They", "Her", "His", "Their")  # a sentence of a note about them starts so
+
+
+# How they met and the user's plans with them ("...; coffee next week") are not facts about them.
+_LOGISTICS = re.compile(r"^\W*(?:met|introduced|intro'?d|coffee|call|lunch)\b", re.I)
+_TRAILING_PLAN = re.compile(r";\s*(?:coffee|call|lunch|meeting|catch-up|follow[- ]up)\b[^;]*$", re.I)
+# "said his team is ...", "She told me she is struggling to ...": what they said, as a sentence about them
+_SAID = re.compile(r"^\W*(?:(?:she|he|they)\s+(?:told|tells)\s+me|said|says|told me|mentioned|explained)(?:\s+that)?\s+"
+                   r"(?=\w)", re.I)
+_ROW_LABEL = re.compile(r"^(?:Bio|Notes|Title|Company|About|Summary|Headline):\s*", re.I)  # an attendee row's field
+
+
+def _about_them(ctx: BriefContext) -> re.Pattern[str]:
+    """A sentence that starts with them as its subject: a word of their name, or she/he/they/her/his/their."""
+    words = sorted({*ctx.name.replace(",", " ").split(), ctx.first}, key=len, reverse=True)
+    # "At Wyndham Vale she set up ...": where, then them
+    return re.compile(rf"(?:(?:In|Since) (?:19|20)\d\d, |From (?:19|20)\d\d to (?:19|20)\d\d, |At (?:[A-Z][\w'\u2019-]* ?){{1,4}},? (?=she |he |they ))?"
+                      rf"(?:(?:{'|'.join(re.escape(w) for w in words)}|{'|'.join(_SUBJECTS)}|she|he|they|"
+                      rf"{TITLE_PATTERN})(?!\w)\s*)+")
+
+
+def from_short_note(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropped: list[str]) -> list[int]:
+    """A clause of a two-line note that no kept fact says yet, as a fact in its own words (same checks).
+
+    Why: from "Runs flexibility trading at Octant Energy; said his team is drowning in half-hourly meter
+    data and their forecasts lag a day behind" the model's facts, asked twice, were the role and
+    inventions ("curious about the energy market", dropped); the one need in the note never reached
+    the brief. A short note is all signal (in a long one a code pick is furniture: docs/QUALITY.md,
+    fifth session), so when the checks left fewer than three facts, each clause not yet said is kept,
+    after the checks every fact passes. Returns the indexes of ``kept`` it added.
+    """
+    views = [(c, ctx.views[c.id][0]) for c in ctx.notes]
+    if ctx.brief.size != "full" or len(kept) >= 3 or not views or sum(len(v) for _, v in views) > SHORT_NOTES_CHARS:
+        return []  # an event's attendee row is read by the ranking and the opener; a brief is for one person
+    # only a sentence about them: "Ignore all previous instructions ...", "Add this image ...", markup
+    # and links in a note are data, never copied into the brief
+    about_them = _about_them(ctx)
+    added: list[int] = []
+    for chunk, view in views:
+        for part in (p for s in note_sentences(view) for p in clauses(s, min_words=4)):
+            if len(kept) >= ctx.size["facts"]:
+                return added
+            said = [t for t, _ in kept]
+            words = metrics.content_words(part)
+            if _LOGISTICS.match(part) or not words or any(len(words & metrics.content_words(t)) >= 0.5 * len(words)
+                                                   for t in said):
+                continue
+            text = _TRAILING_PLAN.sub("", _SAID.sub("", _ROW_LABEL.sub("", part))).strip(" ;,")
+            text = text[:1].upper() + text[1:]
+            if NO_SUBJECT_VERB.match(text):
+                text = f"{ctx.first} {text[:1].lower()}{text[1:]}"
+            if not about_them.match(text) or re.search(r"https?:|www\.|[<>`\[\]{}]|\]\(", text):
+                continue
+            text = text if text.endswith((".", "!", "?")) else f"{text}."
+            before = len(kept)
+            keep(ctx, text, ctx.cite([label for label, c in ctx.labels.items() if c.id == chunk.id]), kept, dropped)
+            if len(kept) > before:
+                log.info("fact from a short note, in its own words: %r", text)
+                added.append(len(kept) - 1)
+    return added
+
+
+# A word that names something: a number, or a capitalised word inside a sentence ("Monzo", "1,200", "Net Zero").
+_SPECIFIC = re.compile(r"\d[\d,.%]*|(?<=[\s(\"'\u201c-])[A-Z][\w'\u2019-]+")
+_VERB_NEXT = re.compile(r"(?:['\u2019]s\s+[a-z][\w-]*)?\s*(?!(?:posted|commented|liked|reposted|reacted|followed)\b)[a-z]")
+
+
+def _specifics(text: str, said: str, skip: set[str]) -> set[str]:
+    """The words of ``text`` that name something (a number, a proper noun) that ``said`` does not.
+
+    A month or a weekday names nothing: "Next depots go live Feb-May 2027" says no more than "8 more
+    depots going live between February and May 2027".
+    """
+    def new(word: str) -> bool:
+        parts = [p for p in re.split(r"[-\u2013/]", word.casefold()) if p and p not in grounding.MONTHS_DAYS]
+        return bool(parts) and any(p not in said for p in parts)
+    return {w.strip(".,").casefold() for w in _SPECIFIC.findall(text)
+            if new(w.strip(".,")) and w.strip(".,") not in skip and not is_title(w)}
+
+
+STRONG_SPECIFICS = 2  # names and numbers no kept fact names, for a sentence to be added past the floor
+# What they are doing now ("Her current priority is the evaluation of ambient AI scribe tools on three pilot
+# wards"), not a year of their past: what a conversation is about, ranked before their career history.
+_NOW = re.compile(r"\b(?:is|are|has|have|wants?|needs?|plans?|hopes?|will|currently|now|current|priority|this year|"
+                  r"next|building|running|working|trying|launching|evaluating|rolling out)\b", re.I)
+_PAST = re.compile(r"^(?:In|From|Since) (?:19|20)\d\d\b|\b(?:was|were|had|began|moved|spent|became)\b")
+
+
+def _now(text: str) -> bool:
+    """A sentence about their work now (present or future), not a year of their past."""
+    return bool(_NOW.search(text)) and not _PAST.search(text)
+# A day's date or a weekday: "Julian is in Leeds on 2 December for a board meeting" is a diary entry, not who they are
+_DIARY = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b|"
+                    r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?\b(?![\d,])|"
+                    r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b|\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b|\b\d{1,2}:\d\d\b")
+# Out of its note, "them"/"those"/"it" point at nothing: "Marguerite will put them on cards by the 3D printer."
+_LOOSE = re.compile(r"\b(?:them|these|those|it)\b", re.I)
+_CLAUSE_CUT = re.compile(r",\s+(?:and|but|so|while|even though|although|because)\s+|;\s+|\s+[-\u2013\u2014]\s+")
+
+
+def _standalone(text: str) -> str:
+    """A note's sentence that reads on its own: cut before a clause pointing at "those"/"them", "" if the first does."""
+    if not _LOOSE.search(text):
+        return text
+    cut = next((m.start() for m in _CLAUSE_CUT.finditer(text) if _LOOSE.search(text[m.start():])
+                and not _LOOSE.search(text[:m.start()])), -1)
+    head = text[:cut].rstrip(" ,;") if cut > 0 else ""
+    return f"{head}." if len(head.split()) >= 5 else ""
+
+
+def _same_opening(text: str, kept: list[tuple[str, list[str]]]) -> bool:
+    """A fact that opens as a kept one does ("She is cool on big tech donations: they give you 20 tablets ..."
+    after "She is cool on big tech donations and prefers refurbished kit"): the same claim with a detail added."""
+    def head(fact: str) -> list[str]:
+        return re.findall(r"[\w'\u2019-]+", said_of_them(fact))[:6]
+    return any(head(text) == head(t) for t, _ in kept)
+
+
+def _fillable(text: str) -> bool:
+    """A note's sentence the fill may take: not their life outside work, not a meeting's logistics, no link or markup."""
+    return not home_life(text) and not _LOGISTICS.match(text) and not re.search(r"https?:|www\.|[<>`\[\]{}]", text)
+
+
+def from_specifics(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropped: list[str], least: int) -> list[int]:
+    """Fewer facts than the notes hold: their sentences that name what no fact names, as facts (same checks).
+
+    Why: from a professor's bio the model gave three facts (role, articles, hill walking) and none of
+    her "Career Highlights"; from a LinkedIn paste, two, and not the employer before. The line a
+    small model passes over is the specific one ("2023: Led the "Queue Jumpers?" study of 1,200 grid
+    connection applications"), and a bare pick from a long note is furniture (docs/QUALITY.md, fifth
+    session); so only sentences about them that name a number or a proper noun no kept fact names
+    are taken, most such words first, up to the floor the notes' length asked the model for. Their own
+    first-person lines (their e-mail, their "About") count too, said about them (``in_their_name``): in
+    Tomasz's reply "we rolled out RouteDesk to 11 of 19 depots" was the one line naming his project.
+    Past the floor, up to the brief's size, a sentence is added only when it names three such things:
+    the model's five facts on Tomasz said nothing of the eight depots going live in 2027.
+    """
+    room = ctx.size.get("facts_max", ctx.size["facts"])
+    if ctx.brief.size != "full" or len(kept) >= room:
+        return []
+    skip = {w.strip(".,") for w in (*ctx.name.replace("-", " ").split(), *ctx.name.split(), ctx.first, *_SUBJECTS, "I")}
+    said = " ".join(t for t, _ in kept).casefold()
+    about = _about_them(ctx)
+    found: list[tuple[int, int, str, str, bool]] = []  # (-new names, note, sentence, chunk, from a bullet)
+    for n, chunk in enumerate(ctx.notes):
+        for line in unwrap(ctx.views[chunk.id][0]).split("\n"):
+            bullet = bool(voice.BULLET.match(line))
+            for sentence in note_sentences(line):
+                sentence = voice.SPEAKER_MARK.sub("", sentence)
+                for text in item_facts(sentence, ctx.first, ctx.name):
+                    subject = about.match(text)
+                    # "Aoife Brennan - coffee at the Watershed, 5 Nov", "Tomasz posted this • 3w": a note's header
+                    # and a page's furniture name them but say nothing they do
+                    # ... nor does a transcript's label ("Her answer: no, their lab manager runs ...")
+                    if subject and _VERB_NEXT.match(text, subject.end()) and _fillable(text) \
+                            and not re.match(r"^[\w'\u2019]+(?:\s+[\w'\u2019]+)?:\s", text):
+                        found.append((-len(_specifics(text, said, skip)) - _now(text), n, text, chunk.id, bullet))
+                # The user's shorthand bullets about their work ("Crisis line calls up 31% in two years")
+                text = note_line(sentence, ctx.first) if bullet and not about.match(sentence) else ""
+                if text and _fillable(text):
+                    found.append((-len(_specifics(text, said, skip)) - _now(text), n, text, chunk.id, True))
+        # Their own first-person lines ("we rolled out RouteDesk to 11 of 19 depots"), said about them
+        for sentence in note_sentences(ctx.their_words.get(chunk.id, "")):
+            sentence = voice.SPEAKER_MARK.sub("", sentence)
+            # ... and their lines about their work ("Keynote slides from Baltic Freight Forum 2026 are up")
+            # (not an e-mail's: there a line without "I" is their request to the user, "The grant can cover ...")
+            text = in_their_name(sentence, ctx.first) or ("" if chunk.source.lower().endswith(".eml")
+                                                          else note_line(sentence, ctx.first))
+            if text and _fillable(text):
+                found.append((-len(_specifics(text, said, skip)) - _now(text), n, text, chunk.id, False))
+    added: list[int] = []
+    for _, _, text, chunk_id, bullet in sorted(found, key=lambda f: f[:2]):  # most new names (their work now counts one)
+        if len(text) > FACT_MAX_CHARS:  # back to its last whole clause (never an "and" inside "hip and knee")
+            text = complete_sentence(text[:FACT_MAX_CHARS], FACT_MAX_CHARS) or text
+        text = "" if _DIARY.search(text) else _standalone(text)
+        # what the facts added since name may be all it had (ranked against the model's facts only); past the
+        # floor, only a sentence naming two things no fact names, or one when it is their work now
+        new = set() if not text else _specifics(text, " ".join(t for t, _ in kept).casefold(), skip)
+        # below the floor, a line of the user's bullets needs no name ("Sven will not add telemetry to quillmark")
+        if len(kept) >= room or (not new and not (bullet and text and len(kept) < least)) \
+                or (len(kept) >= least and len(new) + _now(text) < STRONG_SPECIFICS) or _same_opening(text, kept):
+            continue
+        before = len(kept)
+        keep(ctx, text, ctx.cite([label for label, c in ctx.labels.items() if c.id == chunk_id]), kept, dropped)
+        if len(kept) > before and len(merged(ctx, kept)) == len(kept):
+            log.info("fact from the notes, naming what no other fact did: %r", text)
+            added.append(len(kept) - 1)
+        else:
+            del kept[before:]
+    return added
+
+
+__all__ = ["from_short_note", "from_specifics"]
