@@ -12,7 +12,6 @@ import re
 import pytest
 
 from assistant.brief.fact_text import in_their_name, note_line
-from tests.test_fresh_shapes import _facts, _one_note
 
 
 @pytest.mark.parametrize("line, first, fact", [
@@ -31,6 +30,17 @@ from tests.test_fresh_shapes import _facts, _one_note
      "Marisol is looking for people who can run ward-based usability sessions."),
     ("Strongly against 12.5-hour shifts becoming the only option; thinks they're driving nurses out", "Adaeze",
      "Adaeze is strongly against 12.5-hour shifts becoming the only option and thinks they're driving nurses out."),
+    ("Reads a lot of sci-fi, recommended a novel on the podcast", "Beatrix",
+     "Beatrix reads a lot of sci-fi, recommended a novel on the podcast."),
+    ("Falls pilot: 11 falls in Jun-Sep vs 19 same period last yr", "Adaeze",
+     "Falls pilot: 11 falls in Jun-Sep vs 19 same period last yr."),
+    ("Second headache: -80 C freezer capacity", "Ilse", "Ilse's second headache: -80 C freezer capacity."),
+    ("Mental health benefits: usage up but she can't tell which parts help. wants a short survey instead", "Rhiannon",
+     "Mental health benefits: usage up but she can't tell which parts help; Rhiannon wants a short survey instead."),
+    ("big idea: a classroom edition with KS3 links. asked me 100 questions about schools", "Kit",
+     "Kit's big idea: a classroom edition with KS3 links."),
+    ("getting pupils and parents into the consultation (see email)", "Harriet",
+     "Harriet is getting pupils and parents into the consultation."),
 ])
 def test_a_shorthand_line_reads_as_a_sentence_in_its_own_words(line: str, first: str, fact: str) -> None:
     assert note_line(line, first) == fact
@@ -67,22 +77,41 @@ CALL = """call w/ Callum F. (Harbourside Minds) 30/10/26
 - Commissioning: current ICB contract ends March 2028.
 - I told him about my agency work with the Exeter trusts and the Plymouth NHS app.
 - don't mention the Exmouth office closure: he asked me to keep it quiet.
-- Suggested coffee in Plymouth in January, he's at the Devonport office on Mondays.
+- Suggested coffee in Plymouth, he's at Devonport on Mondays.
 - He wants help designing the referral form so it works on a ward.
+- Second headache: the Rotacloud licence for 140 volunteers. They are out of seats and the renewal is stuck.
 """
 
 
 def test_the_users_bullets_fill_the_facts_the_model_passed_over_and_never_their_own_lines(kb, settings) -> None:
-    ctx, _ = _one_note(kb, settings, "Callum Ferreira", CALL)
-    _facts(ctx, "Callum Ferreira is the Director of Community Services at Harbourside Minds.",
-           "He wants help designing the referral form so it works on a ward.",
-           "He is working on a shared crisis-referral pathway with the ambulance service.")
+    import json
+
+    from assistant.brief.context import BriefContext
+    from assistant.brief.facts import write_facts
+    from assistant.notes import db
+    from assistant.notes.ingest import ingest_text
+    from assistant.types import Target
+    from tests.fakes import QueueGenerator
+
+    db.upsert_contact(settings, "Callum Ferreira", [])
+    ingest_text(CALL, Target.contact("Callum Ferreira"), kb, settings, title="call notes")
+    ctx = BriefContext("Callum Ferreira", kb, settings, QueueGenerator())
+    items = ["Callum Ferreira is the Director of Community Services at Harbourside Minds.",
+             "He wants help designing the referral form so it works on a ward.",
+             "He is working on a shared crisis-referral pathway with the ambulance service."]
+    reply = {"facts": [{"text": t, "sources": list(ctx.labels)} for t in items]}
+    ctx.gen = QueueGenerator(queues={"short facts about": [json.dumps(reply)]})
+    write_facts(ctx)
     facts = [f.text for f in ctx.brief.facts]
     assert 3 < len(facts) <= ctx.size["facts_max"], facts
     assert "Crisis line calls up 31% in two years; average call now 22 min." in facts
     assert any("14-week waiting list" in f for f in facts), facts
     # never the user's own story, the topic they asked to keep quiet, nor the user's plans
     assert not any(re.search(r"agency|Exeter|Exmouth|Devonport|coffee", f) for f in facts), facts
+    # a short bullet of two sentences is one fact: its "They" alone would read as him
+    assert "Callum's second headache: the Rotacloud licence for 140 volunteers. They are out of seats and the " \
+           "renewal is stuck." in facts, facts
+    assert not any(f.startswith("They ") for f in facts), facts
     # every fact cites the note it came from
     assert all(f.sources for f in ctx.brief.facts)
 
@@ -97,3 +126,20 @@ def test_a_month_names_nothing_new() -> None:
     assert _specifics("Next depots go live in Gdynia in 2027.", said, set()) == {"gdynia"}
 
 
+
+
+def test_a_sentence_that_says_where_first_is_still_about_them_and_a_clause_on_it_is_cut() -> None:
+    """ "At Wyndham Vale she set up a Chief Nursing Information Officer function in 2025" never reached the
+    fill (its subject comes after the place); "Will not add telemetry to quillmark, ever, even though it would
+    help him" was dropped whole for its "it"."""
+    from assistant.brief.fact_fill import _about_them, _standalone
+
+    class Ctx:
+        name, first = "J. Marisol Thibodeaux", "Marisol"
+
+    about = _about_them(Ctx())
+    assert about.match("At Wyndham Vale she set up a Chief Nursing Information Officer function in 2025.")
+    assert about.match("From 2019 to 2022, Marisol was Director of Nursing for Quality at Penmoor.")
+    assert not about.match("At the trust the CNIO team is four people.")
+    assert _standalone("Sven will not add telemetry to quillmark, ever, even though it would help him.") == \
+        "Sven will not add telemetry to quillmark, ever."

@@ -86,11 +86,16 @@ def said_of_them(fact: str) -> str:
 
 
 def keep(ctx: BriefContext, text: str, ids: list[str], kept: list[tuple[str, list[str]]],
-          dropped: list[str]) -> None:
+          dropped: list[str], as_written: bool = False) -> None:
+    """Append ``text`` to ``kept`` when it passes every check, else say why in ``dropped``.
+
+    ``as_written``: a note's own line whose subject was already settled (fact_text.note_line), so
+    "Falls pilot: 11 falls in Jun-Sep" is not read as a verb missing its subject ("Adaeze falls ...").
+    """
     text = cut_at_quote(text, ctx.texts(ids))
     if not text or not ids or INJECTION.search(text) or foreign_script(text, ctx.texts(ids)):
         return
-    if NO_SUBJECT_VERB.match(text):
+    if NO_SUBJECT_VERB.match(text) and not as_written:
         text = _given_subject(ctx, text, ids)
         if not text:
             dropped.append("a sentence cut from the middle of another, without its subject")

@@ -95,7 +95,7 @@ def _specifics(text: str, said: str, skip: set[str]) -> set[str]:
     """
     def new(word: str) -> bool:
         parts = [p for p in re.split(r"[-\u2013/]", word.casefold()) if p and p not in grounding.MONTHS_DAYS]
-        return bool(parts) and any(p not in said for p in parts)
+        return bool(parts) and any(not re.search(rf"(?<!\w){re.escape(p)}(?!\w)", said) for p in parts)  # "14" is not in "140"
     return {w.strip(".,").casefold() for w in _SPECIFIC.findall(text)
             if new(w.strip(".,")) and w.strip(".,") not in skip and not is_title(w)}
 
@@ -163,7 +163,7 @@ def from_specifics(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropped
     skip = {w.strip(".,") for w in (*ctx.name.replace("-", " ").split(), *ctx.name.split(), ctx.first, *_SUBJECTS, "I")}
     said = " ".join(t for t, _ in kept).casefold()
     about = _about_them(ctx)
-    found: list[tuple[int, int, str, str, bool]] = []  # (-new names, note, sentence, chunk, from a bullet)
+    found: list[tuple[int, int, str, str, str]] = []  # (-new names, note, sentence, chunk, what kind of line)
     for n, chunk in enumerate(ctx.notes):
         for line in unwrap(ctx.views[chunk.id][0]).split("\n"):
             bullet = bool(voice.BULLET.match(line))
@@ -176,22 +176,30 @@ def from_specifics(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropped
                     # ... nor does a transcript's label ("Her answer: no, their lab manager runs ...")
                     if subject and _VERB_NEXT.match(text, subject.end()) and _fillable(text) \
                             and not re.match(r"^[\w'\u2019]+(?:\s+[\w'\u2019]+)?:\s", text):
-                        found.append((-len(_specifics(text, said, skip)) - _now(text), n, text, chunk.id, bullet))
-                # The user's shorthand bullets about their work ("Crisis line calls up 31% in two years")
-                text = note_line(sentence, ctx.first) if bullet and not about.match(sentence) else ""
+                        found.append((-len(_specifics(text, said, skip)) - _now(text), n, text, chunk.id,
+                                      "about, bullet" if bullet else "about"))
+            # The user's shorthand bullets about their work ("Crisis line calls up 31% in two years"); a short
+            # bullet of two sentences is one fact ("Second headache: -80 C freezer capacity. They are out of space
+            # ..." : its "They" read alone was the contact)
+            sentences = [voice.SPEAKER_MARK.sub("", s) for s in note_sentences(line)] if bullet else []
+            lines = [s if about.match(s) else note_line(s, ctx.first) for s in sentences]
+            whole = " ".join(lines) if len(lines) > 1 and all(lines) else ""
+            for text in [whole] * (0 < len(whole) <= FACT_MAX_CHARS) + [t for t, s in zip(lines, sentences)
+                                                                          if not about.match(s)]:
                 if text and _fillable(text):
-                    found.append((-len(_specifics(text, said, skip)) - _now(text), n, text, chunk.id, True))
+                    found.append((-len(_specifics(text, said, skip)) - _now(text), n, text, chunk.id, "bullet"))
         # Their own first-person lines ("we rolled out RouteDesk to 11 of 19 depots"), said about them
         for sentence in note_sentences(ctx.their_words.get(chunk.id, "")):
             sentence = voice.SPEAKER_MARK.sub("", sentence)
             # ... and their lines about their work ("Keynote slides from Baltic Freight Forum 2026 are up")
             # (not an e-mail's: there a line without "I" is their request to the user, "The grant can cover ...")
-            text = in_their_name(sentence, ctx.first) or ("" if chunk.source.lower().endswith(".eml")
-                                                          else note_line(sentence, ctx.first))
+            text, kind = in_their_name(sentence, ctx.first), "theirs"
+            if not text and not chunk.source.lower().endswith(".eml"):
+                text, kind = note_line(sentence, ctx.first), "theirs, as written"
             if text and _fillable(text):
-                found.append((-len(_specifics(text, said, skip)) - _now(text), n, text, chunk.id, False))
+                found.append((-len(_specifics(text, said, skip)) - _now(text), n, text, chunk.id, kind))
     added: list[int] = []
-    for _, _, text, chunk_id, bullet in sorted(found, key=lambda f: f[:2]):  # most new names (their work now counts one)
+    for _, _, text, chunk_id, kind in sorted(found, key=lambda f: f[:2]):  # most new names (their work now counts one)
         if len(text) > FACT_MAX_CHARS:  # back to its last whole clause (never an "and" inside "hip and knee")
             text = complete_sentence(text[:FACT_MAX_CHARS], FACT_MAX_CHARS) or text
         text = "" if _DIARY.search(text) else _standalone(text)
@@ -199,11 +207,12 @@ def from_specifics(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropped
         # floor, only a sentence naming two things no fact names, or one when it is their work now
         new = set() if not text else _specifics(text, " ".join(t for t, _ in kept).casefold(), skip)
         # below the floor, a line of the user's bullets needs no name ("Sven will not add telemetry to quillmark")
-        if len(kept) >= room or (not new and not (bullet and text and len(kept) < least)) \
+        if len(kept) >= room or (not new and not ("bullet" in kind and text and len(kept) < least)) \
                 or (len(kept) >= least and len(new) + _now(text) < STRONG_SPECIFICS) or _same_opening(text, kept):
             continue
         before = len(kept)
-        keep(ctx, text, ctx.cite([label for label, c in ctx.labels.items() if c.id == chunk_id]), kept, dropped)
+        keep(ctx, text, ctx.cite([label for label, c in ctx.labels.items() if c.id == chunk_id]), kept, dropped,
+             as_written=kind in ("bullet", "theirs, as written"))
         if len(kept) > before and len(merged(ctx, kept)) == len(kept):
             log.info("fact from the notes, naming what no other fact did: %r", text)
             added.append(len(kept) - 1)

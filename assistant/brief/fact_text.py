@@ -230,6 +230,11 @@ _NOTE_VERB = re.compile(r"^(?:Wants|Needs|Says|Runs|Leads|Manages|Writes|Builds|
 _VERB_LABEL = re.compile(r"^(wants|needs|hopes|plans|working on|looking for|interested in|trying to)\s*:\s+", re.I)
 # "Background: 15 yrs as a mental health nurse (CPN) ...": a label that is their past
 _PAST_LABEL = re.compile(r"^(?:background|career|previously|before that|history)\s*:\s+", re.I)
+# "Second headache: ...", "big idea: ...": a label that is theirs
+_THEIR_LABEL = re.compile(r"^(?:(?:first|second|third|main|other|big|biggest|current|next|new|latest)\s+)?"
+                          r"(?:headache|problem|worry|challenge|priority|goal|focus|project|idea|pain point|bet|plan)s?\s*:",
+                          re.I)
+_LOWER_VERB = re.compile(r"^(?:wants|needs|thinks|hopes|plans|says|is|has|runs|leads|prefers)\b")
 # The user's own voice or plans, a question, an instruction to the user, or page furniture ("Head of X | Y")
 _NOT_THEIRS = re.compile(r"\b(?:I|me|my|mine|we|us|our|ours|you|your)\b|\?|!!|[|\u00b7\u2022]|"
                          r"\b(?:don['\u2019]?t|do not|avoid|never mention|not to mention|sensitive|rumou?rs?|"
@@ -237,6 +242,9 @@ _NOT_THEIRS = re.compile(r"\b(?:I|me|my|mine|we|us|our|ours|you|your)\b|\?|!!|[|
                          # the user's deeds with their "I" dropped ("Suggested coffee in Bristol in Dec"), a bare quote
                          r"^(?:asked|told|offered|suggested|promised|sent|showed|pitched|agreed|invited|e-?mailed|"
                          r"texted|messaged|met|introduced)\b|^[\"'\u201c\u2018]", re.I)
+# A verb by its object: "Reads a lot of sci-fi", "Teaches at the Open University"
+_VERB_S = re.compile(r"^[A-Z][a-z]*[^siu\W]s\s+(?=(?:a|an|the|his|her|their|its|most|every|all|some|to|on|in|about|"
+                     r"with|for|at|up|out|over|more|less|no|two|three|several|many)\b)")
 # "Leading planning engine rebuild (RouteDesk) ...": a CV bullet's deed, ongoing
 _GERUND = re.compile(r"^[A-Z][a-z]+ing\s+(?=[a-z(])")
 
@@ -253,8 +261,16 @@ def note_line(sentence: str, first: str) -> str:
     ("Noor wants ...", "Callum's background: ..."). A line in the user's voice, about the reader, an
     instruction ("don't mention ...") or a page's furniture gives "".
     """
-    text = " ".join(sentence.split()).strip(" -")
+    text = re.sub(r"\s*\((?:see|cf\.?|via|from|per)\s[^()]{1,40}\)", "", " ".join(sentence.split())).strip(" -")  # "(see email)"
     text = text[:1].upper() + text[1:]  # "looking for people who can run ward-based usability sessions"
+    # shorthand runs on after a full stop in lower case ("... which parts help. wants a short survey"):
+    # the parts up to one that is not theirs ("... geography links. asked me 100 questions")
+    parts = []
+    for part in re.split(r"(?<=[\w)\]\"'%])\.\s+(?=[a-z])", text):
+        if _NOT_THEIRS.search(part):
+            break
+        parts.append(f"{first} {part}" if parts and _LOWER_VERB.match(part) else part)
+    text = "; ".join(p.rstrip(".") for p in parts[:-1]) + ("; " if len(parts) > 1 else "") + (parts[-1] if parts else "")
     if _YEAR_ITEM.match(text) or role_line(text, first):
         return ""  # a CV's dated item: readable_fact says it as a sentence about them
     # six words, two of them lower-case: not a signature ("Brackenford Libraries - Open to everyone"), a CV's
@@ -270,9 +286,13 @@ def note_line(sentence: str, first: str) -> str:
         text = f"{first} {label.group(1).lower()} {text[label.end():]}"
     elif _PAST_LABEL.match(text):
         text = f"{first}'s background: {text[_PAST_LABEL.match(text).end():]}"
+    elif _THEIR_LABEL.match(text):  # "Second headache: -80 C freezer capacity" -> "Ilse's second headache: ..."
+        text = f"{first}'s {text[:1].lower()}{text[1:]}"
     elif _NOTE_VERB.match(text):
         verb = text.split()[0]
         text = f"{first} {'is ' if verb in ('Strongly', 'Keen', 'Not') else ''}{text[:1].lower()}{text[1:]}"
+    elif _VERB_S.match(text):  # "Reads a lot of sci-fi" (not "Falls pilot: 11 falls ...")
+        text = f"{first} {text[:1].lower()}{text[1:]}"
     elif _GERUND.match(text):
         text = f"{first} is {text[:1].lower()}{text[1:]}"
     else:  # a line with its own subject ("The grief service has a 14-week waiting list") or a topic label
