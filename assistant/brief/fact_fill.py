@@ -154,8 +154,11 @@ def from_specifics(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropped
     are taken, most such words first, up to the floor the notes' length asked the model for. Their own
     first-person lines (their e-mail, their "About") count too, said about them (``in_their_name``): in
     Tomasz's reply "we rolled out RouteDesk to 11 of 19 depots" was the one line naming his project.
-    Past the floor, up to the brief's size, a sentence is added only when it names three such things:
-    the model's five facts on Tomasz said nothing of the eight depots going live in 2027.
+    The user's shorthand bullets count too (``note_line``: "Crisis line calls up 31% in two years"), and a
+    line of their own page without "I" ("Keynote slides from Baltic Freight Forum 2026 are up").
+    Past the floor, up to ``facts_max`` (two past the model's six, at no model time), a sentence is added
+    only when it names two such things, or one and is their work now: the model's five facts on Tomasz
+    said nothing of the eight depots going live in 2027 (docs/QUALITY.md, tenth session).
     """
     room = ctx.size.get("facts_max", ctx.size["facts"])
     if ctx.brief.size != "full" or len(kept) >= room:
@@ -164,30 +167,34 @@ def from_specifics(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropped
     said = " ".join(t for t, _ in kept).casefold()
     about = _about_them(ctx)
     found: list[tuple[int, int, str, str, str]] = []  # (-new names, note, sentence, chunk, what kind of line)
+
+    def add(text: str, n: int, chunk_id: str, kind: str) -> None:
+        if text and _fillable(text):
+            found.append((-len(_specifics(text, said, skip)) - _now(text), n, text, chunk_id, kind))
+
     for n, chunk in enumerate(ctx.notes):
         for line in unwrap(ctx.views[chunk.id][0]).split("\n"):
             bullet = bool(voice.BULLET.match(line))
-            for sentence in note_sentences(line):
-                sentence = voice.SPEAKER_MARK.sub("", sentence)
+            sentences = [voice.SPEAKER_MARK.sub("", s) for s in note_sentences(line)]
+            for sentence in sentences:
                 for text in item_facts(sentence, ctx.first, ctx.name):
                     subject = about.match(text)
                     # "Aoife Brennan - coffee at the Watershed, 5 Nov", "Tomasz posted this • 3w": a note's header
                     # and a page's furniture name them but say nothing they do
                     # ... nor does a transcript's label ("Her answer: no, their lab manager runs ...")
-                    if subject and _VERB_NEXT.match(text, subject.end()) and _fillable(text) \
+                    if subject and _VERB_NEXT.match(text, subject.end()) \
                             and not re.match(r"^[\w'\u2019]+(?:\s+[\w'\u2019]+)?:\s", text):
-                        found.append((-len(_specifics(text, said, skip)) - _now(text), n, text, chunk.id,
-                                      "about, bullet" if bullet else "about"))
+                        add(text, n, chunk.id, "about, bullet" if bullet else "about")
+            if not bullet:
+                continue
             # The user's shorthand bullets about their work ("Crisis line calls up 31% in two years"); a short
             # bullet of two sentences is one fact ("Second headache: -80 C freezer capacity. They are out of space
             # ..." : its "They" read alone was the contact)
-            sentences = [voice.SPEAKER_MARK.sub("", s) for s in note_sentences(line)] if bullet else []
             lines = [s if about.match(s) else note_line(s, ctx.first) for s in sentences]
             whole = " ".join(lines) if len(lines) > 1 and all(lines) else ""
             for text in [whole] * (0 < len(whole) <= FACT_MAX_CHARS) + [t for t, s in zip(lines, sentences)
                                                                           if not about.match(s)]:
-                if text and _fillable(text):
-                    found.append((-len(_specifics(text, said, skip)) - _now(text), n, text, chunk.id, "bullet"))
+                add(text, n, chunk.id, "bullet")
         # Their own first-person lines ("we rolled out RouteDesk to 11 of 19 depots"), said about them
         for sentence in note_sentences(ctx.their_words.get(chunk.id, "")):
             sentence = voice.SPEAKER_MARK.sub("", sentence)
@@ -196,8 +203,7 @@ def from_specifics(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropped
             text, kind = in_their_name(sentence, ctx.first), "theirs"
             if not text and not chunk.source.lower().endswith(".eml"):
                 text, kind = note_line(sentence, ctx.first), "theirs, as written"
-            if text and _fillable(text):
-                found.append((-len(_specifics(text, said, skip)) - _now(text), n, text, chunk.id, kind))
+            add(text, n, chunk.id, kind)
     added: list[int] = []
     for _, _, text, chunk_id, kind in sorted(found, key=lambda f: f[:2]):  # most new names (their work now counts one)
         if len(text) > FACT_MAX_CHARS:  # back to its last whole clause (never an "and" inside "hip and knee")
