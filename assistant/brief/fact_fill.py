@@ -111,6 +111,8 @@ _PAST = re.compile(r"^(?:In|From|Since) (?:19|20)\d\d\b|\b(?:was|were|had|began|
 def _now(text: str) -> bool:
     """A sentence about their work now (present or future), not a year of their past."""
     return bool(_NOW.search(text)) and not _PAST.search(text)
+
+
 # A day's date or a weekday: "Julian is in Leeds on 2 December for a board meeting" is a diary entry, not who they are
 _DIARY = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b|"
                     r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?\b(?![\d,])|"
