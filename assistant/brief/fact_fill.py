@@ -168,11 +168,12 @@ def from_specifics(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropped
     skip = {w.strip(".,") for w in (*ctx.name.replace("-", " ").split(), *ctx.name.split(), ctx.first, *_SUBJECTS, "I")}
     said = " ".join(t for t, _ in kept).casefold()
     about = _about_them(ctx)
-    found: list[tuple[int, int, str, str, str]] = []  # (-new names, note, sentence, chunk, what kind of line)
+    # (-new names, note, sentence, chunk, from a bullet of the user's, said as the note wrote it)
+    found: list[tuple[int, int, str, str, bool, bool]] = []
 
-    def add(text: str, n: int, chunk_id: str, kind: str) -> None:
+    def add(text: str, n: int, chunk_id: str, bullet: bool, as_written: bool) -> None:
         if text and _fillable(text):
-            found.append((-len(_specifics(text, said, skip)) - _now(text), n, text, chunk_id, kind))
+            found.append((-len(_specifics(text, said, skip)) - _now(text), n, text, chunk_id, bullet, as_written))
 
     for n, chunk in enumerate(ctx.notes):
         for line in unwrap(ctx.views[chunk.id][0]).split("\n"):
@@ -186,7 +187,7 @@ def from_specifics(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropped
                     # ... nor does a transcript's label ("Her answer: no, their lab manager runs ...")
                     if subject and _VERB_NEXT.match(text, subject.end()) \
                             and not re.match(r"^[\w'\u2019]+(?:\s+[\w'\u2019]+)?:\s", text):
-                        add(text, n, chunk.id, "about, bullet" if bullet else "about")
+                        add(text, n, chunk.id, bullet, False)
             if not bullet:
                 continue
             # The user's shorthand bullets about their work ("Crisis line calls up 31% in two years"); a short
@@ -196,18 +197,20 @@ def from_specifics(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropped
             whole = " ".join(lines) if len(lines) > 1 and all(lines) else ""
             for text in [whole] * (0 < len(whole) <= FACT_MAX_CHARS) + [t for t, s in zip(lines, sentences)
                                                                           if not about.match(s)]:
-                add(text, n, chunk.id, "bullet")
+                add(text, n, chunk.id, True, True)
         # Their own first-person lines ("we rolled out RouteDesk to 11 of 19 depots"), said about them
         for sentence in note_sentences(ctx.their_words.get(chunk.id, "")):
             sentence = voice.SPEAKER_MARK.sub("", sentence)
             # ... and their lines about their work ("Keynote slides from Baltic Freight Forum 2026 are up")
             # (not an e-mail's: there a line without "I" is their request to the user, "The grant can cover ...")
-            text, kind = in_their_name(sentence, ctx.first), "theirs"
-            if not text and not chunk.source.lower().endswith(".eml"):
-                text, kind = note_line(sentence, ctx.first), "theirs, as written"
-            add(text, n, chunk.id, kind)
+            text = in_their_name(sentence, ctx.first)
+            if text:
+                add(text, n, chunk.id, False, False)
+            elif not chunk.source.lower().endswith(".eml"):
+                add(note_line(sentence, ctx.first), n, chunk.id, False, True)
     added: list[int] = []
-    for _, _, text, chunk_id, kind in sorted(found, key=lambda f: f[:2]):  # most new names (their work now counts one)
+    # most new names first (their work now counts one), then note order
+    for _, _, text, chunk_id, bullet, as_written in sorted(found, key=lambda f: f[:2]):
         if len(text) > FACT_MAX_CHARS:  # back to its last whole clause (never an "and" inside "hip and knee")
             text = complete_sentence(text[:FACT_MAX_CHARS], FACT_MAX_CHARS) or text
         text = "" if _DIARY.search(text) else _standalone(text)
@@ -215,12 +218,12 @@ def from_specifics(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropped
         # floor, only a sentence naming two things no fact names, or one when it is their work now
         new = set() if not text else _specifics(text, " ".join(t for t, _ in kept).casefold(), skip)
         # below the floor, a line of the user's bullets needs no name ("Sven will not add telemetry to quillmark")
-        if len(kept) >= room or (not new and not ("bullet" in kind and text and len(kept) < least)) \
+        if len(kept) >= room or (not new and not (bullet and text and len(kept) < least)) \
                 or (len(kept) >= least and len(new) + _now(text) < STRONG_SPECIFICS) or _same_opening(text, kept):
             continue
         before = len(kept)
         keep(ctx, text, ctx.cite([label for label, c in ctx.labels.items() if c.id == chunk_id]), kept, dropped,
-             as_written=kind in ("bullet", "theirs, as written"))
+             as_written=as_written)
         if len(kept) > before and len(merged(ctx, kept)) == len(kept):
             log.info("fact from the notes, naming what no other fact did: %r", text)
             added.append(len(kept) - 1)
