@@ -7,6 +7,7 @@ years" or "Will not add telemetry to quillmark, ever": bullets without a subject
 
 from __future__ import annotations
 
+import logging
 import re
 
 import pytest
@@ -143,3 +144,77 @@ def test_a_sentence_that_says_where_first_is_still_about_them_and_a_clause_on_it
     assert not about.match("At the trust the CNIO team is four people.")
     assert _standalone("Sven will not add telemetry to quillmark, ever, even though it would help him.") == \
         "Sven will not add telemetry to quillmark, ever."
+
+
+def _brief(kb, settings, name: str, note: str, *items: str):
+    """The facts section on one note (however many chunks), the model answering ``items`` citing all of it."""
+    import json
+
+    from assistant.brief.context import BriefContext
+    from assistant.brief.facts import write_facts
+    from assistant.notes import db
+    from assistant.notes.ingest import ingest_text
+    from assistant.types import Target
+    from tests.fakes import QueueGenerator
+
+    db.upsert_contact(settings, name, [])
+    ingest_text(note, Target.contact(name), kb, settings, title="note")
+    ctx = BriefContext(name, kb, settings, QueueGenerator())
+    reply = {"facts": [{"text": t, "sources": list(ctx.labels)} for t in items]}
+    ctx.gen = QueueGenerator(queues={"short facts about": [json.dumps(reply)]})
+    write_facts(ctx)
+    return ctx
+
+
+BIO = """Ngozi Adeyemi-Clarke is Director of Midwifery at Thornbury and Eskdale Hospitals NHS Trust, a two-site trust
+with 6,200 births a year. She is accountable to the board for maternity safety, the midwifery workforce plan and the
+trust's maternity voices partnership, and she is the executive lead for the Digital Maternity programme.
+
+Ngozi began her career as a community midwife in Salford in 2001 and spent a decade on labour wards before moving to
+Pennine Vale Hospitals as matron in 2012. From 2016 to 2023 she was Head of Midwifery at Castlegate University
+Hospitals, where she led the move to electronic maternity records across three birth centres.
+
+Her current priority is the evaluation of BP@Home, remote blood-pressure monitoring for women with pre-eclampsia, on two
+community teams, which she insists must be judged by the women using it and not only by the supplier.
+
+Career Highlights:
+2023: named Director of Midwifery at Thornbury and Eskdale Hospitals NHS Trust
+2021: Fellow of the Royal College of Midwives
+2019: led Castlegate's continuity-of-carer rollout to 11 teams across Leeds and Bradford
+2017: national Maternity Safety Award (Yorkshire and Humber), Castlegate
+2009: founded a midwife-led birth centre at St Oswald's Hospital in Salford
+"""
+
+
+def test_the_fill_ranks_their_work_now_before_a_bios_career_history(kb, settings) -> None:
+    """A speaker bio names a year and a place in every "Career Highlights" line; ranked by new names alone, the
+    history filled every place and her current priority (one capitalised word) never reached the brief."""
+    ctx = _brief(kb, settings, "Ngozi Adeyemi-Clarke", BIO,
+                 "Ngozi Adeyemi-Clarke is Director of Midwifery at Thornbury and Eskdale Hospitals NHS Trust.",
+                 "She is accountable to the board for maternity safety and the midwifery workforce plan.",
+                 "She is the executive lead for the Digital Maternity programme.",
+                 "She began her career as a community midwife in Salford in 2001.",
+                 "She led the move to electronic maternity records across three birth centres.")
+    facts = [f.text for f in ctx.brief.facts]
+    assert 5 < len(facts) <= ctx.size["facts_max"], facts
+    assert any("remote blood-pressure monitoring" in f for f in facts[5:]), facts
+
+
+def test_the_fill_takes_what_says_something_new_before_what_repeats_a_fact(kb, settings, caplog) -> None:
+    """Two sentences name as many new things; the one whose other words the facts already say comes second
+    ("Tomasz's team of 7 ... builds the planning engine that their dispatchers use every morning at 5am" after
+    "... leads the planning engine that dispatchers use every morning at 5am"), and "5am" names no new "5"."""
+    said = ["Oskar Brandt leads the planning engine that dispatchers use every morning at 5am at Fjordline.",
+            "He spent six years in academic operations research at a technical university.",
+            "He believes a well-tuned heuristic beats a black-box model for most routing problems.",
+            "He gave the keynote at Nordic Freight Days on why planning tools fail their users.",
+            "He plans around 30,000 parcel stops a day across 12 depots in Sweden and Norway.",
+            "He is rebuilding the routing engine, RoutePilot, with charging-aware routing."]
+    caplog.set_level(logging.INFO, logger="rapport.brief")
+    ctx = _brief(kb, settings, "Oskar Brandt", " ".join(said[:3]) + "\nOskar's team of 7 (OR engineers and data "
+                 "scientists) tunes the planning engine for the dispatchers at 5am.\n"
+                 + " ".join(said[3:]) + "\nOskar opened the first electric depot in Gävle with 34 e-vans.\n", *said)
+    # the fill's picks, in the order it made them (the brief orders its facts afterwards)
+    picked = [r.args[0] for r in caplog.records if r.msg.startswith("fact from the notes")]
+    assert picked and picked[0] == "Oskar opened the first electric depot in Gävle with 34 e-vans.", picked
+    assert {f.text for f in ctx.brief.facts} >= set(picked) | set(said)

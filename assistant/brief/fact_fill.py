@@ -95,12 +95,19 @@ def _specifics(text: str, said: str, skip: set[str]) -> set[str]:
     """
     def new(word: str) -> bool:
         parts = [p for p in re.split(r"[-\u2013/]", word.casefold()) if p and p not in grounding.MONTHS_DAYS]
-        return bool(parts) and any(not re.search(rf"(?<!\w){re.escape(p)}(?!\w)", said) for p in parts)  # "14" is not in "140"
+        # "14" is not in "140"; "5" is in "5am" and "90" in "90-page"
+        return bool(parts) and any(not re.search(rf"(?<!\w){re.escape(p)}(?!\d)" if p[0].isdigit() else
+                                                 rf"(?<!\w){re.escape(p)}(?!\w)", said) for p in parts)
     return {w.strip(".,").casefold() for w in _SPECIFIC.findall(text)
             if new(w.strip(".,")) and w.strip(".,") not in skip and not is_title(w)}
 
 
 STRONG_SPECIFICS = 2  # names and numbers no kept fact names, for a sentence to be added past the floor
+# In the ranking, a sentence about their work now counts as three new names: a bio's "Career Highlights" name a
+# year and a place in every line, and ranked by names alone Marisol's history ("In 2009, Marisol founded a
+# nurse-led critical care outreach team at St Aldhelm's Hospital") came before "Her current priority is the
+# evaluation of ambient AI scribe tools on three pilot wards" (docs/QUALITY.md, eleventh session).
+NOW_WEIGHT = 3
 # What they are doing now ("Her current priority is the evaluation of ambient AI scribe tools on three pilot
 # wards"), not a year of their past: what a conversation is about, ranked before their career history.
 _NOW = re.compile(r"\b(?:is|are|has|have|wants?|needs?|plans?|hopes?|will|currently|now|current|priority|this year|"
@@ -153,7 +160,8 @@ def from_specifics(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropped
     small model passes over is the specific one ("2023: Led the "Queue Jumpers?" study of 1,200 grid
     connection applications"), and a bare pick from a long note is furniture (docs/QUALITY.md, fifth
     session); so only sentences about them that name a number or a proper noun no kept fact names
-    are taken, most such words first, up to the floor the notes' length asked the model for. Their own
+    are taken, their work now and most such words first (one at a time, against what the facts say by then), up
+    to the floor the notes' length asked the model for. Their own
     first-person lines (their e-mail, their "About") count too, said about them (``in_their_name``): in
     Tomasz's reply "we rolled out RouteDesk to 11 of 19 depots" was the one line naming his project.
     The user's shorthand bullets count too (``note_line``: "Crisis line calls up 31% in two years"), and a
@@ -166,14 +174,14 @@ def from_specifics(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropped
     if ctx.brief.size != "full" or len(kept) >= room:
         return []
     skip = {w.strip(".,") for w in (*ctx.name.replace("-", " ").split(), *ctx.name.split(), ctx.first, *_SUBJECTS, "I")}
-    said = " ".join(t for t, _ in kept).casefold()
     about = _about_them(ctx)
-    # (-new names, note, sentence, chunk, from a bullet of the user's, said as the note wrote it)
-    found: list[tuple[int, int, str, str, bool, bool]] = []
+    names = metrics.content_words(" ".join(skip))  # their name is no news: "Kit turned DOWN" = "Turned DOWN"
+    # (note, sentence, chunk, from a bullet of the user's, said as the note wrote it)
+    found: list[tuple[int, str, str, bool, bool]] = []
 
     def add(text: str, n: int, chunk_id: str, bullet: bool, as_written: bool) -> None:
         if text and _fillable(text):
-            found.append((-len(_specifics(text, said, skip)) - _now(text), n, text, chunk_id, bullet, as_written))
+            found.append((n, text, chunk_id, bullet, as_written))
 
     for n, chunk in enumerate(ctx.notes):
         for line in unwrap(ctx.views[chunk.id][0]).split("\n"):
@@ -208,17 +216,35 @@ def from_specifics(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropped
                 add(text, n, chunk.id, False, False)
             elif not chunk.source.lower().endswith(".eml"):
                 add(note_line(sentence, ctx.first), n, chunk.id, False, True)
-    added: list[int] = []
-    # most new names first (their work now counts one), then note order
-    for _, _, text, chunk_id, bullet, as_written in sorted(found, key=lambda f: f[:2]):
-        if len(text) > FACT_MAX_CHARS:  # back to its last whole clause (never an "and" inside "hip and knee")
+    # each sentence as it would be kept: back to its last whole clause when long (never an "and" inside "hip and
+    # knee"), no diary entry, nothing that points at "those" out of its note
+    ready = []
+    for n, text, chunk_id, bullet, as_written in found:
+        if len(text) > FACT_MAX_CHARS:
             text = complete_sentence(text[:FACT_MAX_CHARS], FACT_MAX_CHARS) or text
         text = "" if _DIARY.search(text) else _standalone(text)
-        # what the facts added since name may be all it had (ranked against the model's facts only); past the
-        # floor, only a sentence naming two things no fact names, or one when it is their work now
-        new = set() if not text else _specifics(text, " ".join(t for t, _ in kept).casefold(), skip)
-        # below the floor, a line of the user's bullets needs no name ("Sven will not add telemetry to quillmark")
-        if len(kept) >= room or (not new and not (bullet and text and len(kept) < least)) \
+        if text:
+            ready.append((n, text, chunk_id, bullet, as_written))
+    added: list[int] = []
+    while ready and len(kept) < room:
+        # Greedy, against the facts kept so far: most new names first (their work now counts NOW_WEIGHT), then the
+        # sentence that repeats least of what the facts say, then note order. Ranked once against the model's
+        # facts, "Tomasz's team of 7 ... builds the planning engine that their dispatchers use every morning at
+        # 5am" (two new names, the rest said) came before his Gdynia e-depot post (three, nothing said).
+        said = " ".join(t for t, _ in kept).casefold()
+        said_words = metrics.content_words(said)
+
+        def rank(item: tuple[int, str, str, bool, bool]) -> tuple[int, float, int]:
+            words = metrics.content_words(item[1]) - names
+            fresh = len(words - said_words) / max(len(words), 1)
+            return -len(_specifics(item[1], said, skip)) - NOW_WEIGHT * _now(item[1]), -fresh, item[0]
+        best = min(ready, key=rank)
+        ready.remove(best)
+        _, text, chunk_id, bullet, as_written = best
+        new = _specifics(text, said, skip)
+        # below the floor, a line of the user's bullets needs no name ("Sven will not add telemetry to quillmark");
+        # past it, only a sentence naming two things no fact names, or one when it is their work now
+        if (not new and not (bullet and len(kept) < least)) \
                 or (len(kept) >= least and len(new) + _now(text) < STRONG_SPECIFICS) or _same_opening(text, kept):
             continue
         before = len(kept)
