@@ -378,3 +378,22 @@ def test_a_speaker_slot_goes_to_someone_who_speaks_not_to_the_closest_words(kb, 
     invites = [g for g in d["give_back"] if g["text"].startswith("Invite")]
     assert [g["text"] for g in invites] == ["Invite Mei-Ann to speak at PyData Glasgow."], d["give_back"]
     assert "frequent speaker" in invites[0]["why"] and "Fellow" not in invites[0]["why"]
+
+
+def test_questions_grow_from_their_work_now_before_their_past() -> None:
+    """With eight facts and five or six questions, the sixth came from "Tom was Senior Product Manager at Monzo
+    (2016-2022)" as "How do you decide what features to include in your product?" (fits anyone); a fact only
+    about their past is asked last, and a job they were named to is their work now."""
+    from assistant.brief.giveback import finished
+    from assistant.brief.questions import question_seeds
+    from assistant.brief.record import Cited
+
+    facts = [Cited(t, ["n1"]) for t in (
+        "Tom was Senior Product Manager at Monzo (2016-2022).",
+        "She moved into senior leadership as deputy director of nursing at Harlow Cross in 2013.",
+        "Tom is Head of Product at Kilowattly (since 2022).",
+        "He runs a 5k with his daughter every Sunday.",
+        "He is onboarding 50 new community groups next year without hiring a data team.")]
+    assert [f.text for f in question_seeds(facts)] == [facts[2].text, facts[4].text, facts[0].text, facts[1].text]
+    assert not finished("She was named chief nursing executive of Wyndham Vale in 2025.")
+    assert not finished("He was sceptical of AI tutors and is now writing a report on them.")

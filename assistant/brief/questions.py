@@ -16,6 +16,7 @@ import jsonschema
 
 from assistant.brief import sense
 from assistant.brief.context import BriefContext, foreign_script
+from assistant.brief.giveback import finished
 from assistant.brief.narrative import their_topics
 from assistant.brief.record import Cited
 from assistant.generation import answer_prefix, prompts
@@ -213,8 +214,15 @@ def _answer(text: str, schema: dict) -> dict | None:
 
 
 def question_seeds(facts: Sequence[Cited]) -> list[Cited]:
-    """The facts questions grow from: what they do, not their home life (that stays a fact to know)."""
-    return [f for f in facts if not home_life(f.text)]
+    """The facts questions grow from: what they do, not their home life (that stays a fact to know); a fact
+    only about their past comes after every fact about their work now.
+
+    Why: a brief of eight facts has questions for the first five or six, and the sixth came from "Tom was
+    Senior Product Manager at Monzo (2016-2022)" as "How do you decide what features to include in your
+    product?", which fits anyone (docs/QUALITY.md, eleventh session).
+    """
+    work = [f for f in facts if not home_life(f.text)]
+    return sorted(work, key=lambda f: finished(f.text))
 
 
 def write_questions(ctx: BriefContext, attempt_seed: int = 0) -> None:
