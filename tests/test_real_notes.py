@@ -320,6 +320,11 @@ def test_a_fact_pointing_at_an_unnamed_it_is_dropped() -> None:
     assert not vague("She talked about this project with her board.")
     assert not vague("He wrote about it-security budgets for a decade at three different hospitals in Leeds.")
     assert not vague("She is rebuilding wholesale pricing this quarter.")
+    # that they hold a view, never which (a question grew from it: "How do you view community energy?")
+    assert vague("He has shared opinions on community energy.")
+    assert vague("She has expressed strong views about open-source telemetry.")
+    assert not vague("Harriet has shared her opinions that consultation should be short, mobile-friendly surveys.")
+    assert not vague("She has strong views on 12-hour shifts: they are driving experienced nurses out.")
 
 
 def test_their_own_name_is_turned_to_you_even_in_a_question_that_says_you() -> None:
