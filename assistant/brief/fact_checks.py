@@ -29,8 +29,9 @@ _VAGUE_IT = re.compile(r"\b(?:about|with|on|of|for|by|over) (?:it|this|that)"
 # "Callum has shared that his words.": a reporting verb with next to nothing reported.
 _EMPTY_REPORT = re.compile(r"\b(?:shared|said|mentioned|noted|explained|stated|told \w+) that\b((?:\W+\w+){0,3})\W*$"
                            # "He has shared opinions on community energy.": that they have a view, never which
-                           r"|\b(?:shared|expressed|voiced|offered|given|has|have|holds?)\s+(?:(?:his|her|their|strong|some|"
-                           r"several|many|various)\s+)*(?:opinions?|views?|thoughts?)\s+(?:on|about|regarding)\b(?![^:]*(?:\bthat\b|:))",
+                           r"|\b(?:shared|expressed|voiced|offered|given|has|have|holds?)\s+"
+                           r"(?:(?:his|her|their|strong|some|several|many|various)\s+)*(?:opinions?|views?|thoughts?)\s+"
+                           r"(?:on|about|regarding)\b(?![^:]*(?:\bthat\b|:))",
                            re.I)
 
 

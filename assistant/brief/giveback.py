@@ -86,7 +86,8 @@ FIELD_PENALTY = 0.05
 # assessment" got Rhiannon one. What they do, make or are after now is the hook; their past stays a fact.
 _PAST = re.compile(
     r"^\W*(?:before|previously|formerly|earlier|prior to|in (?:19|20)\d\d)\b"
-    r"|\b(?:she|he|they|(?-i:[A-Z][\w'-]+)) (?:(?:was|were)(?! (?:named|appointed|promoted|elected)\b)|moved|became)\b|(?<![\w-])former\b|\bbegan (?:her|his|their) career\b"
+    r"|\b(?:she|he|they|(?-i:[A-Z][\w'-]+)) (?:(?:was|were)(?! (?:named|appointed|promoted|elected)\b)|moved|became)\b"
+    r"|(?<![\w-])former\b|\bbegan (?:her|his|their) career\b"
     r"|^\W*(?:(?:she|he|they|(?-i:[A-Z][\w'-]+))\s+)?(?:built|led|founded|started|launched|wrote|taught|ran|managed|"
     r"created|designed|won|received|spent|worked|joined|co-founded|set up|began)\b", re.I)
 _NOW = re.compile(r"\b(?:is|are|am|now|currently|today|this year|still|runs|leads|works|working|building|builds|"
