@@ -499,3 +499,30 @@ def test_a_fact_without_its_subject_is_theirs_unless_cut_from_the_middle_of_a_se
     assert not any("enefits from grid" in f for f in facts), facts
     assert "Mei-Ann prefers email to calls." in facts, facts
     assert "Thomas leads her data team." in facts, "a name is no verb"
+
+
+def test_a_job_they_held_is_a_reserve_seed_when_their_work_now_gives_enough_questions(kb, settings) -> None:
+    """Six facts, six questions: the sixth came from "Tom was Senior Product Manager at Monzo (2016-2022)" as "How do
+    you decide what features to include in your product?", which fits anyone. With five facts about their work now
+    the past is not asked; with too few, it is (a brief with three or more facts keeps five questions)."""
+    from assistant.brief.questions import write_questions
+    from tests.fakes import QueueGenerator
+
+    ctx, label = _one_note(kb, settings, "Raúl Ortega", RAUL)
+    ids = ctx.cite([label])
+    now = {"He runs flexibility trading at Octant Energy.": "How did flexibility trading at Octant Energy start?",
+           "His team is drowning in half-hourly meter data.": "How does your team handle half-hourly meter data?",
+           "He is building a forecasting desk in Glasgow.": "Tell me about the forecasting desk in Glasgow?",
+           "He writes a monthly column on grid flexibility.": "What led you to write a column on grid flexibility?",
+           "He is hiring two analysts for the Octant desk.": "What are you looking for in analysts for the Octant desk?"}
+    past = "Raúl was a trader at Vattenfall (2012-2019)."
+    ctx.brief.facts = [Cited(t, ids) for t in [*now, past]]
+    ctx.gen = QueueGenerator(queues={fact: [json.dumps({"question": q})] for fact, q in
+                                     [*now.items(), (past, "How do you decide what to trade at Vattenfall?")]})
+    write_questions(ctx)
+    assert len(ctx.brief.questions) >= 5, [q.text for q in ctx.brief.questions]
+    assert not ctx.gen.prompts_with("Vattenfall"), "a fact of their past is not asked while their work now gives five"
+    ctx.brief.facts = [Cited(t, ids) for t in [*list(now)[:3], past]]
+    ctx.gen.calls.clear()
+    write_questions(ctx)
+    assert ctx.gen.prompts_with("Vattenfall"), "with too few facts about now, their past is asked too"

@@ -244,7 +244,11 @@ def write_questions(ctx: BriefContext, attempt_seed: int = 0) -> None:
     budget = want_max + 4
     field_slot = 1 if b.field_now and want_max > want_min else 0  # the last slot is the field question's
     seeds = question_seeds(b.facts) or list(b.facts)
-    todo: list[tuple[Cited, str]] = [(fact, "") for fact in seeds[:want_max - field_slot]]
+    # a fact only about their past is asked first only when their work now gives too few questions; else it is
+    # a reserve, asked when the others' questions fail (below)
+    now = [f for f in seeds if not finished(f.text)]
+    first = now if len(now) >= want_min else seeds
+    todo: list[tuple[Cited, str]] = [(fact, "") for fact in first[:want_max - field_slot]]
     asked: set[str] = set()
     asked_from: dict[str, Cited] = {}
     for rnd in range(1 + ctx.settings.retries):
