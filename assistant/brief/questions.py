@@ -16,7 +16,7 @@ import jsonschema
 
 from assistant.brief import sense
 from assistant.brief.context import BriefContext, foreign_script
-from assistant.brief.giveback import NEED, finished
+from assistant.brief.giveback import finished
 from assistant.brief.narrative import their_topics
 from assistant.brief.record import Cited
 from assistant.generation import answer_prefix, prompts
@@ -213,23 +213,16 @@ def _answer(text: str, schema: dict) -> dict | None:
     return data
 
 
-# What they are in the middle of: with what they need (``giveback.NEED``), the facts a conversation is about.
-_LIVE = re.compile(r"\b(?:current(?:ly)?|priority|this year|working on|building|launching|rolling out|evaluating|"
-                   r"piloting|starting)\b", re.I)
-
-
 def question_seeds(facts: Sequence[Cited]) -> list[Cited]:
-    """The facts questions grow from: what they do, not their home life (that stays a fact to know); what they
-    are after or in the middle of first, a fact only about their past after every fact about their work now.
+    """The facts questions grow from: what they do, not their home life (that stays a fact to know); a fact
+    only about their past comes after every fact about their work now.
 
     Why: a brief of eight facts has questions for the first five or six, and the sixth came from "Tom was
     Senior Product Manager at Monzo (2016-2022)" as "How do you decide what features to include in your
-    product?", which fits anyone; and the facts the fill adds come last, so Marisol's five questions grew from
-    her titles and none from "Her current priority is the evaluation of ambient AI scribe tools" or "Marisol is
-    looking for people who can run ward-based usability sessions" (docs/QUALITY.md, eleventh session).
+    product?", which fits anyone (docs/QUALITY.md, eleventh session).
     """
     work = [f for f in facts if not home_life(f.text)]
-    return sorted(work, key=lambda f: (finished(f.text), not (NEED.search(f.text) or _LIVE.search(f.text))))
+    return sorted(work, key=lambda f: finished(f.text))
 
 
 def write_questions(ctx: BriefContext, attempt_seed: int = 0) -> None:
