@@ -160,9 +160,9 @@ def from_specifics(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropped
     small model passes over is the specific one ("2023: Led the "Queue Jumpers?" study of 1,200 grid
     connection applications"), and a bare pick from a long note is furniture (docs/QUALITY.md, fifth
     session); so only sentences about them that name a number or a proper noun no kept fact names
-    are taken, their work now and most such words first (one at a time, against what the facts say by then), up
-    to the floor the notes' length asked the model for. Their own
-    first-person lines (their e-mail, their "About") count too, said about them (``in_their_name``): in
+    are taken, their work now and most such words first (one at a time, against what the facts say by
+    then), up to the floor the notes' length asked the model for. Their own first-person lines (their
+    e-mail, their "About") count too, said about them (``in_their_name``): in
     Tomasz's reply "we rolled out RouteDesk to 11 of 19 depots" was the one line naming his project.
     The user's shorthand bullets count too (``note_line``: "Crisis line calls up 31% in two years"), and a
     line of their own page without "I" ("Keynote slides from Baltic Freight Forum 2026 are up").
@@ -218,13 +218,14 @@ def from_specifics(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropped
                 add(note_line(sentence, ctx.first), n, chunk.id, False, True)
     # each sentence as it would be kept: back to its last whole clause when long (never an "and" inside "hip and
     # knee"), no diary entry, nothing that points at "those" out of its note
-    ready = []
+    # (note, sentence, chunk, from a bullet, as written, its content words but their name: fixed, read once)
+    ready: list[tuple[int, str, str, bool, bool, set[str]]] = []
     for n, text, chunk_id, bullet, as_written in found:
         if len(text) > FACT_MAX_CHARS:
             text = complete_sentence(text[:FACT_MAX_CHARS], FACT_MAX_CHARS) or text
         text = "" if _DIARY.search(text) else _standalone(text)
         if text:
-            ready.append((n, text, chunk_id, bullet, as_written))
+            ready.append((n, text, chunk_id, bullet, as_written, metrics.content_words(text) - names))
     added: list[int] = []
     while ready and len(kept) < room:
         # Greedy, against the facts kept so far: most new names first (their work now counts NOW_WEIGHT), then the
@@ -233,14 +234,10 @@ def from_specifics(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropped
         # 5am" (two new names, the rest said) came before his Gdynia e-depot post (three, nothing said).
         said = " ".join(t for t, _ in kept).casefold()
         said_words = metrics.content_words(said)
-
-        def rank(item: tuple[int, str, str, bool, bool]) -> tuple[int, float, int]:
-            words = metrics.content_words(item[1]) - names
-            fresh = len(words - said_words) / max(len(words), 1)
-            return -len(_specifics(item[1], said, skip)) - NOW_WEIGHT * _now(item[1]), -fresh, item[0]
-        best = min(ready, key=rank)
+        best = min(ready, key=lambda c: (-len(_specifics(c[1], said, skip)) - NOW_WEIGHT * _now(c[1]),
+                                         -len(c[5] - said_words) / max(len(c[5]), 1), c[0]))
         ready.remove(best)
-        _, text, chunk_id, bullet, as_written = best
+        _, text, chunk_id, bullet, as_written, _ = best
         new = _specifics(text, said, skip)
         # below the floor, a line of the user's bullets needs no name ("Sven will not add telemetry to quillmark");
         # past it, only a sentence naming two things no fact names, or one when it is their work now
