@@ -279,6 +279,8 @@ def test_how_you_met_and_cv_headings_are_not_hooks_for_a_give_back() -> None:
     assert _NOT_A_HOOK.match("Met through the Nursing Informatics Network Bristol meetup.")
     assert _NOT_A_HOOK.match("Education: MSc Advanced Clinical Practice (Critical Care)")
     assert not _NOT_A_HOOK.match("She needs volunteers who can run the homework club.")
+    assert _NOT_A_HOOK.match("Subject: Re: Homework club + makerspace ideas"), "an e-mail header is no hook"
+    assert not _NOT_A_HOOK.match("Metadata gets re-typed by hand."), "a word, not the start of one"
 
 
 def test_a_pair_lifted_over_the_floor_only_by_bonuses_is_a_stretch(kb, settings) -> None:
@@ -363,6 +365,46 @@ def test_their_past_is_no_hook_for_a_give_back(kb, settings) -> None:
     whys = [g["why"] for g in d["give_back"]]
     assert whys and not any("research fellow" in w for w in whys), whys
     assert any("findings to reach" in w for w in whys), whys
+
+
+def test_an_offer_for_nurses_is_no_give_back_to_a_librarian_or_a_lab(kb, settings) -> None:
+    """Read on the eval's briefs with the nurse-turned-researcher profile: a librarian got "help recruit nurses
+    for research sessions" for "she badly needs volunteers who can help with GCSE maths" and "sit in on usability
+    sessions with ward staff" for the public-sector field note "Ward managers juggle staffing"; a biotech lead
+    got "clinical workflow knowledge" for a software-engineer vacancy. A need is not a match by itself."""
+    db.upsert_contact(settings, "Margit Sol", ["Public sector"])
+    ingest_text("Margit Sol runs Brackenford Central Library: a laptop-loan scheme, a teen makerspace and a homework "
+                "club.\nShe badly needs volunteers who can help with GCSE maths and science.",
+                Target.contact("Margit Sol"), kb, settings, title="Library visit")
+    ingest_text("Ward managers juggle staffing, incidents and rosters.", Target.field("Public sector"), kb, settings,
+                title="Public sector")
+    db.upsert_contact(settings, "Ines Varga", [])
+    ingest_text("Ines Varga leads Screening Platforms at a biotech in Leeds.\nShe needs a software engineer who "
+                "understands lab data, and has had a req open since June.", Target.contact("Ines Varga"), kb,
+                settings, title="Coffee")
+    db.upsert_contact(settings, "Ada Nwachukwu", ["Public sector"])
+    ingest_text("Ada Nwachukwu is a ward manager at St Brannoc's: 32 beds, 60 nursing staff.\nShe wants ward "
+                "staff to test the new e-rostering app before it goes live.",
+                Target.contact("Ada Nwachukwu"), kb, settings, title="Coffee")
+    ingest_text(NADIA_PROSE, Target.me(), kb, settings, title="My profile")
+    for name in ("Margit Sol", "Ines Varga"):
+        d = BriefBuilder(name, kb, settings, QueueGenerator()).regenerate("give_back").to_dict()
+        assert not d["give_back"], d["give_back"]
+        assert "Nothing in your profile clearly matches" in d["give_back_note"]
+    d = BriefBuilder("Ada Nwachukwu", kb, settings, QueueGenerator()).regenerate("give_back").to_dict()
+    assert d["give_back"], "a ward manager still gets the offers made for nurses and wards"
+    # the field note is a hook for the ward manager, not for the librarian
+    import numpy as np
+
+    from assistant.brief.giveback import fitting
+    own, field = Chunk("o", "", "contact", "x", "/n"), Chunk("f", "", "field", "y", "/f")
+    cands = [("rosters", own), ("Ward managers juggle staffing, incidents and rosters.", field)]
+    vec = np.array([[1.0, 0.0], [0.6, 0.8]])
+    assert fitting([("sit in on usability sessions with ward staff", "me")], cands, np.array([[0.2, 0.43]]),
+                   vec, {"o"}).tolist() == [[False, True]], "0.6 to their own notes: a hook; 'rosters' shares no word"
+    vec = np.array([[1.0, 0.0], [0.34, 0.94]])
+    assert not fitting([("sit in on usability sessions with ward staff", "me")], cands, np.array([[0.2, 0.43]]),
+                       vec, {"o"})[0, 1], "0.34 to their own notes (a librarian's): not a hook"
 
 
 def test_a_speaker_slot_goes_to_someone_who_speaks_not_to_the_closest_words(kb, settings) -> None:

@@ -26,8 +26,9 @@ from assistant.brief.context import BriefContext, foreign_script
 from assistant.brief.record import Cited
 from assistant.generation import prompts
 from assistant.generation.structured import generate_json, seed_for
-from assistant.notes.offers import coverage, find_offers
+from assistant.notes.offers import content_stems, coverage, find_offers
 from assistant.text import grounding, questions
+from assistant.text.questions import GENERIC_WORDS
 from assistant.text.guard import INJECTION, neutralize
 from assistant.text.presumptuous import presumptuous
 from assistant.text.sensitive import raises_sensitive
@@ -47,7 +48,9 @@ FLOOR = 0.38  # offer x sentence score below which a pairing is a stretch
 MIN_COSINE = 0.33
 # How they met and CV headings are not something to give to: "Met through the Nursing Informatics
 # Network meetup" matched "introductions to the Nursing Informatics Network" on shared words.
-_NOT_A_HOOK = re.compile(r"^\W*(?:met|introduced|intro'?d|we met|education|skills|languages|certifications?)\b", re.I)
+# An e-mail's header lines neither: "Subject: Re: Homework club + makerspace ideas" got a workshop deck on "ideas".
+_NOT_A_HOOK = re.compile(r"^\W*(?:(?:met|introduced|intro'?d|we met|education|skills|languages|certifications?)\b|"
+                         r"(?:subject|re|fwd?|from|to|cc|sent|date)\s*:)", re.I)
 ACTIVITY_BONUS = 0.08
 OVERLAP_WEIGHT = 0.15  # times the share of the offer's content words the sentence shares ("UX research")
 MAX_FIELD_SENTENCES = 8
@@ -79,6 +82,19 @@ WRITES = re.compile(r"\b(?:writes|wrote|writing|written for|blogs?|newsletter|co
 NEED_BONUS = 0.14
 # The user's notes on their field are context; what the notes say about this person comes first.
 FIELD_PENALTY = 0.05
+# A pair must share a word that means something (not "help", "build", "people"), or its meaning alone must be
+# close: with the nurse-turned-researcher profile, a librarian got "help recruit nurses for research sessions"
+# for "she badly needs volunteers who can help with GCSE maths" (cosine 0.37, "help" shared) and a biotech
+# lead "clinical workflow knowledge" for "needs a software engineer who understands lab data" (0.36); the
+# one without a shared word that still fits ("Wants ward staff involved in designing how feedback is
+# collected" x clinical workflow knowledge is 0.37; "VP Product, Clinical Workflows" shares a word) is rare
+# below 0.5, and "Recruitment and onboarding for care staff" x "help recruit nurses for research" is 0.48.
+ALONE_COSINE = 0.5
+# A sentence of their field's notes is a hook only when it is about what this person does: "Ward managers
+# juggle staffing, incidents and rosters" (public sector notes) is nothing to a librarian (0.34 to the
+# closest sentence of her notes) and "suppliers ... struggle to recruit nurses" nothing to a head of
+# patient experience (0.27); it is to a ward manager (0.59).
+FIELD_RELEVANCE = 0.5
 
 
 # A finished thing is not something to give to: "Before the Office for Health Statistics she was a research
@@ -190,6 +206,25 @@ def candidates(ctx: BriefContext) -> list[tuple[str, Chunk]]:
     return own + field
 
 
+def fitting(offered: list[tuple[str, str]], cands: list[tuple[str, Chunk]], cosine: np.ndarray,
+            vectors: np.ndarray, own_ids: set[str]) -> np.ndarray:
+    """offer x sentence: True where the pair can be a give-back at all.
+
+    Why: the score adds bonuses for a need or an activity to the cosine, so any need at all ("needs
+    volunteers who can help with GCSE maths") lifted any offer over the floor. A pair fits when offer and
+    sentence share a word that is not everyday (``GENERIC_WORDS``) or their meaning alone is close
+    (``ALONE_COSINE``); a field sentence, besides, must be close to what this person's own notes say.
+    """
+    words = [set(content_stems(s)) - GENERIC_WORDS for s, _ in cands]
+    shared = np.array([[bool(set(content_stems(o)) & w) for w in words] for o, _ in offered], dtype=bool)
+    fits = shared | (cosine >= ALONE_COSINE)
+    own = [j for j, (_, c) in enumerate(cands) if c.id in own_ids]
+    for j, (_, c) in enumerate(cands):
+        if c.id not in own_ids and (not own or float((vectors[own] @ vectors[j]).max()) < FIELD_RELEVANCE):
+            fits[:, j] = False
+    return fits
+
+
 def _said_by(ctx: BriefContext, chunk: Chunk) -> str:
     if chunk.id in {c.id for c in ctx.notes}:
         return f"{ctx.first}'s notes say"
@@ -296,9 +331,11 @@ def write_give_back(ctx: BriefContext, attempt_seed: int = 0) -> None:
     own_ids = {c.id for c in ctx.notes}
     bonus = hook_bonus(cands, own_ids)
     overlap = np.array([[coverage(o, s) for s, _ in cands] for o, _ in offered])
-    cosine = ctx.embed([o for o, _ in offered]) @ ctx.embed([s for s, _ in cands]).T
+    vectors = ctx.embed([s for s, _ in cands])
+    cosine = ctx.embed([o for o, _ in offered]) @ vectors.T
     scores = cosine + bonus[None, :] + OVERLAP_WEIGHT * overlap
-    scores[cosine < MIN_COSINE] = np.minimum(scores[cosine < MIN_COSINE], FLOOR - 0.01)  # a stretch stays below
+    stretch = (cosine < MIN_COSINE) | ~fitting(offered, cands, cosine, vectors, own_ids)
+    scores[stretch] = np.minimum(scores[stretch], FLOOR - 0.01)  # a stretch stays below
     for i, (o, _) in enumerate(offered):
         kind = slot_kind(o)
         if kind:  # a slot goes to someone who speaks (or writes, for contributors), best topic first
@@ -325,5 +362,5 @@ def write_give_back(ctx: BriefContext, attempt_seed: int = 0) -> None:
         b.give_back.append(Cited(text, [offer_id, chunk.id], why))
 
 
-__all__ = ["ACTIVITY", "FLOOR", "MIN_COSINE", "NEED", "candidates", "finished", "hook_bonus", "in_play", "offer_idea", "offers",
+__all__ = ["ACTIVITY", "FLOOR", "fitting", "MIN_COSINE", "NEED", "candidates", "finished", "hook_bonus", "in_play", "offer_idea", "offers",
            "slot_kind", "write_give_back"]

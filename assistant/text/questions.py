@@ -278,9 +278,9 @@ def is_job_ask(text: str) -> bool:
 # 8. Specificity
 # --------------------------------------------------------------------------
 
-# Words any question to anyone could contain; they prove nothing about the
-# contact even when their notes happen to use them.
-_GENERIC_QUESTION_WORDS = frozenset(
+# Words any question to anyone could contain (stemmed); they prove nothing about the
+# contact even when their notes happen to use them, nor that an offer fits a sentence.
+GENERIC_WORDS = frozenset(
     stem(w)
     for w in """
     enjoy enjoyed enjoying work working works worked role roles career careers
@@ -378,7 +378,7 @@ def specificity(question: str, own_texts: Sequence[str], other_texts: Sequence[s
     ``own_texts`` but in none of ``other_texts`` (the other contacts' notes),
     or a capitalized name from ``own_texts`` (employer, product, place).
     """
-    q_stems = _content_stems(question) - _GENERIC_QUESTION_WORDS
+    q_stems = _content_stems(question) - GENERIC_WORDS
     own_stems = set().union(*(_content_stems(t) for t in own_texts)) if own_texts else set()
     other_stems = set().union(*(_content_stems(t) for t in other_texts)) if other_texts else set()
     if q_stems & (own_stems - other_stems):
