@@ -755,6 +755,29 @@ def test_why_is_kept_for_a_view_they_hold_not_asked_of_a_role() -> None:
     assert starter_for("She chairs the forum.", why + 1) == _STARTERS[why + 1]
 
 
+def test_a_motive_is_not_asked_of_a_problem_they_live_with_or_of_what_others_do() -> None:
+    """Eval briefs: "What led you to re-type plate metadata by hand between the liquid handler and the image-analysis
+    pipeline?", "What led you to want a beginner tutorial track and not know how to write for non-programmers?",
+    "What drew you to big tech donations?" (she is cool on them)."""
+    from assistant.brief.questions import _STARTERS, starter_for
+    from assistant.text.names import parse_name
+
+    why, led = _STARTERS.index("Why"), _STARTERS.index("What led you to")
+    amara = (*parse_name("Dr. Amara Okonkwo-Hale").mentions, "Amara")
+    for problem in ("Plate metadata gets re-typed by hand between the liquid handler and the image-analysis pipeline.",
+                    "He wants a beginner tutorial track and doesn't know how to write for non-programmers.",
+                    "Attendance is great in the first month of term, then falls off a cliff."):
+        assert starter_for(problem, led, amara) == starter_for(problem, why, amara) == "How are you tackling", problem
+    assert starter_for("She is cool on big tech donations: no plan for year two.", why) == "Why", "a view"
+    assert starter_for("The hospital is switching to a new e-rostering system in January.", led, amara) == \
+        "What's the story behind", "not their doing: no motive to ask about"
+    assert starter_for("Dr. Okonkwo-Hale has published code with every report.", led, amara) == "What led you to", \
+        "her title and family name are her"
+    assert starter_for("She leads the 'Queue Jumpers?' study.", led) == "What led you to"
+    assert starter_for("Plate metadata gets re-typed by hand.", _STARTERS.index("Tell me about")) == "Tell me about", \
+        "only a motive starter changes"
+
+
 def test_the_tacked_on_and_how_do_you_address_them_is_cut() -> None:
     """ "..., and how do you address them?" asks a second question; the first stands alone."""
     from assistant.brief.questions import _as_question

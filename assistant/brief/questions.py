@@ -24,6 +24,7 @@ from assistant.generation.batch import complete_many
 from assistant.generation.structured import generate_json, messages_for, seed_for, token_bound
 from assistant.text import questions, similarity, voice
 from assistant.text.guard import INJECTION
+from assistant.text.names import parse_name
 from assistant.text.personal import home_life
 from assistant.text.sensitive import raises_sensitive
 from assistant.text.sentences import complete_sentence, first_sentence
@@ -38,13 +39,37 @@ _SIDE_STARTERS = ("What's next for", "What have you learned from", "What would y
 # "Why" fits a view they hold ("Why do you think points aren't a game?"); asked of a role it sounds like a
 # challenge ("Why do you chair the Northern Region Chief Nurses' Digital Forum?").
 _A_VIEW = re.compile(r"\b(?:thinks?|believes?|argues?|against|sceptical|skeptical|prefers?|opinions?|views?|worried|"
-                     r"says|said|convinced|favou?rs?|critical|wary|doubts?)\b", re.I)
+                     r"says|said|convinced|favou?rs?|critical|wary|doubts?|cool on|keen on)\b", re.I)
+# A problem they live with is not something they chose: "What led you to re-type plate metadata by hand ...?",
+# "What led you to want a beginner tutorial track and not know how to write for non-programmers?", "What led you
+# to believe attendance was great in the first month of term and then fell off a cliff?" (eval briefs).
+_PROBLEM = re.compile(r"\b(?:doesn'?t|don'?t|can'?t|cannot|won'?t|isn'?t|aren'?t|never|nobody|no one|no budget|"
+                      r"by hand|problems?|headaches?|struggl\w*|drowning|lags?|lagging|stuck|swamped|short of|shortage|"
+                      r"out of space|falls? off|terrible|failing|fails|waiting list|backlog|bottleneck|too (?:slow|long|many))\b",
+                      re.I)
+_MOTIVE = ("What drew you to", "What led you to")
 
 
-def starter_for(fact: str, turn: int) -> str:
-    """The opening words the model is told to use: the next in turn, with "Why" kept for a view they hold."""
+def starter_for(fact: str, turn: int, who: Sequence[str] = ()) -> str:
+    """The opening words the model is told to use: the next in turn, with "Why" kept for a view they hold.
+
+    Why: a starter that asks for a motive presumes a choice. Of a problem they live with it asks why they
+    chose the problem, so that turn becomes "How are you tackling"; of something their notes do not say
+    they did ("The hospital is switching to a new e-rostering system"), "What's the story behind".
+    ``who``: the forms of their name (``PersonName.mentions``), for telling whose doing a fact is.
+    """
     starter = _STARTERS[turn % len(_STARTERS)]
-    return "What drew you to" if starter == "Why" and not _A_VIEW.search(fact) else starter
+    view = bool(_A_VIEW.search(fact))
+    if starter == "Why":
+        starter = "Why" if view else "What drew you to"
+    if starter in _MOTIVE and not view:
+        names = "|".join(re.escape(w) for w in who if w)
+        theirs = re.match(rf"^\W*(?:{names + '|' if names else ''}she|he|they|her|his|their)\b", fact, re.I)
+        if _PROBLEM.search(fact):
+            return "How are you tackling"
+        if not theirs:
+            return "What's the story behind"
+    return starter
 
 
 _REPEATED = "That repeated an earlier question."
@@ -268,7 +293,7 @@ def write_questions(ctx: BriefContext, attempt_seed: int = 0) -> None:
             # A second question on the same fact needs a different opening, or it comes back as a repeat
             # of the first (two briefs ended with 3 questions that way).
             starter = _SIDE_STARTERS[(i + rnd) % len(_SIDE_STARTERS)] if rejected == _ANOTHER_SIDE \
-                else starter_for(fact.text, i + rnd * 3)
+                else starter_for(fact.text, i + rnd * 3, (*parse_name(ctx.name).mentions, ctx.first))
             users.append(prompts.render("question", notes=ctx.notes_block, name=ctx.name, fact=fact.text,
                                         avoid=avoid, starter=starter))
             starters.append(starter)
