@@ -117,6 +117,39 @@ def test_a_job_a_cv_line_dates_as_over_is_never_said_as_current() -> None:
     assert not as_current("Tom Kessler is the Head of Product at Kilowattly.", ended)
     assert ended_roles([CV]) == {"data engineer"}  # dates first; the current job has none that end
     assert not as_current("Priya is a Senior Data Engineer at Windrose Analytics.", ended_roles([CV]))
+    # Rhiannon's LinkedIn: a bullet of a job that ended, copied by the fill as a fact, read as her work now
+    linkedin = ("People Partner\nHarbour & Lyle Insurance \u00b7 Full-time\nJun 2018 - Feb 2023 \u00b7 4 yrs 9 mos\n"
+                "- People partner to claims operations (1,100 staff); absence management, return-to-work plans\n")
+    assert as_current("People partner to claims operations (1,100 staff); absence management.", ended_roles([linkedin]))
+    assert not as_current("Senior Product Manager - Monzo - 2016-2022", ended), "dated: said as past"
+
+
+def test_a_fact_that_ends_in_filler_keeps_its_faithful_head() -> None:
+    """Eval: "Marguerite Solberg is a branch manager at Eastmoor Library, Brackenford Libraries, specializing in
+    providing resources and services to teenagers and families." was dropped whole (the last five words are in no
+    note), and her brief never said who she is."""
+    from assistant.brief.fact_checks import without_tail
+
+    assert without_tail("Marguerite Solberg is a branch manager at Eastmoor Library, Brackenford Libraries, specializing "
+                        "in providing resources and services to teenagers and families.",
+                        ["specializing", "providing", "resources", "services"]) == \
+        "Marguerite Solberg is a branch manager at Eastmoor Library, Brackenford Libraries."
+    assert without_tail("Raúl runs flexibility trading at Octant Energy and is working on renewable energy.",
+                        ["renewable"]) == "Raúl runs flexibility trading at Octant Energy."
+    assert without_tail("Octant Energy is a renewable energy company.", ["renewable"]) == "", "nothing whole before it"
+    assert without_tail("She works at the Centre (for renewable energy, mostly).", ["renewable"]) == "", "a cut bracket"
+
+
+def test_the_facts_keep_the_head_of_a_fact_the_model_padded(kb, settings) -> None:
+    ctx, _ = _one_note(kb, settings, "Marguerite Solberg",
+                       "Branch manager, Eastmoor Library (part of Brackenford Libraries). Librarian for 22 years; "
+                       "Eastmoor branch since 2017. Team of five, plus volunteers. Runs a laptop-loan scheme and a teen "
+                       "makerspace on Thursday evenings.")
+    _facts(ctx, "Marguerite Solberg is a branch manager at Eastmoor Library, Brackenford Libraries, specializing in "
+                "providing resources and services to teenagers and families.")
+    facts = [f.text for f in ctx.brief.facts]
+    assert "Marguerite Solberg is a branch manager at Eastmoor Library, Brackenford Libraries." in facts, facts
+    assert not any("specializing" in f for f in facts)
 
 
 def test_the_sentence_to_them_names_their_project_before_a_field_or_a_team() -> None:

@@ -137,6 +137,10 @@ def keep(ctx: BriefContext, text: str, ids: list[str], kept: list[tuple[str, lis
     missing = (missing or attribution.unsupported_occupations(text, notes)
                or attribution.misattributed_roles(text, notes) or attribution.unsupported_retirement(text, cited))
     invented = [] if missing else grounding.unbacked_words(text, notes, ctx.name)
+    head = without_tail(text, invented) if invented else ""
+    if head:
+        log.info("fact cut before words the notes never use (%s): %r", ", ".join(invented), text)
+        return keep(ctx, head, ids, kept, dropped, as_written)
     if invented:
         missing = [f"words the notes never use ({', '.join(invented)})"]
     interest = "" if missing else attribution.unstated_interest(text, cited)
@@ -154,6 +158,28 @@ def keep(ctx: BriefContext, text: str, ids: list[str], kept: list[tuple[str, lis
         return
     kept.append((text, ids))
 
+
+
+_TAIL_START = re.compile(r",\s+|\s+(?:and|who|which|where|with|while|as well as)\s+|\s+[-\u2013\u2014]\s+|;\s*")
+_DANGLING = re.compile(r"\b(?:the|a|an|of|for|to|in|on|at|and|with|its|their|her|his|by)\W*$", re.I)
+
+
+def without_tail(text: str, invented: list[str]) -> str:
+    """The fact up to the clause where the words the notes never use begin, or "" when no whole head is left.
+
+    Why: the 1.5B model ends a faithful fact with filler: "Marguerite Solberg is a branch manager at
+    Eastmoor Library, Brackenford Libraries, specializing in providing resources and services to
+    teenagers and families." was dropped whole, and her brief said nowhere who she is. The head is
+    checked again like any fact.
+    """
+    first = min((m.start() for w in invented for m in [re.search(rf"(?i)\b{re.escape(w)}", text)] if m), default=-1)
+    if first <= 0:
+        return ""
+    cuts = [m.start() for m in _TAIL_START.finditer(text, 0, first)]
+    head = text[:cuts[-1]].rstrip(" ,;:-\u2013\u2014") if cuts else ""
+    if len(head.split()) < 5 or _DANGLING.search(head) or head.count("(") != head.count(")"):
+        return ""
+    return head + "."
 
 
 # "Runs flexibility trading at ...", "Illustrates children's books": a note's clause with its subject left out.
@@ -196,4 +222,4 @@ def merged(ctx: BriefContext, kept: list[tuple[str, list[str]]]) -> list[tuple[s
     return [k for k in kept if not (said_of_them(k[0]) in said or said.add(said_of_them(k[0])))]
 
 
-__all__ = ["DUPLICATE_FACTS", "contained", "keep", "merged", "repeats_longer", "said_of_them", "vague"]
+__all__ = ["DUPLICATE_FACTS", "contained", "keep", "merged", "repeats_longer", "said_of_them", "vague", "without_tail"]

@@ -223,7 +223,11 @@ def as_current(text: str, ended: set[str]) -> bool:
     Research Engineer ..." about a job that ended in 2022; said to his face, that is wrong.
     """
     return any(re.search(rf"\b(?:is|are)\s+(?:also\s+|currently\s+|now\s+|still\s+)?(?:an?|the)\s+{re.escape(r)}\b",
-                         text, re.I) for r in ended if r)
+                         text, re.I)
+               # a bullet of that job, copied as it stands: "People partner to claims operations (1,100 staff); ..."
+               # (LinkedIn, under "People Partner / Harbour & Lyle Insurance / Jun 2018 - Feb 2023") reads as now
+               or (re.match(rf"^\W*{re.escape(r)}\b", text, re.I) and not re.search(r"\b(?:19|20)\d\d\b", text))
+               for r in ended if r)
 
 
 __all__ = ["as_current", "ended_roles", "interest_as_work", "misattributed_roles", "unstated_interest",
