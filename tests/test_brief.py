@@ -289,6 +289,7 @@ def test_invented_links_are_removed_and_field_notes_join_the_brief(priya, kb, se
                                                 "https://www.designweekly.com/trends/",
                                                 "Send Priya the restaurant demand data you mentioned."]})],
     })
+    ingest_text("I said I'd send her the restaurant demand data.", Target.contact(priya), kb, settings, title="To-do")
     d = build_brief(priya, kb, settings, gen).to_dict()
     everything = json.dumps(d)
     assert "designweekly" not in everything, "an invented link is dropped with its sentence"

@@ -73,10 +73,20 @@ class _FollowUp(Routed):
         return json.dumps(self.reply)
 
 
+def _a_plan(kb, settings) -> None:
+    """A line of the user's own in Priya's notes: the follow-up asks the model only when the notes have one."""
+    from assistant.notes.ingest import ingest_text
+    from assistant.types import Target
+
+    ingest_text("I said I'd send her the kelp pricing notes and the restaurant demand data.",
+                Target.contact("Priya Raman"), kb, settings, title="My to-do")
+
+
 def _follow_ups(kb, settings, *items: str) -> list[str]:
     """Priya's follow-up section when the model answers ``items`` (and a plain thank-you)."""
     from assistant.brief.builder import BriefBuilder
 
+    _a_plan(kb, settings)
     gen = _FollowUp({"thank_you": "Thank you for walking me through wholesale pricing at Tidewater Kelp.",
                      "follow_up": list(items)})
     builder = BriefBuilder("Priya Raman", kb, settings, gen)
@@ -90,6 +100,7 @@ def test_follow_up_is_whole_in_the_users_voice_and_invents_no_dates(priya, kb, s
     gen = _FollowUp({"thank_you": "Thank you for walking me through wholesale pricing at Tidewater Kelp. "
                                   "I look forward to continuing our work on",
                      "follow_up": ["Send me the pricing notes you mentioned.", "Meet Priya again on January 1st."]})
+    _a_plan(kb, settings)
     builder = BriefBuilder("Priya Raman", kb, settings, gen)
     builder.regenerate("follow_up")
     items = builder.brief.follow_up
@@ -356,6 +367,7 @@ def test_one_job_ask_item_is_dropped_without_asking_the_model_again(priya, kb, s
     gen = _FollowUp({"thank_you": "Thank you for walking me through wholesale pricing at Tidewater Kelp.",
                      "follow_up": ["Could you refer me to your hiring manager at Tidewater Kelp?",
                                    "Send Priya the kelp pricing notes from the co-op."]})
+    _a_plan(kb, settings)
     builder = BriefBuilder("Priya Raman", kb, settings, gen)
     before = gen.calls
     builder.regenerate("follow_up")

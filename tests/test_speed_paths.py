@@ -73,6 +73,22 @@ def priya(kb, settings) -> str:
     return "Priya Raman"
 
 
+def test_with_no_line_of_the_users_own_the_follow_up_costs_no_model_call(priya, kb, settings) -> None:
+    """Eval briefs whose notes hold no plan or promise of the user's got "Discuss the four-day-week pilot with your
+    colleagues" (advice to them) or "Continue to work on the incident form ... you are developing", at ~4-5 s each:
+    the thank-you is written from their checked facts and no follow-up prompt is sent."""
+    gen = Recording([FACTS])
+    brief = build_brief(priya, kb, settings, gen)
+    assert not any("After meeting" in p for p in gen.prompts_seen)
+    assert brief.follow_up[0].startswith("Thank-you note: Thank you for your time today, Priya; I really enjoyed "
+                                         "hearing about"), brief.follow_up
+    assert brief.follow_up[-1].startswith("Circle back around") and "follow_up" not in brief.failed
+    ingest_text("I said I'd send her the restaurant demand data.", Target.contact(priya), kb, settings, title="To-do")
+    gen = Recording([FACTS])
+    build_brief(priya, kb, settings, gen)
+    assert any("After meeting" in p for p in gen.prompts_seen), "a plan of the user's: the model writes the to-dos"
+
+
 def test_a_second_facts_round_asks_something_new(priya, kb, settings) -> None:
     """Round two used to repeat the greedy call on the same prompt: the same answer, ~15 s wasted."""
     ingest_text("Priya Raman manages a team of six in Lunenburg and hires data analysts.",
@@ -286,7 +302,8 @@ def test_warming_a_contact_writes_the_story_ahead(priya, kb, settings) -> None:
 def test_follow_up_and_the_sentence_to_them_never_raise_what_the_notes_say_not_to(priya, kb, settings) -> None:
     """Seen with the default model: "... the challenges you face with the override percentage" to the
     person who asked that the override figures not be mentioned; "Discuss the Eastmoor trial" likewise."""
-    ingest_text("She asked me not to bring up the merger.", Target.contact(priya), kb, settings, title="Careful")
+    ingest_text("She asked me not to bring up the merger. I said I'd send her the demand data.", Target.contact(priya),
+                kb, settings, title="Careful")
 
     @dataclass
     class Tactless(Storyteller):

@@ -227,10 +227,28 @@ def users_lines_block(ctx: BriefContext) -> str:
             + prompts.quote_notes([("U1", "the user's own lines", "\n".join(lines))]))
 
 
+def _circle_back(ctx: BriefContext) -> None:
+    """Open loops and when to circle back: from the contact's record, in code."""
+    b, cadence = ctx.brief, ctx.contact_cadence()
+    for loop in ctx.open_loops():
+        b.follow_up.append(f"Open loop: {loop}")
+    b.follow_up.append(f"Circle back around {(ctx.today + timedelta(days=cadence)).isoformat()} "
+                       f"({cadence // 7} weeks), with something useful to share.")
+
+
 def write_follow_up(ctx: BriefContext, attempt_seed: int = 0) -> None:
     b = ctx.brief
     b.follow_up = []
-    cadence = ctx.contact_cadence()
+    if not ctx.user_lines:
+        # No line of the notes is the user's (no plan, no promise): the model's to-dos were then advice to
+        # them ("Discuss the four-day-week pilot with your colleagues"), the user told to carry on with their
+        # work ("Continue to work on the incident form and the coding frame you are developing") or nothing,
+        # at ~4-5 s a brief on 2 cores. The thank-you is written from their checked facts instead.
+        thanks = specific_thanks("", [f.text for f in b.facts], ctx.first) \
+            or f"Thank you for your time today, {ctx.first}; I enjoyed our conversation."
+        b.follow_up.append(f"Thank-you note: {thanks}")
+        _circle_back(ctx)
+        return
     got = generate_json(
         ctx.gen, prompts.render("followup", notes=ctx.notes_block, name=ctx.name, user_lines=users_lines_block(ctx)),
         prompts.schema("followup"),
@@ -281,10 +299,7 @@ def write_follow_up(ctx: BriefContext, attempt_seed: int = 0) -> None:
                 log.info("follow-up dropped (unsupported: %s): %r", ", ".join(missing), item)
     else:
         b.failed["follow_up"] = f"The follow-up suggestions failed ({got.error})."
-    for loop in ctx.open_loops():
-        b.follow_up.append(f"Open loop: {loop}")
-    b.follow_up.append(f"Circle back around {(ctx.today + timedelta(days=cadence)).isoformat()} "
-                       f"({cadence // 7} weeks), with something useful to share.")
+    _circle_back(ctx)
 
 
 # One line per kind of topic their_topics finds (their interest, their work, their organisation).
