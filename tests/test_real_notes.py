@@ -392,11 +392,39 @@ class _FieldQuestion(Routed):
         return json.dumps({"question": self.retry if "previous answer was rejected" in user else self.first})
 
 
-def test_a_rejected_field_question_is_asked_again_with_the_reason(kb, settings) -> None:
+def test_a_field_question_is_written_in_code_from_a_plain_field_note(kb, settings) -> None:
+    """The model restated the whole field note and ran past the length limit (9 rejections in 22 eval briefs,
+    both tries lost in three), ~2.5 s a call; a note that states one change gives the question without a call."""
+    from assistant.brief.builder import BriefBuilder
+    from assistant.brief.questions import field_change
+    from assistant.types import Target
+    from tests.test_brief import priya as field_priya  # noqa: F401 - Priya with an Aquaculture field note
+
+    gen = _FieldQuestion()
+    name = field_priya.__wrapped__(kb, settings)
+    brief = BriefBuilder(name, kb, settings, gen).run()
+    assert not gen.field_prompts
+    field_ids = {c.id for c in kb.chunks_of(Target.field("Aquaculture"))}
+    asked = [q for q in brief.questions if q.text.startswith("Now that ")]
+    assert len(asked) == 1 and asked[0].text == ("Now that kelp wholesale prices doubled since 2023 as restaurants add "
+                                                 "seaweed dishes, how does that show up in your work at Tidewater Kelp?")
+    assert field_ids & set(asked[0].sources) and set(asked[0].sources) - field_ids, "cites the field note and a fact"
+    # what cannot be said after "Now that" is left to the model
+    assert field_change("Where non-programmers help most: documentation, tutorials, issue triage.", []) == ""
+    assert field_change("Officers want cheap ways to reach them through schools and libraries.", []) == ""
+    assert field_change("NHS and hospitals. Training is constant (preceptorship, new systems) and mostly delivered as "
+                        "slide decks.", []) == "training is constant and mostly delivered as slide decks"
+    assert field_change("Steam wishlists are what publishers read first.", ["Kit said the Steam page is live."]) == \
+        "Steam wishlists are what publishers read first", "a name keeps its capital"
+
+
+def test_a_rejected_field_question_is_asked_again_with_the_reason(kb, settings, monkeypatch) -> None:
     """The retry used to send the same prompt greedily: the same rejected answer, ~4 s gone for nothing."""
+    from assistant.brief import questions
     from assistant.brief.builder import BriefBuilder
     from tests.test_brief import priya as field_priya  # noqa: F401 - Priya with an Aquaculture field note
 
+    monkeypatch.setattr(questions, "code_field_question", lambda *a: "")  # a note code cannot phrase: the model's turn
     gen = _FieldQuestion()
     name = field_priya.__wrapped__(kb, settings)
     builder = BriefBuilder(name, kb, settings, gen)
@@ -435,9 +463,12 @@ def test_a_second_question_tacked_on_is_cut_and_the_first_kept() -> None:
     assert _as_question(short, "Callum Ferreira") == short
 
 
-def test_a_field_question_that_says_the_trend_of_them_is_asked_again(kb, settings) -> None:
+def test_a_field_question_that_says_the_trend_of_them_is_asked_again(kb, settings, monkeypatch) -> None:
+    from assistant.brief import questions
     from assistant.brief.builder import BriefBuilder
     from tests.test_brief import priya as field_priya  # noqa: F401 - Priya with an Aquaculture field note
+
+    monkeypatch.setattr(questions, "code_field_question", lambda *a: "")  # a note code cannot phrase: the model's turn
 
     # the field note says kelp prices doubled; the model's first field question says the user's contact faces it
     gen = _FieldQuestion(first="Now that you are facing doubled kelp wholesale prices, how does this show up in your "
