@@ -144,6 +144,10 @@ def test_a_sentence_that_says_where_first_is_still_about_them_and_a_clause_on_it
     assert not about.match("At the trust the CNIO team is four people.")
     assert _standalone("Sven will not add telemetry to quillmark, ever, even though it would help him.") == \
         "Sven will not add telemetry to quillmark, ever."
+    # an "it" inside a quote is the speaker's and points inside it: the sentence reads on its own
+    line = 'Quillmark 3.0: a rewrite of the layout engine, due "when it\'s done" (he hopes Q1 2027).'
+    assert _standalone(line) == line
+    assert _standalone('He said "we love it" and will put them on the site.') == ""
 
 
 def _brief(kb, settings, name: str, note: str, *items: str):

@@ -129,9 +129,16 @@ _LOOSE = re.compile(r"\b(?:them|these|those|it)\b", re.I)
 _CLAUSE_CUT = re.compile(r",\s+(?:and|but|so|while|even though|although|because)\s+|;\s+|\s+[-\u2013\u2014]\s+")
 
 
+_QUOTED = re.compile(r"[\"\u201c][^\"\u201c\u201d]*[\"\u201d]")
+
+
 def _standalone(text: str) -> str:
-    """A note's sentence that reads on its own: cut before a clause pointing at "those"/"them", "" if the first does."""
-    if not _LOOSE.search(text):
+    """A note's sentence that reads on its own: cut before a clause pointing at "those"/"them", "" if the first does.
+
+    Words in quotes are someone's own and point inside the quote: "quillmark 3.0: a rewrite of the layout
+    engine, due "when it's done" (he hopes Q1 2027)" reads on its own.
+    """
+    if not _LOOSE.search(_QUOTED.sub("", text)):
         return text
     cut = next((m.start() for m in _CLAUSE_CUT.finditer(text) if _LOOSE.search(text[m.start():])
                 and not _LOOSE.search(text[:m.start()])), -1)
