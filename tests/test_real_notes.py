@@ -116,6 +116,14 @@ def test_a_follow_up_said_as_the_user_to_them_is_not_a_to_do(priya, kb, settings
     assert "Send Priya the note on \"what we learned\" about restaurant demand." in items  # quoted words are theirs
 
 
+def test_carrying_on_with_their_work_is_not_a_to_do(priya, kb, settings) -> None:
+    """Eval: "Continue to work on the night-shift research with Owen Pritchard and Nadia." (Nadia is the user)."""
+    items = _follow_ups(kb, settings, "Continue to work on the kelp pricing model with Priya.",
+                        "Continue the conversation about restaurant demand for kelp.")
+    assert not any(i.startswith("Continue to work") for i in items), items
+    assert "Continue the conversation about restaurant demand for kelp." in items, items
+
+
 def test_a_follow_up_done_with_you_is_addressed_to_them_not_a_to_do(priya, kb, settings) -> None:
     """ "Discuss how to clean up generation data from old inverters with you": a to-do is the user's,
     so "you" is the user; one that discusses or works "with you" was written to the contact."""

@@ -52,6 +52,9 @@ _FIRST_PERSON = re.compile(r"(?<![\w'])(?:I|I'm|I'd|I'll|I've|[Mm]e|[Mm]y|[Ww]e|
 _WITH_YOU = re.compile(r"\b(?:discuss\w*|talk\w*|chat\w*|meet\w*|speak\w*|work\w*|collaborat\w*|partner\w*|"
                        r"connect\w*|catch up)\b.*\bwith you\b", re.I)
 _QUOTED = re.compile(r"[\"\u201c][^\"\u201d]*[\"\u201d]")
+# "Continue to work on the incident form and the coding frame you are developing": their work, not a to-do of the
+# user's (continuing the conversation is one).
+_THEIR_WORK = re.compile(r"^(?:continue|keep)\s+(?:to\s+)?work(?:ing)?\s+on\b", re.I)
 
 
 # What any to-do says ("Send Kit the deck", "Continue the conversation about ..."): never a sign of invention.
@@ -289,6 +292,8 @@ def write_follow_up(ctx: BriefContext, attempt_seed: int = 0) -> None:
                 log.info("follow-up dropped (a job ask): %r", item)
             elif item and (len(item.split()) < 4 or _DANGLING_END.search(item)):
                 log.info("follow-up dropped (a fragment): %r", item)  # "Explaining hard ideas", "... send you their."
+            elif item and _THEIR_WORK.match(item):
+                log.info("follow-up dropped (their work, not the user's to-do): %r", item)
             elif item and (_FIRST_PERSON.search(unquoted) or _WITH_YOU.search(unquoted)):
                 log.info("follow-up dropped (said as the user to them, not a to-do): %r", item)
             elif item and raises_sensitive(item, ctx.flagged):  # "Discuss the Eastmoor trial" they asked not to raise
