@@ -256,6 +256,10 @@ def test_a_todo_goes_to_the_contact_unless_the_users_lines_name_someone_else() -
             "Happy to introduce you to the Wharfedale head of science if useful."]
     assert _to_them("Send the 3 bullet summary of how schools buy software to the publisher.", "Kit", mine) == \
         "Send the 3 bullet summary of how schools buy software to Kit."
+    # the twelfth session's run: the same to-do with the rest of the user's line after it
+    assert _to_them("Send the 3 bullet summary of how schools buy software to the publisher, and ask if they want "
+                    "Rachel intro.", "Kit", mine) == \
+        "Send the 3 bullet summary of how schools buy software to Kit, and ask if they want Rachel intro."
     for kept in ("Send the intro note to the Wharfedale head.", "Send Kit the summary.", "Share the deck with the team."):
         assert _to_them(kept, "Kit", mine) == kept
 

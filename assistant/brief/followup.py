@@ -122,7 +122,7 @@ def invented_thing(item: str, support: Sequence[str]) -> str:
 # "Send the 3 bullet summary ... to the publisher": the user's note said "send 3 bullet summary" (to Kit);
 # the model named a recipient from elsewhere in the notes (the publisher Kit turned down).
 _SENT_TO = re.compile(r"^((?:Send|Share|Forward|E-?mail|Pass)\b.+?)\s+to\s+(?:the|a|an|their|his|her)\s+"
-                      r"([\w-]+(?:\s+[\w-]+)?)\s*[.!]?$", re.I)
+                      r"([\w-]+(?:\s+(?!and\b)[\w-]+)?)(?:\s*[.!]?$|(,?\s+and\s+.+))", re.I)
 
 
 def _to_them(item: str, first: str, user_lines: Sequence[str]) -> str:
@@ -133,7 +133,8 @@ def _to_them(item: str, first: str, user_lines: Sequence[str]) -> str:
     mine = " ".join(user_lines).lower()
     if any(re.search(rf"\b{re.escape(stem(w))}", mine) for w in m.group(2).lower().split()):
         return item
-    return f"{m.group(1)} to {first}."
+    rest = (m.group(3) or "").rstrip(" .!")  # ", and ask if they want Rachel intro": the rest of the to-do stays
+    return f"{m.group(1)} to {first}{rest}."
 
 
 def names_them_as_third_person(note: str, name: str) -> bool:
