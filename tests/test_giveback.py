@@ -407,6 +407,20 @@ def test_an_offer_for_nurses_is_no_give_back_to_a_librarian_or_a_lab(kb, setting
                        vec, {"o"})[0, 1], "0.34 to their own notes (a librarian's): not a hook"
 
 
+def test_a_two_line_note_with_one_need_can_hold_two_offers(kb, settings) -> None:
+    """Eval: Dev's notes are his role and "Wants to talk to nurses about alarm fatigue on the wards; coffee next
+    week."; one give-back per sentence left him one idea where two offers fit his one need."""
+    db.upsert_contact(settings, "Dev Raman", [])
+    ingest_text("Dev Raman is a product manager at Kinfolk Health, a remote patient monitoring company.\n"
+                "Wants to talk to nurses about alarm fatigue on the wards; coffee next week.",
+                Target.contact("Dev Raman"), kb, settings, title="Meetup")
+    ingest_text(NADIA_PROSE, Target.me(), kb, settings, title="My profile")
+    d = BriefBuilder("Dev Raman", kb, settings, QueueGenerator()).regenerate("give_back").to_dict()
+    texts = [g["text"] for g in d["give_back"]]
+    assert len(texts) >= 2 and len(set(texts)) == len(texts), texts
+    assert sum("alarm fatigue" in g["why"] for g in d["give_back"]) >= 2, d["give_back"]
+
+
 def test_a_speaker_slot_goes_to_someone_who_speaks_not_to_the_closest_words(kb, settings) -> None:
     """Read on a professor's bio: "always looking for speakers" was paired with "2021: Fellow of the Royal Society of
     Edinburgh" (the highest cosine), not with "a frequent speaker on energy justice"."""

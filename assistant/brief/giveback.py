@@ -348,12 +348,16 @@ def write_give_back(ctx: BriefContext, attempt_seed: int = 0) -> None:
     chosen = _model_pairs(ctx, offered, cands, scores, attempt_seed) if ctx.settings.giveback_model else []
     if not chosen:  # the best scored pairs, phrased in code (no model call: see Settings.giveback_model)
         ranked = sorted(((scores[i, j], i, j) for i in range(len(offered)) for j in range(len(cands))), reverse=True)
-        for score, i, j in ranked:
-            if score < FLOOR or len(chosen) >= ctx.size["gb_max"]:
-                break
-            if all(i != a and j != bb for a, bb, *_ in chosen):
-                chosen.append((i, j, offer_idea(offered[i][0], first),
-                               f"{_said_by(ctx, cands[j][1])}: \u201c{cands[j][0]}\u201d"))
+        # One sentence per idea first; then, short of the brief's room, a sentence may hold a second offer:
+        # a two-line note ("Wants to talk to nurses about alarm fatigue on the wards") has one need and
+        # room for more than one way to help with it.
+        for per_sentence in (1, 2):
+            for score, i, j in ranked:
+                if score < FLOOR or len(chosen) >= ctx.size["gb_max"]:
+                    break
+                if all(i != a for a, *_ in chosen) and sum(j == bb for _, bb, *_ in chosen) < per_sentence:
+                    chosen.append((i, j, offer_idea(offered[i][0], first),
+                                   f"{_said_by(ctx, cands[j][1])}: \u201c{cands[j][0]}\u201d"))
     chosen.sort(key=lambda t: cands[t[1]][1].id not in own_ids)  # what their notes say first, then their field's
     for i, j, text, why in chosen:
         offer_id, chunk = offered[i][1], cands[j][1]
