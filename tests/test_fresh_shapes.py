@@ -152,6 +152,17 @@ def test_the_facts_keep_the_head_of_a_fact_the_model_padded(kb, settings) -> Non
     assert not any("specializing" in f for f in facts)
 
 
+def test_a_phrase_cut_at_its_word_limit_ends_whole() -> None:
+    """Eval (Tom Kessler): "I'd love to hear about how to onboard 50 new community groups next year without hiring
+    a, Tom." in the narrative and the same cut in the thank-you written from his facts."""
+    from assistant.brief.followup import specific_thanks
+
+    tom = ["He is currently working on how to onboard 50 new community groups next year without hiring a data team - "
+           "our biggest headache is cleaning up generation data from old inverters."]
+    assert closing_line(tom, "Tom") == "I'd love to hear about how to onboard 50 new community groups next year, Tom."
+    assert specific_thanks("", tom, "Tom").endswith("hearing about how to onboard 50 new community groups next year.")
+
+
 def test_the_sentence_to_them_names_their_project_before_a_field_or_a_team() -> None:
     harriet = ["Harriet Oyelaran-Booth is a Senior Policy Officer at Brackenford City Council, focusing on Active Travel.",
                "She is working on School Streets Phase 2, which adds 14 timed road closures from September 2027."]
