@@ -446,6 +446,17 @@ def test_a_rejected_field_question_is_asked_again_with_the_reason(kb, settings, 
     assert any("kelp wholesale prices changing" in q.text for q in brief.questions)
 
 
+def test_a_job_title_where_a_verb_belongs_gets_its_verb() -> None:
+    """Eval (Tom Kessler, two runs): "What led you to Senior Product Manager at Monzo (2016-2022)?"."""
+    from assistant.brief.questions import _as_question
+
+    assert _as_question("What led you to Senior Product Manager at Monzo (2016-2022)?", "Tom Kessler") == \
+        "What led you to become Senior Product Manager at Monzo (2016-2022)?"
+    for fine in ("What led you to the Linked Outcomes team at the Office for Health Statistics?",
+                 "What drew you to Ashby & Thorne and why?", "What led you to become a frequent speaker on energy justice?"):
+        assert _as_question(fine, "Tom Kessler") == fine
+
+
 def test_a_doubled_question_mark_is_still_one_question() -> None:
     """The default model ended a good field question with "??", and the check called it two questions."""
     from assistant.brief.questions import _as_question

@@ -98,9 +98,17 @@ def plain_why(why: str, fact: str) -> str:
 _LED_TO_NOUN = re.compile(r"\bled you to (interest|passion|career|involvement) (in|on|into|with)\b", re.I)
 
 
+# "What led you to Senior Product Manager at Monzo (2016-2022)?": a job title where a verb belongs.
+_LED_TO_TITLE = re.compile(r"\b(led|drew) you to (?=(?:[A-Z][\w&'-]*\s+){0,3}(?:Manager|Director|Head|Lead|Engineer|"
+                           r"Officer|Scientist|Researcher|Designer|Analyst|Consultant|Professor|Fellow|Nurse|President|"
+                           r"Partner|Principal|Executive|Chair|Editor|Founder|Maintainer|Developer|Architect|Pharmacist|"
+                           r"Adviser|Advisor|Trustee|Librarian)\b)")
+
+
 def _as_question(raw: str, name: str) -> str:
     """The model's question, whole, spoken to them, with one question mark ("Active Travel??" was rejected as two)."""
     asked = voice.to_second_person(complete_sentence(re.sub(r"\?(\s*\?)+", "?", raw), 260), name)
+    asked = _LED_TO_TITLE.sub(lambda m: f"{m.group(1)} you to become ", asked)
     return questions.without_stock_tail(_LED_TO_NOUN.sub(lambda m: f"led to your {m.group(1)} {m.group(2)}", asked))
 
 
