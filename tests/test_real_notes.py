@@ -517,40 +517,6 @@ class _Repeats(Routed):
         return None
 
 
-class _Drifts(Routed):
-    """Asked from her team, the model writes about her pricing project, which another question already asks about."""
-
-    def __init__(self) -> None:
-        self.team_prompts: list[str] = []
-
-    def answer(self, user: str, schema: dict | None) -> str | None:
-        if "short facts about" in user:
-            return json.dumps({"facts": [
-                {"text": "Priya Raman is Head of Growth at Tidewater Kelp, a seaweed farming startup.", "sources": ["N1"]},
-                {"text": "She is rebuilding the Tidewater Kelp wholesale pricing this quarter.", "sources": ["N1"]},
-                {"text": "She leads a team of six in Lunenburg.", "sources": ["N1"]}]})
-        if "ONE open question" not in user:
-            return None
-        if "FACT: She leads a team of six" in user:
-            self.team_prompts.append(user)
-            if "previous answer was rejected" in user:
-                return json.dumps({"question": "How do you run a team of six in Lunenburg?"})
-            return json.dumps({"question": "What is the hardest part of rebuilding Tidewater Kelp's wholesale pricing "
-                                           "this quarter?"})
-        if "FACT: She is rebuilding" in user:
-            return json.dumps({"question": "How are restaurant buyers taking the new wholesale kelp prices?"})
-        return json.dumps({"question": "What's the story behind your growth work at Tidewater Kelp?"})
-
-
-def test_a_question_that_drifts_to_a_fact_already_asked_about_is_asked_again(priya, kb, settings) -> None:
-    """Eval: Ilse's role and her team both came back as questions about her organoid project (three of five)."""
-    gen = _Drifts()
-    texts = [q.text for q in build_brief(priya, kb, settings, gen).questions]
-    assert "How do you run a team of six in Lunenburg?" in texts, texts
-    assert not any(t.startswith("What is the hardest part of rebuilding") for t in texts), texts
-    assert len(gen.team_prompts) == 2 and "ask about this fact" in gen.team_prompts[1]
-
-
 def test_too_few_questions_are_topped_up_in_code_from_the_facts(priya, kb, settings) -> None:
     """Three facts whose second questions all came back as repeats ended briefs with 3 questions."""
     brief = build_brief(priya, kb, settings, _Repeats())

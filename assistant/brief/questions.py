@@ -341,7 +341,6 @@ def write_questions(ctx: BriefContext, attempt_seed: int = 0) -> None:
     todo: list[tuple[Cited, str]] = [(fact, "") for fact in first[:want_max - field_slot]]
     asked: set[str] = set()
     asked_from: dict[str, Cited] = {}
-    grew: dict[str, Cited] = {}  # question -> the fact it grows from (closest_fact)
     for rnd in range(1 + ctx.settings.retries):
         if not todo or budget <= 0 or len(b.questions) >= want_max - field_slot or (rnd and len(b.questions) >= want_min
                                                                         and not any(r for _, r in todo)):
@@ -392,18 +391,13 @@ def write_questions(ctx: BriefContext, attempt_seed: int = 0) -> None:
             ctx.fact_sources[fact.text] = fact.sources
             reason = question_problem(ctx, text, [q.text for q in b.questions], fact.text) or (
                 "Write in English only." if foreign_script(why, [c.text for c in ctx.notes]) else "")
-            # Asked from a fact nothing has asked about yet, it drifted to one an earlier question grew from:
-            # Ilse's role and her team both came back as questions about her organoid project (three of five).
-            if not reason and grows_from is not fact and any(grew.get(q.text) is grows_from for q in b.questions) \
-                    and not any(grew.get(q.text) is fact for q in b.questions):
-                reason = f"That asked about what an earlier question did ({grows_from.text}); ask about this fact."
             if reason:
                 log.info("question rejected (%s): %r", reason, text)
                 if reason != _REPEATED:  # a small model asked again repeats itself: leave that fact
                     todo.append((fact, f"Your previous answer was rejected: {reason}"))
                 continue
             b.questions.append(Cited(text, list(grows_from.sources), why))
-            asked_from[text], grew[text] = fact, grows_from
+            asked_from[text] = fact
         _drop_nonsense(ctx, round_start, asked_from, todo, seed=seed_for(ctx.seed + attempt_seed, question_round=rnd))
         if len(b.questions) < want_min:  # short: the facts not asked yet get their turn
             todo += [(f, "") for f in seeds if f.text not in asked and all(f is not t for t, _ in todo)]
