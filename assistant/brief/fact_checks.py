@@ -11,7 +11,7 @@ import re
 
 from assistant.brief import metrics
 from assistant.brief.context import BriefContext, foreign_script
-from assistant.brief.fact_text import cut_at_quote
+from assistant.brief.fact_text import cut_at_quote, dangles
 from assistant.text import attribution, grounding, similarity, voice
 from assistant.text.attribution import as_current, ended_roles
 from assistant.text.guard import INJECTION
@@ -161,7 +161,6 @@ def keep(ctx: BriefContext, text: str, ids: list[str], kept: list[tuple[str, lis
 
 
 _TAIL_START = re.compile(r",\s+|\s+(?:and|who|which|where|with|while|as well as)\s+|\s+[-\u2013\u2014]\s+|;\s*")
-_DANGLING = re.compile(r"\b(?:the|a|an|of|for|to|in|on|at|and|with|its|their|her|his|by)\W*$", re.I)
 
 
 def without_tail(text: str, invented: list[str]) -> str:
@@ -177,7 +176,7 @@ def without_tail(text: str, invented: list[str]) -> str:
         return ""
     cuts = [m.start() for m in _TAIL_START.finditer(text, 0, first)]
     head = text[:cuts[-1]].rstrip(" ,;:-\u2013\u2014") if cuts else ""
-    if len(head.split()) < 5 or _DANGLING.search(head) or head.count("(") != head.count(")"):
+    if len(head.split()) < 5 or dangles(head) or head.count("(") != head.count(")"):
         return ""
     return head + "."
 

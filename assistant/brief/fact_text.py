@@ -84,9 +84,14 @@ def _last_clause(text: str) -> str:
     return (text[:cut].rstrip(",; ") + ".") if cut > 0 else ""
 
 
+def dangles(text: str) -> bool:
+    """True when ``text`` ends on a word that needs another after it ("... and has shared a")."""
+    return bool(_DANGLING.search(text))
+
+
 def _undangle(text: str) -> str:
     """ "... to dispatchers and has shared a." ends where the model stopped: cut back to the last whole clause."""
-    return _last_clause(text) if _DANGLING.search(text) else text
+    return _last_clause(text) if dangles(text) else text
 
 
 _FIELD_AS_ROLE = re.compile(
@@ -332,4 +337,4 @@ def cut_at_quote(text: str, sources: list[str]) -> str:
     return _last_clause(text)
 
 
-__all__ = ["FACT_MAX_CHARS", "cut_at_quote", "fact_sentences", "in_their_name", "item_facts", "readable_fact", "role_line"]
+__all__ = ["dangles", "FACT_MAX_CHARS", "cut_at_quote", "fact_sentences", "in_their_name", "item_facts", "readable_fact", "role_line"]

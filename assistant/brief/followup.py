@@ -231,6 +231,11 @@ def users_lines_block(ctx: BriefContext) -> str:
             + prompts.quote_notes([("U1", "the user's own lines", "\n".join(lines))]))
 
 
+def _plain_thanks(first: str) -> str:
+    """The thank-you when nothing of theirs can be named safely."""
+    return f"Thank you for your time today, {first}; I enjoyed our conversation."
+
+
 def _circle_back(ctx: BriefContext) -> None:
     """Open loops and when to circle back: from the contact's record, in code."""
     b, cadence = ctx.brief, ctx.contact_cadence()
@@ -249,7 +254,7 @@ def write_follow_up(ctx: BriefContext, attempt_seed: int = 0) -> None:
         # work ("Continue to work on the incident form and the coding frame you are developing") or nothing,
         # at ~4-5 s a brief on 2 cores. The thank-you is written from their checked facts instead.
         thanks = specific_thanks("", [f.text for f in b.facts], ctx.first) \
-            or f"Thank you for your time today, {ctx.first}; I enjoyed our conversation."
+            or _plain_thanks(ctx.first)
         b.follow_up.append(f"Thank-you note: {thanks}")
         _circle_back(ctx)
         return
@@ -267,10 +272,10 @@ def write_follow_up(ctx: BriefContext, attempt_seed: int = 0) -> None:
             got.data["thank_you"], 280), 45))))
         if thanks and raises_sensitive(thanks, ctx.flagged):
             log.info("thank-you replaced (a topic the notes say not to raise): %r", thanks)
-            thanks = f"Thank you for your time today, {ctx.first}; I enjoyed our conversation."
+            thanks = _plain_thanks(ctx.first)
         elif thanks and names_them_as_third_person(thanks, ctx.name):
             log.info("thank-you replaced (it speaks of them, not to them): %r", thanks)
-            thanks = f"Thank you for your time today, {ctx.first}; I enjoyed our conversation."
+            thanks = _plain_thanks(ctx.first)
         specific = specific_thanks(thanks, [f.text for f in b.facts], ctx.first, [c.text for c in ctx.notes])
         if specific != thanks:
             log.info("thank-you replaced (it names nothing of theirs): %r", thanks)

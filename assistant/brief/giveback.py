@@ -216,7 +216,8 @@ def fitting(offered: list[tuple[str, str]], cands: list[tuple[str, Chunk]], cosi
     (``ALONE_COSINE``); a field sentence, besides, must be close to what this person's own notes say.
     """
     words = [set(content_stems(s)) - GENERIC_WORDS for s, _ in cands]
-    shared = np.array([[bool(set(content_stems(o)) & w) for w in words] for o, _ in offered], dtype=bool)
+    mine = [set(content_stems(o)) for o, _ in offered]
+    shared = np.array([[bool(m & w) for w in words] for m in mine], dtype=bool)
     fits = shared | (cosine >= ALONE_COSINE)
     own = [j for j, (_, c) in enumerate(cands) if c.id in own_ids]
     for j, (_, c) in enumerate(cands):
