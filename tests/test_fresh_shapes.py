@@ -247,6 +247,27 @@ def test_the_fill_takes_no_diary_entry_and_no_sentence_pointing_at_them_or_those
     assert "Raúl's team has 8 more Octant sites going live between February and May 2027." in facts, facts
 
 
+SEGUN = ("About our founder\n\nOlusegun \"Segun\" Adeyemi founded ByteBridge in 2018 after a decade as an IT "
+         "technician in Bradford schools. ByteBridge is a charity that runs free eight-week digital skills courses for "
+         "adults in Bradford and Keighley.\n\nSegun is a trustee of Bradford Community Broadcasting.\n\nIn 2026 ByteBridge "
+         "began a partnership with West Yorkshire Combined Authority to take the courses into job centres. Bradford "
+         "Council runs 14 libraries. Segun is now looking for volunteers who can teach online safety sessions.")
+
+
+def test_a_founders_bio_on_their_organisations_site_fills_with_what_it_does(kb, settings) -> None:
+    """A fresh web bio gave three facts of seven: its founding line was read as pointing at "it" ("an IT
+    technician") and the lines about his charity ("In 2026 ByteBridge began a partnership with ...") had him as
+    no subject. What the organisation they founded or run does is theirs; another body's is not."""
+    ctx, label = _one_note(kb, settings, 'Olusegun "Segun" Adeyemi', SEGUN)
+    assert ctx.first == "Segun"
+    _facts(ctx, "Segun is a trustee of Bradford Community Broadcasting.",
+           "Segun is now looking for volunteers who can teach online safety sessions.")
+    facts = [f.text for f in ctx.brief.facts]
+    assert any("founded ByteBridge in 2018" in f for f in facts), facts
+    assert any(f.startswith("In 2026 ByteBridge began a partnership") for f in facts), facts
+    assert not any("14 libraries" in f for f in facts), "a council's libraries are not his charity's"
+
+
 def test_first_person_lines_of_theirs_read_in_the_third_person() -> None:
     from assistant.brief.fact_text import in_their_name
 

@@ -71,6 +71,11 @@ def test_prose_profile_offers_are_found_in_code() -> None:
     two = prose_offers([_chunk("I can introduce you to designers in Toronto, and I'm glad to review research "
                                "plans. I can't code. Looking for a product role; happy to relocate.")])
     assert [o.text for o in two] == ["introduce you to designers in Toronto", "review research plans"]
+    # a fresh profile: the meetup the user runs was read as the end of the offer before it
+    slot = prose_offers([_chunk("I'm happy to test forms with people who have low digital confidence, and I "
+                                "co-organise Civic Tech Leeds, a monthly meetup that is always looking for speakers.")])
+    assert [o.text for o in slot] == ["test forms with people who have low digital confidence",
+                                      "I co-organise Civic Tech Leeds, a monthly meetup that is always looking for speakers"]
 
 
 def test_prose_offers_are_cached_and_need_no_model(settings) -> None:

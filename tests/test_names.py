@@ -296,3 +296,36 @@ def test_a_fact_opened_with_the_bare_family_name_is_opened_with_the_name_they_go
         "Prof. Okafor-Lindqvist leads it."
     assert family_as_subject("Tom Kessler is a PM.", "Tom Kessler", "Tom") == "Tom Kessler is a PM."
     assert family_as_subject("Kessler Group is a client.", "Tom Kessler", "Tom") == "Kessler Group is a client."
+
+
+@pytest.mark.parametrize(("raw", "greeting", "also_them"), [
+    ('Olusegun "Segun" Adeyemi', "Segun", ("Segun Adeyemi", "Olusegun Adeyemi", "Segun")),
+    ("Elizabeth \u201cLiz\u201d Carter", "Liz", ("Liz Carter", "Elizabeth Carter")),
+    ("Robert (Bob) Smith", "Bob", ("Bob Smith", "Robert Smith")),
+    ("Jim 'Jimbo' O'Neil", "Jimbo", ("Jimbo O'Neil",)),
+    ("\u674e\u4f1f (Li Wei)", "Li Wei", ("Li Wei", "\u674e\u4f1f", "Li")),
+    ("\u5c71\u7530 \u592a\u90ce (Taro Yamada)", "Taro Yamada", ("Taro Yamada", "Yamada")),
+    ("\u0421\u0432\u0435\u0442\u043b\u0430\u043d\u0430 \u041e\u0440\u043b\u043e\u0432\u0430 (Svetlana Orlova)", "Svetlana",
+     ("Svetlana Orlova", "Svetlana")),
+])
+def test_the_name_they_go_by_set_apart_in_quotes_or_brackets(raw: str, greeting: str, also_them: tuple[str, ...]) -> None:
+    """A fresh speaker bio: "Olusegun "Segun" Adeyemi" was greeted "Olusegun" in every line of his brief, and
+    "李伟 (Li Wei)" was thanked as "李伟" while a question kept a stray "Li" ("What's the story behind Li your work")."""
+    from assistant.text.voice import to_second_person
+
+    name = parse_name(raw)
+    assert name.greeting == greeting
+    assert set(also_them) <= set(name.mentions)
+    assert to_second_person(f"What led {also_them[0]} to this?", raw) == "What led you to this?"
+
+
+def test_pronouns_and_credentials_in_brackets_are_not_what_they_go_by() -> None:
+    for raw, greeting in (("Sam Lee (she/her)", "Sam"), ("Ana Costa (PhD)", "Ana"), ("Jo Bloggs (they/them)", "Jo"),
+                          ("Ana Lima (A.)", "Ana")):
+        assert parse_name(raw).greeting == greeting and not parse_name(raw).nickname
+
+
+def test_an_aside_changes_no_slug() -> None:
+    """Saved files are named from the slug: a contact stored before this parse must keep finding theirs."""
+    assert slug('Olusegun "Segun" Adeyemi').startswith("olusegun-segun-adeyemi-")
+    assert slug("Robert (Bob) Smith").startswith("robert-bob-smith-")

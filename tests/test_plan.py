@@ -25,10 +25,30 @@ TODAY = date(2026, 1, 12)  # a Monday
     ("She has a grant deadline in March.", date(2026, 3, 1), date(2026, 3, 31)),
     ("Priya is on leave until May.", TODAY, date(2026, 4, 30)),
     ("He is busy until after the launch in June.", TODAY, date(2026, 6, 30)),
+    # a stretch of months, as notes say it (a fresh speaker's note: "she'll be flat out Jan-Feb")
+    ("She'll be flat out Jan-Feb.", date(2026, 1, 1), date(2026, 2, 28)),  # under way on 12 January
+    ("Swamped from June to August every year.", date(2026, 6, 1), date(2026, 8, 31)),
+    ("Oct-Dec is always hectic for them.", date(2026, 10, 1), date(2026, 12, 31)),
+    ("April is crunch time.", date(2026, 4, 1), date(2026, 4, 30)),
 ])
 def test_busy_periods_are_found_with_their_sentence(text: str, start: date, end: date) -> None:
     found = busy_periods("Met at the summit. " + text + " Likes sailing.", TODAY)
     assert found == [BusyPeriod(start, end, text)]
+
+
+def test_a_stretch_under_way_is_the_one_that_ends_next() -> None:
+    """On 5 December, "Nov-Feb is their busy season" means now until the end of February, not next November."""
+    assert busy_periods("Nov-Feb is their busy season.", date(2026, 12, 5))[0][:2] == (date(2026, 11, 1),
+                                                                                          date(2027, 2, 28))
+    assert busy_periods("She may be busy; the launch went well.", TODAY) == []
+
+
+def test_after_busy_skips_chained_periods_and_says_which_moved_it() -> None:
+    from assistant.text.busy import after_busy
+
+    busy = busy_periods("Swamped in March. She is busy in April with the audit.", TODAY)
+    assert after_busy(date(2026, 3, 10), busy) == (date(2026, 5, 1), busy[1])
+    assert after_busy(date(2026, 5, 10), busy) == (date(2026, 5, 10), None)
 
 
 def test_busy_month_in_the_past_means_next_year_and_plain_text_has_none() -> None:

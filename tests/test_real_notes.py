@@ -279,6 +279,21 @@ def test_closing_line_skips_vague_or_not_their_own_work() -> None:
     assert closing_line(facts, "Noor") == "I'd love to hear about your work at Ashby & Thorne, Noor."
 
 
+def test_a_speaker_bios_work_is_found_without_works_on() -> None:
+    """A fresh web bio: "Olusegun "Segun" Adeyemi founded ByteBridge in 2018 ..., where he also presents 'Switched
+    On'": no "works on", so nothing of his was found to name, and his brief ended with three questions of five."""
+    from assistant.brief.narrative import their_topics
+
+    facts = ["Segun Adeyemi is a trustee of Bradford Community Broadcasting, where he also presents 'Switched On', a "
+             "Saturday morning phone-in about technology.",
+             "Segun founded ByteBridge in 2018 after a decade as an IT technician in Bradford schools.",
+             "She chairs the Northern Region Chief Nurses' Digital Forum."]
+    found = [thing for _, thing, _ in their_topics(facts[:2], "Segun")]
+    assert found == ["'Switched On'", "ByteBridge"]
+    assert [thing for _, thing, _ in their_topics(facts[2:], "Marisol")] == \
+        ["the Northern Region Chief Nurses' Digital Forum"], "a forum she chairs is not hers alone"
+
+
 def test_a_fact_the_model_stopped_mid_clause_is_cut_back() -> None:
     from assistant.brief.fact_text import readable_fact
 
@@ -852,6 +867,31 @@ def test_the_tacked_on_and_how_do_you_address_them_is_cut() -> None:
                         "Sven Aaltonen") == "What challenges do you face in maintaining quillmark?"
     assert _as_question("How do you handle it?", "Sven Aaltonen") == "How do you handle it?"
 
+
+
+def test_a_tell_me_about_that_recites_its_fact_names_the_thing_only() -> None:
+    """Read in the eval briefs: "Tell me about" questions that recited the whole fact or tacked a second ask on."""
+    from assistant.brief.questions import _as_question
+    from assistant.text.questions import is_open_question
+
+    for raw, cut in (
+            ("Tell me about your big project: automated organoid screening - about ten thousand organoids a week now.",
+             "Tell me about your big project, automated organoid screening."),
+            ("Tell me about your current thing of 'real-time feedback' - tablets on wards + QR codes - but response "
+             "rates from older patients are terrible and the nurses see it as one more job.",
+             "Tell me about your current thing of 'real-time feedback'."),
+            ("Tell me about your grant from the National Patient Safety Research Fund and how it will impact your work.",
+             "Tell me about your grant from the National Patient Safety Research Fund."),
+            ("Tell me about your experience with Parable, Fieldcraft, and Loomwork, and how you have used them to "
+             "support adult reskilling and skills-based hiring.",
+             "Tell me about your experience with Parable, Fieldcraft, and Loomwork.")):
+        assert _as_question(raw, "Ilse Vandermeer") == cut and is_open_question(cut)
+    for whole in ("Tell me about your work and how you contribute to the open-data charity Numbers for Good.",  # short
+                  "Tell me about your approach to traceability and why you prefer paying suppliers for data instead "
+                  "of commissioning more audits?",  # "why" is the point of it
+                  "Tell me about the day in the life study you're planning with district nurses before they pick a "
+                  "supplier?"):  # no break
+        assert _as_question(whole, "Noor Al-Rashidi") == whole
 
 
 def test_the_thank_you_is_one_sentence_in_the_users_voice() -> None:

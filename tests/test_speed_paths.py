@@ -89,6 +89,26 @@ def test_with_no_line_of_the_users_own_the_follow_up_costs_no_model_call(priya, 
     assert any("After meeting" in p for p in gen.prompts_seen), "a plan of the user's: the model writes the to-dos"
 
 
+def test_the_circle_back_waits_for_the_end_of_their_busy_stretch(priya, kb, settings) -> None:
+    """A fresh speaker's note said "she'll be flat out Jan-Feb" and her brief said to circle back on 16 January."""
+    import dataclasses
+    from datetime import date
+
+    from assistant.brief.context import BriefContext
+    from assistant.brief.followup import _circle_back
+
+    ingest_text("Met after her talk. She'll be flat out Jan-Feb with the budget consultation.", Target.contact(priya),
+                kb, settings, title="Summit")
+    ctx = BriefContext(priya, kb, settings, Recording([FACTS]), today=date(2026, 12, 5))
+    _circle_back(ctx)
+    line = ctx.brief.follow_up[-1]
+    assert line.startswith("Circle back around 2027-03-01 (12 weeks), after the busy stretch") and "flat out" in line
+    later = dataclasses.replace(settings, cadence_days=120)  # past the stretch already: nothing to say about it
+    ctx = BriefContext(priya, kb, later, Recording([FACTS]), today=date(2026, 12, 5))
+    _circle_back(ctx)
+    assert ctx.brief.follow_up[-1] == "Circle back around 2027-04-04 (17 weeks), with something useful to share."
+
+
 def test_a_second_facts_round_asks_something_new(priya, kb, settings) -> None:
     """Round two used to repeat the greedy call on the same prompt: the same answer, ~15 s wasted."""
     ingest_text("Priya Raman manages a team of six in Lunenburg and hires data analysts.",

@@ -87,6 +87,25 @@ _SPECIFIC = re.compile(r"\d[\d,.%]*|(?<=[\s(\"'\u201c-])[A-Z][\w'\u2019-]+")
 _VERB_NEXT = re.compile(r"(?:['\u2019]s\s+[a-z][\w-]*)?\s*(?!(?:posted|commented|liked|reposted|reacted|followed)\b)[a-z]")
 
 
+# "Olusegun "Segun" Adeyemi founded ByteBridge in 2018": a bio on their organisation's site goes on about it ("In
+# 2026 ByteBridge began a partnership with West Yorkshire Combined Authority ..."); what it does is news of theirs.
+_THEIR_ORG = re.compile(r"\b(?:founded|co-founded|founder of|runs|heads|directs|director of|CEO of|chief executive of)"
+                        r"\s+(?:the\s+)?([A-Z][\w&'\u2019-]*(?:\s+[A-Z][\w&'\u2019-]*){0,3})")
+
+
+def _their_orgs(ctx: BriefContext, about: re.Pattern[str], skip: set[str]) -> re.Pattern[str] | None:
+    """A sentence opened by the organisation they founded or run (named so in a sentence about them)."""
+    names: set[str] = set()
+    for chunk in ctx.notes:
+        for sentence in note_sentences(unwrap(ctx.views[chunk.id][0])):
+            if about.match(sentence):
+                names |= {m.group(1) for m in _THEIR_ORG.finditer(sentence) if m.group(1) not in skip}
+    if not names:
+        return None
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?:(?:In|Since) (?:19|20)\d\d,? )?(?:{alternatives})\b")
+
+
 def _specifics(text: str, said: str, skip: set[str]) -> set[str]:
     """The words of ``text`` that name something (a number, a proper noun) that ``said`` does not.
 
@@ -125,7 +144,8 @@ _DIARY = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul
                     r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?\b(?![\d,])|"
                     r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b|\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b|\b\d{1,2}:\d\d\b")
 # Out of its note, "them"/"those"/"it" point at nothing: "Marguerite will put them on cards by the 3D printer."
-_LOOSE = re.compile(r"\b(?:them|these|those|it)\b", re.I)
+# ("IT" is information technology: "after a decade as an IT technician" points at nothing)
+_LOOSE = re.compile(r"\b(?:[Tt]hem|[Tt]hese|[Tt]hose|[Ii]t)\b")
 _CLAUSE_CUT = re.compile(r",\s+(?:and|but|so|while|even though|although|because)\s+|;\s+|\s+[-\u2013\u2014]\s+")
 
 
@@ -182,6 +202,7 @@ def from_specifics(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropped
         return []
     skip = {w.strip(".,") for w in (*ctx.name.replace("-", " ").split(), *ctx.name.split(), ctx.first, *_SUBJECTS, "I")}
     about = _about_them(ctx)
+    orgs = _their_orgs(ctx, about, skip)
     names = metrics.content_words(" ".join(skip))  # their name is no news: "Kit turned DOWN" = "Turned DOWN"
     # (note, sentence, chunk, from a bullet of the user's, said as the note wrote it)
     found: list[tuple[int, str, str, bool, bool]] = []
@@ -196,7 +217,7 @@ def from_specifics(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropped
             sentences = [voice.SPEAKER_MARK.sub("", s) for s in note_sentences(line)]
             for sentence in sentences:
                 for text in item_facts(sentence, ctx.first, ctx.name):
-                    subject = about.match(text)
+                    subject = about.match(text) or (orgs.match(text) if orgs else None)
                     # "Aoife Brennan - coffee at the Watershed, 5 Nov", "Tomasz posted this • 3w": a note's header
                     # and a page's furniture name them but say nothing they do
                     # ... nor does a transcript's label ("Her answer: no, their lab manager runs ...")

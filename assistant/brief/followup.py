@@ -13,11 +13,13 @@ from assistant.brief.narrative import their_topics
 from assistant.generation import prompts
 from assistant.generation.structured import generate_json
 from assistant.text import grounding, openers, questions
+from assistant.text.busy import after_busy, notes_busy
 from assistant.text.guard import INJECTION
 from assistant.text.names import parse_name
 from assistant.text.sensitive import raises_sensitive
 from assistant.text.sentences import complete_sentence, split_sentences, whole_sentences
 from assistant.text.words import stem
+from assistant.types import Target
 
 log = logging.getLogger("rapport.brief")
 # The user's to-do "send her my deck" comes back as "Send me the deck": the user does the sending.
@@ -237,12 +239,19 @@ def _plain_thanks(first: str) -> str:
 
 
 def _circle_back(ctx: BriefContext) -> None:
-    """Open loops and when to circle back: from the contact's record, in code."""
+    """Open loops and when to circle back: from the contact's record, in code, past their busy stretches.
+
+    Why: "she'll be flat out Jan-Feb" was in Priya's note and her brief said to circle back on 16 January.
+    A day inside a busy period their notes mention moves to the day after it, with the sentence that says so.
+    """
     b, cadence = ctx.brief, ctx.contact_cadence()
     for loop in ctx.open_loops():
         b.follow_up.append(f"Open loop: {loop}")
-    b.follow_up.append(f"Circle back around {(ctx.today + timedelta(days=cadence)).isoformat()} "
-                       f"({cadence // 7} weeks), with something useful to share.")
+    notes = ((c.text, c.date) for c in ctx.kb.chunks_of(Target.contact(ctx.name)))
+    day, busy = after_busy(ctx.today + timedelta(days=cadence), notes_busy(notes, ctx.today))
+    after = f", after the busy stretch your notes mention (\u201c{busy.quote}\u201d)" if busy else ""
+    b.follow_up.append(f"Circle back around {day.isoformat()} ({(day - ctx.today).days // 7} weeks){after}, "
+                       f"with something useful to share.")
 
 
 def write_follow_up(ctx: BriefContext, attempt_seed: int = 0) -> None:

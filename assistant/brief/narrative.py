@@ -25,13 +25,16 @@ from assistant.text.sentences import split_sentences
 
 _WORK = re.compile(r"\b(working on|works on|worked on|leading|leads|led|building|builds|built|running|runs|ran|"
                    r"developing|develops|started|starting|launching|launched|researching|researches|writing|"
-                   r"writes|wrote|rebuilding|redesigning|piloting|focus(?:es|ed|ing)? on)\s+(.+)$", re.I)
+                   r"writes|wrote|rebuilding|redesigning|piloting|focus(?:es|ed|ing)? on|"
+                   # "where he also presents 'Switched On'", "founded ByteBridge in 2018": a bio's work without "works on"
+                   r"presents|hosts|chairs|edits|teaches|(?:co-)?founded|(?:co-)?organi[sz]es)\s+(.+)$", re.I)
 # "Her big project: automated organoid screening - ..." names their work without a verb.
 _PROJECT = re.compile(r"^(?:Her|His|Their)\s+(?:(?:big|biggest|main|current|latest|new|flagship)\s+)?project"
                       r"(?:\s+is|:)\s+(.+)$", re.I)
 # "leads Screening Platforms, 9 people" is a team; "focusing on Active Travel" is a field of work. Both say
 # less of what they are doing now than "is working on School Streets Phase 2", so they come after it.
 _LEADS = re.compile(r"^(?:leading|leads|led)$", re.I)
+_NOT_THEIRS = re.compile(r"^(?:presents|hosts|chairs|edits|(?:co-)?organi[sz]es)$", re.I)
 _FOCUS = re.compile(r"^focus", re.I)
 _TEAM_SIZE = re.compile(r"^[^,;(\u2014\u2013]+?\s*(?:,|\(|\s-|\u2014|\u2013)\s*(?:a team of\s+)?\d+\s+"
                         r"(?:people|staff|engineers|scientists|researchers|nurses)\b", re.I)
@@ -46,7 +49,9 @@ _THEIR = re.compile(r"\b(?:his|her|their)\b", re.I)
 
 
 # "41,000 parcel stops" and "3.5 hours" are one number: a comma or point between digits is no break
-_BREAK = re.compile(r"(?<!\d)[,.]|[,.](?!\d)|[;:(]|\s[\u2014\u2013-]\s|\s(?:and|while|which|who|because|since)\s")
+# ... and "founded ByteBridge in 2018 after a decade as ...": the thing, not when or after what
+_BREAK = re.compile(r"(?<!\d)[,.]|[,.](?!\d)|[;:(]|\s[\u2014\u2013-]\s|\s(?:and|while|which|who|because|since|after|when|where)\s"
+                    r"|\s(?:in|from) (?:19|20)\d\d\b")
 
 
 # Where a phrase cut at its word limit can end whole: before its last joining word.
@@ -92,7 +97,9 @@ def their_topics(facts: Sequence[str], first: str) -> list[tuple[str, str, str]]
         if drawn and (not work or drawn.start() < work.start()):
             found.append((0, "drawn", _phrase(drawn.group(1)), fact))
         elif work:
-            thing = re.sub(r"^(?:a|an|the)\s+", "your ", _phrase(work.group(2)), flags=re.I)
+            thing = _phrase(work.group(2))
+            if not _NOT_THEIRS.match(work.group(1)):  # "chairs the Northern Region ... Forum": not theirs alone
+                thing = re.sub(r"^(?:a|an|the)\s+", "your ", thing, flags=re.I)
             # something specific: a name, a number or a compound ("the last stretch" is not)
             # ... or a name on its own ("He is building Rivermouth, a sound installation ...")
             if (len(thing.split()) >= 2 and re.search(r"\s[A-Z]|\d|\w-\w", thing)) \

@@ -109,7 +109,8 @@ def _as_question(raw: str, name: str) -> str:
     """The model's question, whole, spoken to them, with one question mark ("Active Travel??" was rejected as two)."""
     asked = voice.to_second_person(complete_sentence(re.sub(r"\?(\s*\?)+", "?", raw), 260), name)
     asked = _LED_TO_TITLE.sub(lambda m: f"{m.group(1)} you to become ", asked)
-    return questions.without_stock_tail(_LED_TO_NOUN.sub(lambda m: f"led to your {m.group(1)} {m.group(2)}", asked))
+    asked = questions.without_stock_tail(_LED_TO_NOUN.sub(lambda m: f"led to your {m.group(1)} {m.group(2)}", asked))
+    return questions.tell_me_shorter(asked)
 
 
 def question_problem(ctx: BriefContext, text: str, accepted: Sequence[str], fact: str = "") -> str:

@@ -23,7 +23,7 @@ from assistant.config import Settings
 from assistant.conversation import relationship
 from assistant.notes.contacts import list_contacts
 from assistant.notes.store import KnowledgeBase
-from assistant.text.busy import BusyPeriod, busy_periods
+from assistant.text.busy import BusyPeriod, after_busy, notes_busy
 from assistant.types import Target, name_key
 
 NUDGE_AFTER_DAYS = 14     # a polite wait after an unanswered message (never under 10)
@@ -86,16 +86,11 @@ class Plan:
 
 def _after_busy(item: PlanItem, periods: list[BusyPeriod]) -> PlanItem:
     """Move ``item`` past every busy period it falls in (periods may chain)."""
-    moved = True
-    while moved:
-        moved = False
-        for period in sorted(periods):
-            if period.start <= item.on <= period.end:
-                item.moved_from = item.moved_from or item.on
-                item.on = period.end + timedelta(days=1)
-                item.quote = period.quote
-                item.why += f" Moved to after {period.end.isoformat()}: your notes say \u201c{period.quote}\u201d"
-                moved = True
+    day, period = after_busy(item.on, periods)
+    if period is not None:
+        item.moved_from = item.moved_from or item.on
+        item.on, item.quote = day, period.quote
+        item.why += f" Moved to after {period.end.isoformat()}: your notes say \u201c{period.quote}\u201d"
     return item
 
 
@@ -186,14 +181,12 @@ def person_state(contact, kb: KnowledgeBase, settings: Settings, today: date, lo
     due_on = last + timedelta(days=relationship.cadence_for(contact.name, settings)) if last else today
     weeks = (today - last).days // 7 if last and last <= today else None
     reason = relationship.reconnect_reason(contact, kb, settings, weeks)[0]
-    busy: list[BusyPeriod] = []
-    for c in chunks:
-        busy.extend(busy_periods(c.text, relationship._parse_date(c.date) or today))
+    busy = notes_busy(((c.text, c.date) for c in chunks), today)
     last_sent, unanswered = _messages(chunks)
     return PersonState(contact.name, due_on, reason,
                        [(lp.id, lp.text) for lp in loops if lp.kind == "offer"],
                        [(lp.id, lp.text) for lp in loops if lp.kind == "ask"],
-                       last_sent, unanswered, [p for p in busy if p.end >= today])
+                       last_sent, unanswered, busy)
 
 
 def build_plan(kb: KnowledgeBase, settings: Settings, today: date | None = None, weeks: int = 4) -> Plan:

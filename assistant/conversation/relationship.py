@@ -14,9 +14,10 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Literal
 
+from assistant.text.busy import iso_day
 from assistant.text.names import first_name
 from assistant.text.sentences import split_sentences
 from assistant.notes import db
@@ -90,13 +91,7 @@ class DueItem:
         return data
 
 
-def _parse_date(value: str | None) -> date | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).date() if "T" in value else date.fromisoformat(value[:10])
-    except ValueError:
-        return None
+_parse_date = iso_day  # one reading of a stored date (text/busy.py)
 
 
 def _contact(kb: KnowledgeBase, settings: Settings, name: str, create: bool = False) -> str:

@@ -40,7 +40,7 @@ from assistant.types import Chunk, Target
 
 log = logging.getLogger("rapport.offers")
 
-CACHE_VERSION = 3  # 2: wrapped lines joined, "and can help" and "looking for speakers" read; 3: a CV's know-how
+CACHE_VERSION = 4  # 2: wrapped lines joined, "and can help" and "looking for speakers" read; 3: a CV's know-how; 4: "and I co-organise ... looking for speakers" split off
 MIN_COVERAGE = 0.6  # share of an extracted offer's content words found in the chunk it cites
 MAX_OFFERS = 8
 _MODEL_BUDGET = 900  # profile tokens in the extraction prompt
@@ -66,7 +66,10 @@ _LEAD_IN = re.compile(
     re.I)
 
 # "I can introduce you to designers, and I'm glad to review plans": two offers.
-_AND_NEXT = re.compile(r",?\s+and\s+(?=(?:i am|i'm|i'd|i would|i can|i offer|happy to|glad to)\b)", re.I)
+# ... and "..., and I co-organise Civic Tech Leeds, a monthly meetup that is always looking for speakers": a slot of
+# its own, not the end of the offer before it
+_AND_NEXT = re.compile(r",?\s+and\s+(?=(?:i am|i'm|i'd|i would|i can|i offer|happy to|glad to)\b"
+                       r"|i (?:also )?(?:co-?)?(?:organi[sz]e|run|host|chair)\b[^.;]*\blooking for\b)", re.I)
 
 
 @dataclass(frozen=True)

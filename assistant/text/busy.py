@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date, timedelta
-from typing import NamedTuple
+from datetime import date, datetime, timedelta
+from typing import Iterable, NamedTuple, Sequence
 
 from assistant.text.sentences import split_sentences
 
@@ -26,6 +26,14 @@ _UNTIL = re.compile(r"\b(?:on leave|away|out|off|travell?ing|heads?[- ]down|busy
                     r"\buntil\s+(?:the\s+(?:start|beginning)\s+of\s+)?(?:early\s+|mid[- ]?)?" + _MONTH, re.I)
 _DEADLINE_IN = re.compile(r"\b(deadline|launch|conference|audit|busy season|crunch|board meeting|release)\b"
                           r"[^.;]*?\b(?:in|during|through(?:out)?)\s+" + _MONTH, re.I)
+# "she'll be flat out Jan-Feb", "swamped from March to May", "January is crunch time": a stretch of months.
+_BUSY_WORDS = r"(?:busy|flat[- ]out|swamped|slammed|snowed under|hectic|manic|heads?[- ]down|overloaded|crunch)"
+_RANGE = re.compile(_BUSY_WORDS + r"\b[^.;]*?\b(?:(?:in|during|through(?:out)?|over|from|between)\s+)?" + _MONTH
+                    + r"\s*(?:-|\u2013|\u2014|to|through|until|till|and)\s*" + _MONTH, re.I)
+_RANGE_FIRST = re.compile(r"\b" + _MONTH + r"\s*(?:-|\u2013|\u2014|to|through)\s*" + _MONTH + r"[^.;]*?\b" + _BUSY_WORDS,
+                          re.I)
+_MONTH_IS_BUSY = re.compile(r"\b" + _MONTH + r"\s+(?:is|are|gets|will be)\b[^.;]*?\b" + _BUSY_WORDS, re.I)
+_BUSY_IN = re.compile(_BUSY_WORDS + r"\b[^.;]*?\b(?:in|during|through(?:out)?|over|all of)\s+" + _MONTH, re.I)
 _QUARTER_CLOSE = re.compile(r"\b(?:quarter|quarter-end|q[1-4])[- ]?(?:end\s+)?close\b|\bquarter[- ]end\b|"
                             r"\bclosing the (?:quarter|books)\b|\bmonth[- ]end close\b", re.I)
 _TAX_SEASON = re.compile(r"\btax (?:season|time)\b|\bfiling season\b", re.I)
@@ -85,6 +93,15 @@ def sentence_periods(sentence: str, reference: date) -> list[tuple[date, date]]:
     if m and not _UNTIL_AFTER.search(sentence):
         first, last = _month_on_or_after(_month(m, 2), reference)
         found.append((first, last))
+    m = _RANGE.search(sentence) or _RANGE_FIRST.search(sentence)
+    if m:  # the stretch that ends next: on 5 December, "Nov-Feb" is the one under way
+        _, last = _month_on_or_after(_month(m, 2), reference)
+        first = date(last.year if _month(m, 1) <= _month(m, 2) else last.year - 1, _month(m, 1), 1)
+        found.append((first, last))
+    elif not _DEADLINE_IN.search(sentence) and not _UNTIL.search(sentence):
+        m = _BUSY_IN.search(sentence) or _MONTH_IS_BUSY.search(sentence)
+        if m:
+            found.append(_month_on_or_after(_month(m, 1), reference))
     if _QUARTER_CLOSE.search(sentence):
         found.append(_quarter_close(reference))
     if _TAX_SEASON.search(sentence):
@@ -111,4 +128,38 @@ def busy_periods(text: str, reference: date) -> list[BusyPeriod]:
     return sorted(out)
 
 
-__all__ = ["BusyPeriod", "busy_periods", "sentence_periods"]
+def iso_day(value: str | None) -> date | None:
+    """A stored date ("2026-10-30", "2026-10-30T09:00:00Z") as a day; None when there is none or it is not one."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).date() if "T" in value else date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def notes_busy(notes: Iterable[tuple[str, str | None]], today: date) -> list[BusyPeriod]:
+    """The busy periods not yet over that notes mention; each note (text, its date) is read from its own date."""
+    out: list[BusyPeriod] = []
+    for text, day in notes:
+        out += [p for p in busy_periods(text, iso_day(day) or today) if p.end >= today and p not in out]
+    return sorted(out)
+
+
+def after_busy(day: date, periods: Sequence[BusyPeriod]) -> tuple[date, BusyPeriod | None]:
+    """The first day from ``day`` on that falls in no busy period (they may chain), and the last one that moved it.
+
+    Why: the advice Rapport encodes is to be mindful of the other person's busy seasons; a circle-back
+    on 16 January for someone whose notes say "she'll be flat out Jan-Feb" is the wrong day.
+    """
+    moved_by: BusyPeriod | None = None
+    moved = True
+    while moved:
+        moved = False
+        for period in sorted(periods):
+            if period.start <= day <= period.end:
+                day, moved_by, moved = period.end + timedelta(days=1), period, True
+    return day, moved_by
+
+
+__all__ = ["BusyPeriod", "after_busy", "busy_periods", "iso_day", "notes_busy", "sentence_periods"]

@@ -26,6 +26,11 @@ import unicodedata
 from dataclasses import dataclass, replace
 from typing import Iterable
 
+from assistant.text.name_words import AMBIGUOUS_SUFFIXES as _AMBIGUOUS_SUFFIXES, ASCII_FOLD as _ASCII_FOLD
+from assistant.text.name_words import GENERATIONAL as _GENERATIONAL, GIVEN_TITLES as _GIVEN_TITLES
+from assistant.text.name_words import PARTICLES as _PARTICLES, SUFFIXES as _SUFFIXES, TITLES as _TITLES
+from assistant.text.name_words import VN_FAMILY as _VN_FAMILY
+
 __all__ = ["PersonName", "clean_name", "family_as_subject", "first_name", "known_as", "latin", "name_key",
            "other_script", "parse_name", "slug"]
 
@@ -41,43 +46,6 @@ _WRAP = "\"()[]{}<>\u201c\u201d\u201e\u00ab\u00bb\u2039\u203a;:"  # wrappers, ne
 _CJK = re.compile(
     "[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff"
     "\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f]"
-)
-
-# Written before the name. Compared without dots, casefolded. Words that are
-# also common given names ("Major", "Justice", "Pastor") are left out on purpose.
-_TITLES = frozenset(
-    "dr doctor prof professor mr mrs ms miss mx mister sir dame lord lady rev revd reverend fr father"
-    " rabbi imam sheikh hon honorable honourable capt captain col lt maj sgt adm cmdr cdr sen senator"
-    " rep gov pres amb ambassador mme mlle herr frau dott ing dr-ing sra srta dra lic mag".split()
-)
-# "Sir Tim", never "Sir Berners-Lee": these titles go with the given name.
-_GIVEN_TITLES = frozenset({"sir", "dame"})
-_GENERATIONAL = frozenset("jr sr ii iii iv vi vii viii 2nd 3rd".split())
-# Written after the name; matched casefolded, with or without dots ("Ph.D.").
-_SUFFIXES = _GENERATIONAL | frozenset(
-    "phd md rn mba msn dnp fache cpa esq obe mbe cbe kbe dbe frs dds dmd llb llm lld mph msc bsc bsn"
-    " med edd dphil psyd pharmd dvm mpa mfa mpp aprn faan facs facp facc fnp lcsw lpc pmp cfa cfp"
-    " cissp qc kc ret retd mbbs frcp frcs mrcp bcba ccrn crnp".split()
-)
-# Also surnames or words ("Jack Ma", "Anh Do"): suffixes only when written
-# "M.A." or "MA" in an otherwise mixed-case name, and not as the last name word.
-_AMBIGUOUS_SUFFIXES = frozenset("do ma ba ms bs pa pe mp np jd dc od".split())
-# Lowercased words that join the following word into the family name.
-_PARTICLES = frozenset(
-    "van von der den de del della di da dos du la le bin binti bint ibn al el ten ter des das do dei"
-    " degli delle zu vom zum zur y d' 't \u2019t st st. \u0628\u0646 \u0628\u0646\u062a \u0627\u0628\u0646".split()
-)
-# Vietnamese names are written family first ("Nguyễn Văn An" is called "An").
-# Diacritic-free forms only for surnames that are never given names.
-_VN_FAMILY = frozenset(
-    unicodedata.normalize("NFC", w)
-    for w in "nguyễn trần lê phạm hoàng huỳnh phan vũ võ đặng bùi đỗ hồ ngô dương lý đinh trương"
-    " nguyen tran pham huynh".split()
-)
-# NFKD does not decompose these Latin letters; map them so slugs stay readable.
-_ASCII_FOLD = str.maketrans(
-    {"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ł": "l", "Ł": "L",
-     "þ": "th", "Þ": "Th", "œ": "oe", "Œ": "OE", "ı": "i", "ð": "d", "Ð": "D"}
 )
 
 
@@ -231,6 +199,8 @@ class PersonName:
     initials: tuple[str, ...] = ()
     given_at: int = 0
     family_first: bool = False
+    nickname: str = ""  # "Olusegun \"Segun\" Adeyemi", "Robert (Bob) Smith": the name they go by
+    alias: str = ""  # "李伟 (Li Wei)": the same name in Latin letters, as written beside it
 
     @property
     def full(self) -> str:
@@ -255,6 +225,11 @@ class PersonName:
         ("J.R.R.", "Dr."). CJK names are greeted in full: a bare given name is
         too familiar there.
         """
+        if self.nickname:
+            return self.nickname
+        if self.alias:  # "李伟 (Li Wei)": said as written in Latin letters, in full when the name is CJK
+            latin_name = parse_name(self.alias)
+            return latin_name.full if _CJK.search(self.full) else latin_name.greeting
         if self.given and not _is_initial(self.given) and not _is_cjk(self.full):
             return self.given
         title = next((t for t in self.titles if _norm(t) not in _GIVEN_TITLES), "")
@@ -286,6 +261,11 @@ class PersonName:
         if family.isupper() and _letters(family) > 1:
             # "ZHOU Lanying" is written "Zhou Lanying" and "Zhou" in running text (a model never keeps the caps)
             forms += [f.replace(family, family.title()) for f in forms if family in f]
+        if self.nickname:
+            forms += [self.nickname, f"{self.nickname} {family}" if family and family != self.nickname else "",
+                      " ".join(w for w in full.split() if w != self.nickname)]
+        if self.alias:
+            forms += list(parse_name(self.alias).mentions)
         if other_script(full):
             forms += [latin(f) for f in forms]
         kept = []
@@ -299,12 +279,43 @@ class PersonName:
         return tuple(sorted(dict.fromkeys(kept), key=len, reverse=True))
 
 
+# A word or two set apart inside a name: "Olusegun "Segun" Adeyemi", "Elizabeth “Liz” Carter", "Robert (Bob)
+# Smith", "李伟 (Li Wei)". Not pronouns ("(she/her)") and not credentials ("(PhD)").
+_ASIDE = re.compile(r"[\"\u201c\u201d\u201e\u00ab\u00bb]([^\"\u201c\u201d\u201e\u00ab\u00bb]{1,40})[\"\u201c\u201d\u201e\u00ab\u00bb]"
+                    r"|(?<![\w\u2019'])['\u2018]([^'\u2018\u2019]{1,30})['\u2019](?![\w'\u2019])|\(([^()]{1,60})\)")
+_PRONOUNS = frozenset("she her hers he him his they them theirs xe ze".split())
+
+
+def _aside(text: str) -> tuple[str, str]:
+    """(nickname, alias) set apart in a name: the name they go by, or the whole name in Latin letters.
+
+    Why: "Olusegun "Segun" Adeyemi" was greeted "Olusegun" in every line of his brief, and "李伟 (Li Wei)"
+    was thanked as "李伟" while the questions kept a stray "Li" ("What's the story behind Li your work").
+    The parse itself is unchanged (the aside stays a middle name), so slugs and saved files keep their names.
+    """
+    nickname = alias = ""
+    for m in _ASIDE.finditer(text):
+        inner = " ".join(m.group(m.lastindex).split())
+        words = [w.strip(_WRAP) for w in inner.split()]
+        if not words or "/" in inner or any(w.casefold() in _PRONOUNS for w in words) \
+                or all(_is_suffix(w, True) or _is_credential(w) or _is_title(w) for w in words):
+            continue
+        outside = (text[:m.start()] + " " + text[m.end():]).strip()
+        if len(words) == 1 and not nickname and not _is_initial(words[0]) and _letters(words[0]) > 1:
+            nickname = words[0]
+        elif len(words) >= 2 and not alias and (other_script(outside) or _is_cjk(outside)) \
+                and not other_script(inner) and not _is_cjk(inner):
+            alias = inner
+    return nickname, alias
+
+
 def parse_name(raw: str) -> PersonName:
     """Split a free-text name into titles, given, middle, family and suffixes. Never raises."""
     text = _clean(raw)
     parts = [p for p in (_tokens(seg) for seg in _COMMA.split(text)) if p]
     if not parts:
         return PersonName(raw=text)
+    nickname, alias = _aside(text)
     cased = any(ch.islower() for ch in text)  # ALL-CAPS input: caps say nothing about credentials
     titles: list[str] = []
     suffixes: list[str] = []
@@ -354,7 +365,8 @@ def parse_name(raw: str) -> PersonName:
                 start -= 1
             family = " ".join(head[start:])
             given, middle, given_at = _pick_given(head[:start])
-    name = PersonName(text, tuple(titles), given, middle, family, tuple(suffixes), (), given_at, family_first)
+    name = PersonName(text, tuple(titles), given, middle, family, tuple(suffixes), (), given_at, family_first,
+                      nickname, alias)
     initials = tuple(w for w in name.full.split() if _is_initial(w))
     return replace(name, initials=initials)
 

@@ -358,6 +358,34 @@ def without_stock_tail(text: str) -> str:
     return text
 
 
+# "Tell me about your big project: automated organoid screening - about ten thousand organoids a week now.": the
+# model recited the whole fact. "Tell me about X" is an invitation; X names the thing, the notes' details stay theirs
+# to tell. It is cut at a dash, a "but", or a tacked-on "and how/what ..." (the second ask of a long one); not at
+# "and why you prefer paying suppliers for data", which is what the question is about.
+_TELL_ME = re.compile(r"tell me (?:more )?about\s+", re.I)
+_TELL_BREAK = re.compile(r"\s[-\u2013\u2014]\s|;\s|\s\+\s|,?\s+but\s|,?\s+and\s+(?:how|what|which)\s|,\s+(?:how|which)\s",
+                         re.I)
+TELL_ME_MAX_WORDS = 16
+
+
+def tell_me_shorter(text: str) -> str:
+    """A "Tell me about ..." of more than ``TELL_ME_MAX_WORDS`` words, cut to the thing it names.
+
+    Why: read in the eval briefs, a third of the "Tell me about" questions recited their fact ("... - but
+    response rates from older patients are terrible and the nurses see it as one more job.") or tacked a
+    second ask on ("... and how it will impact your work."); said aloud, only the first part is a question.
+    """
+    m = _TELL_ME.match(text)
+    if not m or len(text.split()) <= TELL_ME_MAX_WORDS:
+        return text
+    thing = text[m.end():].rstrip(" ?.!")
+    label = re.match(r"([^:]{1,40}?):\s+", thing)  # "your big project: automated organoid screening"
+    if label and len(label.group(1).split()) <= 4:
+        thing = f"{label.group(1)}, {thing[label.end():]}"
+    cut = next((b for b in _TELL_BREAK.finditer(thing) if len(thing[:b.start()].split()) >= 3), None)
+    return f"{text[:m.end()]}{thing[:cut.start()].rstrip(' ,')}." if cut else text
+
+
 def _content_stems(text: str) -> set[str]:
     stems = set()
     for token in WORD_RE.findall(normalize_quotes(text)):
