@@ -122,6 +122,13 @@ def test_a_job_a_cv_line_dates_as_over_is_never_said_as_current() -> None:
                 "- People partner to claims operations (1,100 staff); absence management, return-to-work plans\n")
     assert as_current("People partner to claims operations (1,100 staff); absence management.", ended_roles([linkedin]))
     assert not as_current("Senior Product Manager - Monzo - 2016-2022", ended), "dated: said as past"
+    # today's LinkedIn copy: "Title · Company" on one line, its dates under it (a fresh profile's brief said he
+    # "is a Principal Engineer at Ordnance Survey", a job that ended in 2022)
+    today = ("Experience\nHead of Data Platforms \u00b7 Gridwise\nJan 2023 - Present \u00b7 4 yrs\nTeam of 14 across "
+             "ingestion and the API.\nPrincipal Engineer \u00b7 Ordnance Survey\nMar 2017 - Dec 2022 \u00b7 5 yrs 10 mos\n")
+    assert ended_roles([today]) == {"principal engineer"}
+    assert as_current("Tom\u00e1s is a Principal Engineer at Ordnance Survey, where he led the OS Data Hub.",
+                      ended_roles([today]))
 
 
 def test_a_fact_that_ends_in_filler_keeps_its_faithful_head() -> None:
@@ -194,6 +201,33 @@ def test_a_two_line_note_keeps_the_need_the_model_never_listed(kb, settings) -> 
                      "His team is drowning in half-hourly meter data and their forecasts lag a day behind."]
     assert streamed == facts and all(f.sources == [ctx.labels[label].id] for f in ctx.brief.facts)
     assert not any("Met Raúl" in f or "curious" in f for f in facts)
+
+
+def test_a_two_line_notes_header_is_no_fact_and_a_clause_saying_more_replaces_the_models(kb, settings) -> None:
+    """A fresh note, "Ama Boateng - met at PyCon UK. Works on flood models at the Environment Agency, porting a
+    hydraulics solver to Rust.": the brief said "Ama Boateng - met at PyCon UK." as a fact (and asked "How did you
+    meet you at PyCon UK?") and kept the model's "She is working on porting the solver to Rust." beside the clause
+    that says it and more."""
+    ctx, label = _one_note(kb, settings, "Ama Boateng", "Ama Boateng - met at PyCon UK. Works on flood models at the "
+                           "Environment Agency, porting a hydraulics solver to Rust. Ask about her benchmarks.")
+    _facts(ctx, "She is working on porting the solver to Rust.")
+    facts = [f.text for f in ctx.brief.facts]
+    assert not any("PyCon" in f for f in facts), facts
+    assert facts == ["Ama works on flood models at the Environment Agency, porting a hydraulics solver to Rust."], facts
+
+
+def test_what_the_notes_say_to_ask_is_asked_first(kb, settings) -> None:
+    """ "Ask about her benchmarks." ended a fresh two-line note; none of the brief's questions asked it."""
+    from assistant.brief.questions import asked_by_the_user
+    from assistant.text.questions import asked_in_notes
+
+    ctx, _ = _one_note(kb, settings, "Ama Boateng", "Ama Boateng - met at PyCon UK. Works on flood models at the "
+                       "Environment Agency, porting a hydraulics solver to Rust. Ask about her benchmarks. Ask her "
+                       "what she thinks of the new solver. Ask whether she is hiring.")
+    asked = asked_by_the_user(ctx)
+    assert [q.text for q in asked] == ["Tell me about your benchmarks.", "Tell me what you think of the new solver."]
+    assert all(q.sources == [ctx.notes[0].id] and q.why.startswith("Your notes say: Ask") for q in asked)
+    assert asked_in_notes("She asked about my work.") == "" and asked_in_notes("I asked about her team.") == ""
 
 
 def test_a_long_note_is_filled_only_with_what_names_something_no_fact_does(kb, settings) -> None:
@@ -281,6 +315,14 @@ def test_first_person_lines_of_theirs_read_in_the_third_person() -> None:
     assert in_their_name("I spent 6 years in academic research.", "Tomasz") == "Tomasz spent 6 years in academic research."
     for not_theirs in ("Could we do a call next week?", "The algorithm is fine.", "Before that I was a nurse."):
         assert in_their_name(not_theirs, "Tomasz") == "", not_theirs
+    # a fresh e-mail: its best lines had a second clause in the first person, and were left out whole
+    assert in_their_name("Our lab is building an open dataset of flood photos for model validation; we have 40,000 "
+                         "labelled images so far.", "Mai") == ("Mai's lab is building an open dataset of flood photos "
+                                                               "for model validation; Mai's team has 40,000 labelled "
+                                                               "images so far.")
+    assert in_their_name("I'd love to give a talk at PyData Manchester, but not before February - the review is in "
+                         "January and I know the chair.", "Mai") == \
+        "Mai would love to give a talk at PyData Manchester, but not before February."
 
 
 def test_a_bios_career_highlight_fills_the_facts_the_model_passed_over(kb, settings) -> None:

@@ -272,6 +272,9 @@ def test_a_slot_is_an_invitation_and_anyones_is_theirs() -> None:
         "Invite Mei-Ann to speak at PyData Glasgow."
     assert offer_idea("I run the Bristol UX Research meetup and we are always looking for speakers", "Gregg") == \
         "Invite Gregg to speak at the Bristol UX Research meetup."
+    # a CV's volunteering line (a fresh profile: "Offer Sarah a slot: Organiser, PyData Manchester (2022 - ...")
+    assert offer_idea("Organiser, PyData Manchester (2022 - present): monthly talks, always looking for speakers",
+                      "Sarah") == "Invite Sarah to speak at PyData Manchester."
     assert offer_idea("review anyone's data pipeline or share our data-quality test suite", "Tom") == \
         "Offer to review Tom's data pipeline or share your data-quality test suite."
     assert offer_idea('I run a monthly "data clinic" for small community energy groups and can help them', "Tom") == \

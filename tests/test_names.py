@@ -329,3 +329,19 @@ def test_an_aside_changes_no_slug() -> None:
     """Saved files are named from the slug: a contact stored before this parse must keep finding theirs."""
     assert slug('Olusegun "Segun" Adeyemi').startswith("olusegun-segun-adeyemi-")
     assert slug("Robert (Bob) Smith").startswith("robert-bob-smith-")
+
+
+def test_a_name_with_post_nominals_the_tables_do_not_list_is_still_them() -> None:
+    """A keynote bio's "Prof. Dame Sarah K. Whitfield-Osei DBE FREng": "FREng" parsed as her family name, so
+    "How does Professor Dame Sarah lead ...?" became "How does Professor Dame you lead ...?" and "Dr. Sarah
+    Whitfield-Osei" was no one. The titles before a name go with it; the name without its post-nominals is her."""
+    from assistant.text.voice import to_second_person
+
+    raw = "Prof. Dame Sarah K. Whitfield-Osei DBE FREng"
+    assert parse_name(raw).greeting == "Sarah"
+    assert {"Sarah Whitfield-Osei", "Whitfield-Osei", "Prof. Whitfield-Osei"} <= set(parse_name(raw).mentions)
+    for asked in ("How does Professor Dame Sarah lead the flood-risk modelling programme?",
+                  "How does Dr. Sarah Whitfield-Osei lead the flood-risk modelling programme?",
+                  "How does Prof. Whitfield-Osei lead the flood-risk modelling programme?"):
+        assert to_second_person(asked, raw) == "How do you lead the flood-risk modelling programme?"
+    assert slug(raw).startswith("sarah-k-whitfield-osei-dbe-freng-"), "saved files keep their names"

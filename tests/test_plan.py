@@ -30,6 +30,7 @@ TODAY = date(2026, 1, 12)  # a Monday
     ("Swamped from June to August every year.", date(2026, 6, 1), date(2026, 8, 31)),
     ("Oct-Dec is always hectic for them.", date(2026, 10, 1), date(2026, 12, 31)),
     ("April is crunch time.", date(2026, 4, 1), date(2026, 4, 30)),
+    ("I'd love to give a talk, but not before March.", TODAY, date(2026, 2, 28)),
 ])
 def test_busy_periods_are_found_with_their_sentence(text: str, start: date, end: date) -> None:
     found = busy_periods("Met at the summit. " + text + " Likes sailing.", TODAY)

@@ -292,6 +292,11 @@ def test_a_speaker_bios_work_is_found_without_works_on() -> None:
     assert found == ["'Switched On'", "ByteBridge"]
     assert [thing for _, thing, _ in their_topics(facts[2:], "Marisol")] == \
         ["the Northern Region Chief Nurses' Digital Forum"], "a forum she chairs is not hers alone"
+    # a job that ended is no topic ("What's next for your OS Data Hub APIs?" was asked of a job left in 2022)
+    ended = ["He has spent six years at Ordnance Survey building the OS Data Hub APIs.",
+             "He has worked as Principal Engineer at Ordnance Survey from March 2017 to December 2022.",
+             "Tom was Senior Product Manager at Monzo (2016-2022)."]
+    assert their_topics(ended, "Tom\u00e1s") == []
 
 
 def test_a_fact_the_model_stopped_mid_clause_is_cut_back() -> None:
@@ -358,6 +363,9 @@ def test_a_fact_pointing_at_an_unnamed_it_is_dropped() -> None:
     assert not vague("She talked about this project with her board.")
     assert not vague("He wrote about it-security budgets for a decade at three different hospitals in Leeds.")
     assert not vague("She is rebuilding wholesale pricing this quarter.")
+    # a fresh note: "I told her about our address-matching work; she thinks it could help with the geolocation problem"
+    assert vague("She thinks it could help with the geolocation problem.")
+    assert not vague("She thinks the new solver could halve run times.")
     # that they hold a view, never which (a question grew from it: "How do you view community energy?")
     assert vague("He has shared opinions on community energy.")
     assert vague("She has expressed strong views about open-source telemetry.")

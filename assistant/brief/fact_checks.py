@@ -23,7 +23,10 @@ DUPLICATE_FACTS = 0.82
 # "He is open about it in a blog post": the "it" is the burnout the next sentence of the note names,
 # a fact that says nothing on its own and points at a topic the notes flag.
 _VAGUE_IT = re.compile(r"\b(?:about|with|on|of|for|by|over) (?:it|this|that)"
-                       r"(?=\s*(?:[.,;!?]|$|\s(?:in|on|at|with|since|for|to|and|but|now|again)\b))", re.I)
+                       r"(?=\s*(?:[.,;!?]|$|\s(?:in|on|at|with|since|for|to|and|but|now|again)\b))"
+                       # "She thinks it could help with the geolocation problem.": "it" is the user's work, unsaid
+                       r"|\b(?:thinks?|believes?|says?|said|feels?|hopes?)\s+(?:that\s+)?(?:it|this|that)\s+"
+                       r"(?:could|would|might|can|will|may)\b", re.I)
 
 
 # "Callum has shared that his words.": a reporting verb with next to nothing reported.

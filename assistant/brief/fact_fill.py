@@ -24,7 +24,9 @@ _SUBJECTS = ("She", "He", "They", "Her", "His", "Their")  # a sentence of a note
 
 
 # How they met and the user's plans with them ("...; coffee next week") are not facts about them.
-_LOGISTICS = re.compile(r"^\W*(?:met|introduced|intro'?d|coffee|call|lunch)\b", re.I)
+# ... also after a name as a note's header: "Ama Boateng - met at PyCon UK."
+_LOGISTICS = re.compile(r"^\W*(?:(?-i:(?:[A-Z][\w'.\u2019-]*\s+){0,3}[A-Z][\w'.\u2019-]*)\s*[-\u2013\u2014:|]\s*)?"
+                        r"(?:met|introduced|intro'?d|coffee|call|lunch)\b", re.I)
 _TRAILING_PLAN = re.compile(r";\s*(?:coffee|call|lunch|meeting|catch-up|follow[- ]up)\b[^;]*$", re.I)
 # "said his team is ...", "She told me she is struggling to ...": what they said, as a sentence about them
 _SAID = re.compile(r"^\W*(?:(?:she|he|they)\s+(?:told|tells)\s+me|said|says|told me|mentioned|explained)(?:\s+that)?\s+"

@@ -107,6 +107,9 @@ def write_facts(ctx: BriefContext, attempt_seed: int = 0) -> None:
             b.first_fact_seconds = ctx.elapsed()
         if ctx.on_fact is not None:
             ctx.on_fact(Cited(*kept[i]))
+    # a short note's clause can say all a model's fact said and more ("She is working on porting the solver to
+    # Rust." / "Ama works on flood models at the Environment Agency, porting a hydraulics solver to Rust.")
+    kept = merged(ctx, kept)
     log.debug("facts written in %.1fs", time.perf_counter() - start)
     if not kept:
         b.failed["facts"] = "The model gave no facts that the notes support" + (f" ({dropped[-1]})." if dropped else ".")

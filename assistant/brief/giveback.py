@@ -133,7 +133,8 @@ def slot_kind(offer: str) -> str:
     """ "speak", "panel", "guest" or "contr" when the offer is a slot to give, else ""."""
     slot = _SLOT.search(offer)
     return slot.group(1).lower()[:5] if slot else ""
-_HOSTS = re.compile(r"\b(?:organi[sz]er of|organi[sz]e|run|runs|host|hosts|co-?organi[sz]e)\s+((?:the\s+)?[A-Z][\w&'-]*"
+# ... and a CV's line "Organiser, PyData Manchester (2022 - present): monthly talks, always looking for speakers"
+_HOSTS = re.compile(r"\b(?i:(?:co-?)?organi[sz]er(?: of|,)|organi[sz]e|run|runs|host|hosts|co-?organi[sz]e)\s+((?:the\s+)?[A-Z][\w&'-]*"
                     r"(?:\s+(?:[A-Z][\w&'-]*|of|for|and))*(?:\s+(?:meetup|meet-up|conference|podcast|series|festival|"
                     r"summit|network|forum|group|club|night|seminar|workshop)s?)?)")
 

@@ -74,6 +74,13 @@ def _phrase(rest: str) -> str:
     return _THEIR.sub("your", " ".join(words)).strip()
 
 
+# "He has spent six years at Ordnance Survey building the OS Data Hub APIs", "... from March 2017 to December 2022",
+# "(2016-2022)": a job that ended is no topic for "what's next for" or "what are you focused on at ... this year"
+_ENDED_SPAN = re.compile(r"\b(?:has|had) spent\b|\bfrom (?:[A-Z][a-z]+ )?(?:19|20)\d\d to (?:[A-Z][a-z]+ )?(?:19|20)\d\d\b"
+                         r"|\b(?:19|20)\d\d\s*[-\u2013]\s*(?:19|20)\d\d\b|\buntil (?:[A-Z][a-z]+ )?(?:19|20)\d\d\b"
+                         r"|\bformer(?:ly)?\b|\bpreviously\b")
+
+
 def their_topics(facts: Sequence[str], first: str) -> list[tuple[str, str, str]]:
     """What checked facts say is theirs, best first: ("drawn" | "work" | "org", the phrase said to them, the fact).
 
@@ -82,6 +89,7 @@ def their_topics(facts: Sequence[str], first: str) -> list[tuple[str, str, str]]
     """
     found: list[tuple[int, str, str, str]] = []  # (how little it says of their work now, kind, thing, fact)
     subject = re.compile(rf"^(?:{re.escape(first)}\b|(?:She|He|They)\b(?!\s+team))")
+    facts = [f for f in facts if not _ENDED_SPAN.search(f)]
     for fact in facts:  # "Her team has built ..." is not theirs to be asked about
         project = _PROJECT.match(fact)
         if project:

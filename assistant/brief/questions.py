@@ -15,7 +15,7 @@ from typing import Sequence
 import jsonschema
 
 from assistant.brief import sense
-from assistant.brief.context import BriefContext, foreign_script
+from assistant.brief.context import BriefContext, foreign_script, note_sentences
 from assistant.brief.giveback import finished
 from assistant.brief.narrative import their_topics
 from assistant.brief.record import Cited
@@ -304,6 +304,17 @@ def _answer(text: str, schema: dict) -> dict | None:
     return data
 
 
+def asked_by_the_user(ctx: BriefContext) -> list[Cited]:
+    """The questions the notes tell the user to ask ("Ask about her benchmarks."), first and cited to their note."""
+    out: list[Cited] = []
+    for chunk in ctx.notes:
+        for line in note_sentences(chunk.text):
+            text = voice.to_second_person(questions.asked_in_notes(line), ctx.name)
+            if text and not question_problem(ctx, text, [q.text for q in out]):
+                out.append(Cited(text, [chunk.id], f"Your notes say: {' '.join(line.split())}"))
+    return out[:2]
+
+
 def question_seeds(facts: Sequence[Cited]) -> list[Cited]:
     """The facts questions grow from: what they do, not their home life (that stays a fact to know); a fact
     only about their past comes after every fact about their work now.
@@ -325,9 +336,10 @@ def write_questions(ctx: BriefContext, attempt_seed: int = 0) -> None:
     repeated of an accepted question.
     """
     b = ctx.brief
-    b.questions = []
+    b.questions = asked_by_the_user(ctx)
     if not b.facts:
-        b.failed["questions"] = "Questions grow from facts, and there are none."
+        if not b.questions:
+            b.failed["questions"] = "Questions grow from facts, and there are none."
         return
     schema = prompts.schema("question")
     want_max, want_min = ctx.size["q_max"], ctx.size["q_min"]

@@ -184,8 +184,8 @@ def interest_as_work(claim: str, sources: Sequence[str]) -> str:
 
 
 # Roles the notes date as over. LinkedIn's copy puts "Company · Full-time" between a title and its dates.
-_EMPLOYER_LINE = re.compile(r"\u00b7|\b(?:full-time|part-time|contract|freelance|self-employed|internship|apprenticeship)\b",
-                            re.I)
+_EMPLOYMENT_TYPE = re.compile(r"\b(?:full-time|part-time|contract|freelance|self-employed|internship|apprenticeship)\b",
+                              re.I)
 _RANGE = r"(?:[A-Z][a-z]{2,8}\.?\s+)?(?:19|20)\d\d\s*[-\u2013\u2014]+\s*(?:[A-Z][a-z]{2,8}\.?\s+)?(?:19|20)\d\d"
 # A LinkedIn "Experience" entry: the title on one line, its dates on the next ("Jan 2020 - Mar 2022").
 _ENDED = re.compile(rf"^{_RANGE}\b")
@@ -210,7 +210,11 @@ def ended_roles(texts: list[str]) -> set[str]:
         for k in range(1, len(lines)):
             if not _ENDED.match(lines[k]):
                 continue
-            title = lines[k - 2] if k >= 2 and _EMPLOYER_LINE.search(lines[k - 1]) else lines[k - 1]
+            prev = lines[k - 1]
+            # "Company · Full-time" between the title and its dates; or today's one line "Principal Engineer ·
+            # Ordnance Survey" (its title first)
+            title = lines[k - 2] if k >= 2 and _EMPLOYMENT_TYPE.search(prev) else \
+                prev.split("\u00b7")[0].strip() if "\u00b7" in prev else prev
             if 1 <= len(title.split()) <= 8 and not title.endswith("."):
                 roles.add(title.split(",")[0].strip().casefold())
     return roles

@@ -22,6 +22,8 @@ _MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug
          r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b"
 
 _UNTIL_AFTER = re.compile(r"\buntil\s+after\b[^.;]*?\bin\s+" + _MONTH, re.I)
+# "I'd love to give a talk, but not before February": not a time to ask anything of them
+_NOT_BEFORE = re.compile(r"\bnot (?:before|until) (?:the (?:start|beginning) of |early |mid[- ]?)?" + _MONTH, re.I)
 _UNTIL = re.compile(r"\b(?:on leave|away|out|off|travell?ing|heads?[- ]down|busy|offline|swamped)\b[^.;]*?"
                     r"\buntil\s+(?:the\s+(?:start|beginning)\s+of\s+)?(?:early\s+|mid[- ]?)?" + _MONTH, re.I)
 _DEADLINE_IN = re.compile(r"\b(deadline|launch|conference|audit|busy season|crunch|board meeting|release)\b"
@@ -85,7 +87,7 @@ def sentence_periods(sentence: str, reference: date) -> list[tuple[date, date]]:
     if m:
         found.append((reference, _month_on_or_after(_month(m), reference)[1]))
     else:
-        m = _UNTIL.search(sentence)
+        m = _UNTIL.search(sentence) or _NOT_BEFORE.search(sentence)
         if m:
             first, _ = _month_on_or_after(_month(m), reference)
             found.append((reference, first - timedelta(days=1)))

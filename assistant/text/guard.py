@@ -62,7 +62,10 @@ _FORGED = re.compile(r"<\|[a-z_]+\|>|^\s*#{1,6}\s*(?:assistant|user|system)\b|^\
 # Sentence-level signs that text addresses a model rather than records a fact about a person.
 _ADDRESSES_MODEL = re.compile(
     r"\bnew instructions?\b|\byour (?:real |actual |true )?(?:task|job|instructions?) (?:is|:)|\bnothing else\b"
-    r"|\bdebug mode\b|\bfor (?:the )?(?:assistants?|ai|models?|llms?|chatbots?)\b|\b(?:reply|respond|answer) only\b"
+    r"|\bdebug mode\b|\bfor (?:the )?(?:assistants?|llms?|chatbots?)\b|\b(?:reply|respond|answer) only\b"
+    # "AI" and "model" are everyday nouns ("for model validation", "an uncertainty display for AI drafts"): a note
+    # addressed to one says so at the end of a line, before a colon, or "for the AI reading this"
+    r"|\bfor (?:the |any )?(?:ai|models?)(?:\s*[:,\u2014-]|\s+(?:reading|processing|that reads?|summari[sz]ing)\b|\s*$)"
     r"|\b(?:in|to|into) (?:your|every|each|all) (?:answers?|repl(?:y|ies)|responses?|outputs?|fields?|sentences?|"
     r"questions?|facts?)\b|\b(?:every|each) (?:answer|reply|response|output|field|sentence|question|fact)\b"
     r"|\bas the (?:first|main|only) (?:fact|question|source|answer|line)\b|\bin the (?:narrative|brief|summary)\b"

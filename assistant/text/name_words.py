@@ -5,6 +5,7 @@ Data, not rules: kept apart so the parser's module holds only what it does with 
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # Written before the name. Compared without dots, casefolded. Words that are
@@ -43,6 +44,8 @@ ASCII_FOLD = str.maketrans(
     {"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ł": "l", "Ł": "L",
      "þ": "th", "Þ": "Th", "œ": "oe", "Œ": "OE", "ı": "i", "ð": "d", "Ð": "D"}
 )
+# Post-nominals the tables do not list: "FREng", "FMedSci", "FRSE", "DBE" (only ever read from a name's end)
+POSTNOMINAL = re.compile(r"F[A-Z][A-Za-z]{1,7}|[A-Z]{2,5}")
 
-__all__ = ["AMBIGUOUS_SUFFIXES", "ASCII_FOLD", "GENERATIONAL", "GIVEN_TITLES", "PARTICLES", "SUFFIXES", "TITLES",
-           "VN_FAMILY"]
+__all__ = ["AMBIGUOUS_SUFFIXES", "ASCII_FOLD", "GENERATIONAL", "GIVEN_TITLES", "PARTICLES", "POSTNOMINAL", "SUFFIXES",
+           "TITLES", "VN_FAMILY"]

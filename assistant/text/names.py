@@ -29,7 +29,7 @@ from typing import Iterable
 from assistant.text.name_words import AMBIGUOUS_SUFFIXES as _AMBIGUOUS_SUFFIXES, ASCII_FOLD as _ASCII_FOLD
 from assistant.text.name_words import GENERATIONAL as _GENERATIONAL, GIVEN_TITLES as _GIVEN_TITLES
 from assistant.text.name_words import PARTICLES as _PARTICLES, SUFFIXES as _SUFFIXES, TITLES as _TITLES
-from assistant.text.name_words import VN_FAMILY as _VN_FAMILY
+from assistant.text.name_words import POSTNOMINAL as _POSTNOMINAL, VN_FAMILY as _VN_FAMILY
 
 __all__ = ["PersonName", "clean_name", "family_as_subject", "first_name", "known_as", "latin", "name_key",
            "other_script", "parse_name", "slug"]
@@ -266,6 +266,13 @@ class PersonName:
                       " ".join(w for w in full.split() if w != self.nickname)]
         if self.alias:
             forms += list(parse_name(self.alias).mentions)
+        # "Prof. Dame Sarah K. Whitfield-Osei DBE FREng": a post-nominal the tables do not know parses as the
+        # family name (kept so: slugs are named from it); the name without them is her too ("Whitfield-Osei")
+        words = full.split()
+        while len(words) > 2 and (_norm(words[-1]) in _SUFFIXES or _POSTNOMINAL.fullmatch(words[-1])):
+            words.pop()
+        if len(words) < len(full.split()):
+            forms += list(parse_name(" ".join([*self.titles, *words])).mentions)
         if other_script(full):
             forms += [latin(f) for f in forms]
         kept = []

@@ -386,6 +386,23 @@ def tell_me_shorter(text: str) -> str:
     return f"{text[:m.end()]}{thing[:cut.start()].rstrip(' ,')}." if cut else text
 
 
+# "Ask about her benchmarks.", "ask him how the Rust port is going": the user's own note of what to ask.
+_ASK_LINE = re.compile(r"^\W*(?:(?:remember|must|need) to |to )?ask (?:(?:her|him|them|(?-i:[A-Z][\w'\u2019-]*))\s+)?"
+                       r"(about|how|what|why|which|whether|if)\s+(.{3,140}?)[.!?]*$", re.I)
+
+
+def asked_in_notes(line: str) -> str:
+    """The question a note tells the user to ask ("Tell me about her benchmarks."), or "".
+
+    Why: real notes end with "Ask about her benchmarks."; the brief asked about everything else.
+    """
+    m = _ASK_LINE.match(" ".join(line.split()))
+    if not m:
+        return ""
+    word, rest = m.group(1).lower(), m.group(2)  # still about them: voice.to_second_person says it to them
+    return f"Tell me about {rest}." if word == "about" else f"Tell me {word} {rest}."
+
+
 def _content_stems(text: str) -> set[str]:
     stems = set()
     for token in WORD_RE.findall(normalize_quotes(text)):

@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 
 from assistant.text import grounding, questions
-from assistant.text.names import latin, other_script, parse_name
+from assistant.text.names import TITLE_PATTERN, latin, other_script, parse_name
 from assistant.text.sentences import split_keeping_layout, split_sentences
 from assistant.text.speakers import quoted_reply_to_reader
 from assistant.text.words import STOPWORDS, WORD_RE, norm_word, normalize_quotes, stem
@@ -149,7 +149,8 @@ def to_second_person(text: str, name: str) -> str:
     # a word the model wrote half in Latin, half in Cyrillic ("Orlова") is the Latin word it meant
     text = re.sub(r"\w+", lambda m: latin(m.group(0)) if other_script(m.group(0)) and re.search(r"[A-Za-z]", m.group(0))
                   else m.group(0), text)
-    forms = [re.escape(m) for m in mentions]
+    # "How does Professor Dame Sarah lead ...": the titles before a name go with it ("How does Professor Dame you")
+    forms = [rf"(?:{TITLE_PATTERN}\s+)*{re.escape(m)}" for m in mentions]
     # A question that already says "you" keeps its pronouns ("How did you and she meet?"), but their
     # own name is never right in a question to them ("How does Sven view ..., and what do you suggest?").
     says_you = bool(re.search(r"\byou(?:r|rs|rself)?\b", text, re.I))
