@@ -217,6 +217,16 @@ def test_eval_manifest_profiles_fields_and_expectations():
     assert data["me"] == ["me.md"]  # load-demo --manifest still reads one profile
 
 
+def test_the_fresh_eval_set_loads_with_its_two_profiles_and_every_file() -> None:
+    """knowledge/eval-fresh: shapes first met on real-looking input after the main set was tuned on."""
+    fresh = EVAL_MANIFEST.parent.parent / "eval-fresh" / "manifest.yaml"
+    manifest = read_manifest(fresh)
+    profiles, extras = manifest_extras(fresh)
+    assert set(profiles) == {"library", "engineer"} and all(p.exists() for f in profiles.values() for p in f)
+    assert len(manifest.contacts) == 8 and all(p.exists() for c in manifest.contacts for p in c.files)
+    assert all(c.expected_facts and isinstance(extras[c.name].get("expect_avoid"), bool) for c in manifest.contacts)
+
+
 def test_a_mixed_voice_note_loses_only_the_contacts_labelled_paragraphs() -> None:
     """A dossier holds the contact's LinkedIn "About" and e-mail next to the user's notes: only the
     user's "I" counts as the user's own lines."""

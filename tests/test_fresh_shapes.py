@@ -167,7 +167,7 @@ def test_a_phrase_cut_at_its_word_limit_ends_whole() -> None:
     tom = ["He is currently working on how to onboard 50 new community groups next year without hiring a data team - "
            "our biggest headache is cleaning up generation data from old inverters."]
     assert closing_line(tom, "Tom") == "I'd love to hear about how to onboard 50 new community groups next year, Tom."
-    assert specific_thanks("", tom, "Tom").endswith("hearing about how to onboard 50 new community groups next year.")
+    assert specific_thanks(tom, "Tom").endswith("hearing about how to onboard 50 new community groups next year.")
 
 
 def test_the_sentence_to_them_names_their_project_before_a_field_or_a_team() -> None:

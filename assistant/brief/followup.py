@@ -15,15 +15,13 @@ from assistant.generation.structured import generate_json
 from assistant.text import grounding, openers, questions
 from assistant.text.busy import after_busy, notes_busy
 from assistant.text.guard import INJECTION
-from assistant.text.names import parse_name
 from assistant.text.sensitive import raises_sensitive
-from assistant.text.sentences import complete_sentence, split_sentences, whole_sentences
+from assistant.text.sentences import complete_sentence, split_sentences
 from assistant.text.words import stem
 from assistant.types import Target
 
 log = logging.getLogger("rapport.brief")
 # The user's to-do "send her my deck" comes back as "Send me the deck": the user does the sending.
-_INSIGHTFUL = re.compile(r"\binsightful insights\b", re.I)
 MAX_USER_LINES, MAX_USER_CHARS = 12, 1200
 _SEND_ME = re.compile(r"^(Send|Share|Email|E-mail|Forward|Give|Show) me\b", re.I)
 
@@ -139,76 +137,17 @@ def _to_them(item: str, first: str, user_lines: Sequence[str]) -> str:
     return f"{m.group(1)} to {first}{rest}."
 
 
-def names_them_as_third_person(note: str, name: str) -> bool:
-    """A note to them that speaks of them: "Thank you for meeting Dev Raman at the meetup".
+def specific_thanks(facts: list[str], first: str) -> str:
+    """ "Thank you for your time today, Adaeze; I really enjoyed hearing about your falls-prevention pilot on 7B."
 
-    Their name is fine only as the one addressed ("Thank you, Dev." / "Dear Dev,"); anywhere else
-    it reads as if the note were about someone else.
+    Written from a checked fact: what they work on, else where they work ("what draws them" phrases are cut too
+    short to thank for); "" when no fact names either.
     """
-    for form in parse_name(name).mentions:
-        for m in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", note):
-            before, after = note[:m.start()].rstrip(), note[m.end():].lstrip()
-            vocative = (before.endswith(",") or re.search(r"(?:^|\b)(?:Dear|Hi|Hello|Thanks|Thank you)$", before)) \
-                and (not after or after[0] in ",.;!?")
-            if not vocative:
-                return True
-    return False
-
-
-# "our portfolio", "our team members": the contact's own words from their notes, said by the user.
-# A shared "our" is only the meeting itself.
-_THEIR_OUR = re.compile(r"\bour\b(?!\s+(?:conversation|chat|call|meeting|coffee|talk|discussion|time|exchange|walk|lunch|"
-                        r"breakfast|catch-up|session)\b)", re.I)
-
-
-def thank_you_line(text: str) -> str:
-    """The model's thank-you as one sentence in the user's voice.
-
-    Why: the prompt asks for one sentence; the second was where the default model went on to
-    thank Julian for what had not happened yet ("I appreciate your perspective on why salaries and
-    titles matter and how we can ensure our team members can work in sprints", his newsletter's words),
-    and the first said "advice on our portfolio" (his fund's, not the user's).
-    """
-    parts = split_sentences(text, lines=False)
-    first = parts[0] if parts else text
-    return _THEIR_OUR.sub(lambda m: "Your" if m.group(0)[0].isupper() else "your", first)
-
-
-# Words every thank-you has: a line made only of these fits anyone ("Thank you for your insights and advice.").
-_THANKS_WORDS = frozenset(stem(w) for w in """thank thanks insight insights expertise experience experiences advice time
-conversation share sharing shared chat today meet meeting perspective perspectives knowledge support help discussion
-discussing discuss opportunity coffee call work working enjoy enjoyed great really valuable wisdom guidance story stories
-view views thought thoughts idea ideas taking take making make generous generosity kind warm wonderful lovely honest
-learn learning learned hear hearing heard talk talking walk lunch breakfast""".split())
-_USERS_OWN = re.compile(r"\b(?:my|mine)\b(?!\s+(?:time|day|morning|afternoon|evening|week)\b)", re.I)
-
-
-def specific_thanks(thanks: str, facts: list[str], first: str, notes: Sequence[str] = ()) -> str:
-    """The thank-you, or one written in code about something of theirs when the model's fits anyone.
-
-    Why: a third of the eval's thank-yous named nothing of theirs ("Thank you for your insights and
-    advice.") and one thanked them for the user's own story ("... to discuss my agency work and my plans").
-    The prompt asks for a specific topic; when the line shares no word with their checked facts or notes
-    beyond the words every thank-you has, or is about the user's things, it becomes "Thank you for your
-    time today, Adaeze; I really enjoyed hearing about your falls-prevention pilot on 7B." from a fact
-    (what they work on, else where; "what draws them" phrases are cut too short to thank for).
-    """
-    own = content_words(" ".join([*facts, *notes])) - _THANKS_WORDS - content_words(first)
-    if thanks and (content_words(thanks) - _THANKS_WORDS) & own and not _USERS_OWN.search(thanks):
-        return thanks
     topics = sorted((t for t in their_topics(facts, first) if t[0] != "drawn"), key=lambda t: t[0] != "work")
     for kind, thing, _ in topics[:1]:
         about = f"your work at {thing}" if kind == "org" else thing
         return f"Thank you for your time today, {first}; I really enjoyed hearing about {about}."
-    return thanks
-
-
-def _whole(text: str) -> str:
-    """Drop a last sentence the model did not finish ("I look forward to continuing our work on")."""
-    parts = split_sentences(text, lines=False)
-    if len(parts) > 1 and not parts[-1].rstrip().endswith((".", "!", "?", '"', "\u201d", ")")):
-        return " ".join(parts[:-1])
-    return text
+    return ""
 
 
 def users_lines_block(ctx: BriefContext) -> str:
@@ -255,42 +194,29 @@ def _circle_back(ctx: BriefContext) -> None:
 
 
 def write_follow_up(ctx: BriefContext, attempt_seed: int = 0) -> None:
+    """The thank-you (written in code from their checked facts), the user's to-dos (the model, from the user's own
+    lines only) and when to circle back (code).
+
+    Why the thank-you is code's: read on the eval and on fresh notes, the model's thanked them for what the user
+    brings ("Thank you for sharing your expertise on geolocation" to the researcher stuck on geolocation, "your
+    insights on how schools buy software" to the studio that has no idea), for what had not happened, or for
+    "insights" in general; and without a line of the user's own its to-dos were advice to them ("Continue to work on
+    the incident form ... you are developing"), at ~4-5 s a brief on 2 cores.
+    """
     b = ctx.brief
-    b.follow_up = []
+    b.follow_up = [f"Thank-you note: {specific_thanks([f.text for f in b.facts], ctx.first) or _plain_thanks(ctx.first)}"]
     if not ctx.user_lines:
-        # No line of the notes is the user's (no plan, no promise): the model's to-dos were then advice to
-        # them ("Discuss the four-day-week pilot with your colleagues"), the user told to carry on with their
-        # work ("Continue to work on the incident form and the coding frame you are developing") or nothing,
-        # at ~4-5 s a brief on 2 cores. The thank-you is written from their checked facts instead.
-        thanks = specific_thanks("", [f.text for f in b.facts], ctx.first) \
-            or _plain_thanks(ctx.first)
-        b.follow_up.append(f"Thank-you note: {thanks}")
         _circle_back(ctx)
         return
     got = generate_json(
         ctx.gen, prompts.render("followup", notes=ctx.notes_block, name=ctx.name, user_lines=users_lines_block(ctx)),
         prompts.schema("followup"),
-        max_tokens=160, seed=ctx.seed + attempt_seed, retries=ctx.settings.retries,
+        max_tokens=120, seed=ctx.seed + attempt_seed, retries=ctx.settings.retries,
         # One job-ask item is dropped below; only a whole answer that is one is asked again (a retry is
         # ~6 s, and three retries on a false alarm left a brief with no follow-up at all).
-        accept=lambda d: "job ask" if questions.is_job_ask(d["thank_you"]) or all(
-            questions.is_job_ask(t) for t in d["follow_up"]) else "")
+        accept=lambda d: "job ask" if all(questions.is_job_ask(t) for t in d["follow_up"]) else "")
     if got.data is not None:
         support = [c.text for c in ctx.notes] + [ctx.name]
-        thanks = thank_you_line(_INSIGHTFUL.sub("insights", _whole(whole_sentences(complete_sentence(
-            got.data["thank_you"], 280), 45))))
-        if thanks and raises_sensitive(thanks, ctx.flagged):
-            log.info("thank-you replaced (a topic the notes say not to raise): %r", thanks)
-            thanks = _plain_thanks(ctx.first)
-        elif thanks and names_them_as_third_person(thanks, ctx.name):
-            log.info("thank-you replaced (it speaks of them, not to them): %r", thanks)
-            thanks = _plain_thanks(ctx.first)
-        specific = specific_thanks(thanks, [f.text for f in b.facts], ctx.first, [c.text for c in ctx.notes])
-        if specific != thanks:
-            log.info("thank-you replaced (it names nothing of theirs): %r", thanks)
-            thanks = specific
-        if thanks:
-            b.follow_up.append(f"Thank-you note: {thanks}")
         for item in got.data["follow_up"]:
             item = _their_promise(_users_errand(complete_sentence(item, 120), ctx.first), ctx.first)
             item = _promised_to_user(_to_them(item, ctx.first, ctx.user_lines), ctx.first, support)

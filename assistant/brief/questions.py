@@ -105,9 +105,16 @@ _LED_TO_TITLE = re.compile(r"\b(led|drew) you to (?=(?:[A-Z][\w&'-]*\s+){0,3}(?:
                            r"Adviser|Advisor|Trustee|Librarian)\b)")
 
 
+# "What drew you to become Principal Engineer at Ordnance Survey from March 2017 to December 2022?": a CV's dates,
+# copied into a question nobody would say aloud
+_DATES = re.compile(r"\s+(?:from|between)\s+(?:[A-Z][a-z]+\s+)?(?:19|20)\d\d\s+(?:to|and|until)\s+(?:(?:[A-Z][a-z]+\s+)?"
+                    r"(?:19|20)\d\d|present|now|today)\b|\s*\((?:19|20)\d\d\s*[-\u2013]\s*(?:(?:19|20)\d\d|present|now)\)")
+
+
 def _as_question(raw: str, name: str) -> str:
     """The model's question, whole, spoken to them, with one question mark ("Active Travel??" was rejected as two)."""
-    asked = voice.to_second_person(complete_sentence(re.sub(r"\?(\s*\?)+", "?", raw), 260), name)
+    raw = _DATES.sub("", re.sub(r"\?(\s*\?)+", "?", raw))
+    asked = voice.to_second_person(complete_sentence(raw, 260), name)
     asked = _LED_TO_TITLE.sub(lambda m: f"{m.group(1)} you to become ", asked)
     asked = questions.without_stock_tail(_LED_TO_NOUN.sub(lambda m: f"led to your {m.group(1)} {m.group(2)}", asked))
     return questions.tell_me_shorter(asked)
