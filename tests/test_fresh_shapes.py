@@ -126,9 +126,14 @@ def test_a_job_a_cv_line_dates_as_over_is_never_said_as_current() -> None:
     # "is a Principal Engineer at Ordnance Survey", a job that ended in 2022)
     today = ("Experience\nHead of Data Platforms \u00b7 Gridwise\nJan 2023 - Present \u00b7 4 yrs\nTeam of 14 across "
              "ingestion and the API.\nPrincipal Engineer \u00b7 Ordnance Survey\nMar 2017 - Dec 2022 \u00b7 5 yrs 10 mos\n")
-    assert ended_roles([today]) == {"principal engineer"}
+    assert ended_roles([today]) == {"principal engineer", "@ordnance survey"}
     assert as_current("Tom\u00e1s is a Principal Engineer at Ordnance Survey, where he led the OS Data Hub.",
                       ended_roles([today]))
+    assert as_current("He has been working at Ordnance Survey for 5 years and 10 months.", ended_roles([today]))
+    assert not as_current("He has been working at Gridwise for 4 years.", ended_roles([today]))
+    promoted = ("Staff Engineer \u00b7 Acme\nJan 2023 - Present \u00b7 2 yrs\nSenior Engineer \u00b7 Acme\n"
+                "Jan 2020 - Dec 2022 \u00b7 3 yrs\n")
+    assert not as_current("She is working at Acme.", ended_roles([promoted])), "a promotion: she still works there"
 
 
 def test_a_fact_that_ends_in_filler_keeps_its_faithful_head() -> None:
@@ -214,6 +219,19 @@ def test_a_two_line_notes_header_is_no_fact_and_a_clause_saying_more_replaces_th
     facts = [f.text for f in ctx.brief.facts]
     assert not any("PyCon" in f for f in facts), facts
     assert facts == ["Ama works on flood models at the Environment Agency, porting a hydraulics solver to Rust."], facts
+
+
+def test_the_founder_is_not_his_charity_nor_still_in_the_job_he_left(kb, settings) -> None:
+    """Two runs of the fresh founder's bio: "Segun is a charity that runs free eight-week digital skills courses"
+    and "Segun is a IT technician in Bradford schools" (his job for a decade before he founded the charity)."""
+    ctx, _ = _one_note(kb, settings, 'Olusegun "Segun" Adeyemi', SEGUN)
+    _facts(ctx, "Segun is a charity that runs free eight-week digital skills courses for adults in Bradford.",
+           "Segun is a IT technician in Bradford schools.",
+           "ByteBridge is a charity that runs free eight-week digital skills courses for adults in Bradford and Keighley.")
+    facts = [f.text for f in ctx.brief.facts]
+    assert not any(f.startswith(("Segun is a charity", "Segun is a IT")) for f in facts), facts
+    assert "ByteBridge is a charity that runs free eight-week digital skills courses for adults in Bradford and " \
+           "Keighley." in facts, "the charity's own sentence stays"
 
 
 def test_what_the_notes_say_to_ask_is_asked_first(kb, settings) -> None:

@@ -700,7 +700,8 @@ def test_a_role_the_linkedin_copy_dates_as_over_is_not_said_as_current() -> None
     assert not as_current("He was a Senior Operations Research Engineer before he led route optimisation.", ended)
     assert not as_current("He is the Head of Route Optimisation at Nordhaul.", ended)
     rhiannon = "People Partner\nHarbour & Lyle Insurance \u00b7 Full-time\nJun 2018 - Feb 2023 \u00b7 4 yrs 9 mos\nNewport, Wales"
-    assert ended_roles([rhiannon]) == {"people partner"}, "the title above LinkedIn's 'Company · Full-time' line"
+    assert ended_roles([rhiannon]) == {"people partner", "@harbour & lyle insurance"}, \
+        "the title above LinkedIn's 'Company · Full-time' line, and the company"
     assert as_current("She is the People Partner to claims operations (1,100 staff).", ended_roles([rhiannon]))
 
 

@@ -43,6 +43,14 @@ _EMPTY_REPORT = re.compile(r"\b(?:shared|said|mentioned|noted|explained|stated|t
 _HOW_WE_MET = re.compile(r"^(?:[A-Z][\w.'-]*\s+){1,3}(?:first\s+)?met\s+(?:at|on|in|through|via|during)\b")
 
 
+# "Segun is a charity that runs free eight-week digital skills courses": the model gave the person the sentence
+# about his charity ("ByteBridge is a charity that runs ...")
+_A_BODY = re.compile(r"^(?P<who>(?:[A-Z][\w.'\u2019\"-]*\s+){1,3})(?:is|was)\s+(?:an?|the)\s+(?:[\w-]+\s+)?(?:charity|company|organi[sz]ation|"
+                     r"non-?profit|start-?up|firm|agency|business|social enterprise|foundation|co-?operative|co-op|"
+                     r"think tank|consultancy|brand|retailer|manufacturer)\s+(?:that|which|with|based|in|for|running|"
+                     r"working|providing|founded)\b")
+
+
 def vague(text: str) -> bool:
     """A short fact whose point is a bare "it"/"this"/"that" it never names, or that reports nothing."""
     return (len(text.split()) <= 14 and bool(_VAGUE_IT.search(text))) or bool(_EMPTY_REPORT.search(text))
@@ -110,6 +118,11 @@ def keep(ctx: BriefContext, text: str, ids: list[str], kept: list[tuple[str, lis
     if _HOW_WE_MET.match(text):
         dropped.append("how you met (your line, not theirs)")
         log.info("fact dropped (how you met): %r", text)
+        return
+    body = _A_BODY.match(text)
+    if body and (set(body.group("who").split()) & {*ctx.name.split(), ctx.first, "She", "He", "They"}):
+        dropped.append("a person said to be an organisation")
+        log.info("fact dropped (a person said to be an organisation): %r", text)
         return
     if vague(text):
         dropped.append("it points at something it does not name")

@@ -34,6 +34,7 @@ _PROJECT = re.compile(r"^(?:Her|His|Their)\s+(?:(?:big|biggest|main|current|late
 # "leads Screening Platforms, 9 people" is a team; "focusing on Active Travel" is a field of work. Both say
 # less of what they are doing now than "is working on School Streets Phase 2", so they come after it.
 _LEADS = re.compile(r"^(?:leading|leads|led)$", re.I)
+_DONE = re.compile(r"^(?:led|built|ran|wrote|started|launched|(?:co-)?founded|worked on)$", re.I)
 _NOT_THEIRS = re.compile(r"^(?:presents|hosts|chairs|edits|(?:co-)?organi[sz]es)$", re.I)
 _FOCUS = re.compile(r"^focus", re.I)
 _TEAM_SIZE = re.compile(r"^[^,;(\u2014\u2013]+?\s*(?:,|\(|\s-|\u2014|\u2013)\s*(?:a team of\s+)?\d+\s+"
@@ -117,6 +118,8 @@ def their_topics(facts: Sequence[str], first: str) -> list[tuple[str, str, str]]
                     thing, rank = f"your work on {thing}", 1
                 elif _LEADS.match(work.group(1)) and _TEAM_SIZE.match(work.group(2)):
                     thing, rank = f"your {thing} team", 1
+                elif _DONE.match(work.group(1)):  # "Tomás led the OS Data Hub API platform": where they work now first
+                    rank = 3
                 found.append((rank, "work", thing, fact))
     for fact in facts:
         org = _AT.search(fact)

@@ -189,10 +189,18 @@ _EMPLOYMENT_TYPE = re.compile(r"\b(?:full-time|part-time|contract|freelance|self
 _RANGE = r"(?:[A-Z][a-z]{2,8}\.?\s+)?(?:19|20)\d\d\s*[-\u2013\u2014]+\s*(?:[A-Z][a-z]{2,8}\.?\s+)?(?:19|20)\d\d"
 # A LinkedIn "Experience" entry: the title on one line, its dates on the next ("Jan 2020 - Mar 2022").
 _ENDED = re.compile(rf"^{_RANGE}\b")
+_STILL = re.compile(r"^(?:[A-Z][a-z]{2,8}\.?\s+)?(?:19|20)\d\d\s*[-\u2013\u2014]+\s*(?:present|now|current|today)\b", re.I)
 # One line, dates last or first: "Senior Product Manager - Monzo - 2016-2022", "2018 - 2022  Data Engineer, X".
 _ENDED_AFTER = re.compile(rf"^(.+?)\s*[-\u2013\u2014|\u00b7,(]\s*{_RANGE}\)?\s*$")
 _ENDED_BEFORE = re.compile(rf"^{_RANGE}\s*[:|,\u00b7]?\s+(\S.+)$")
 _TITLE_END = re.compile(r"\s+(?:[-\u2013\u2014|\u00b7]|at|@)\s+|,\s*")
+
+
+# "founded ByteBridge in 2018 after a decade as an IT technician", "previously a ward sister": a role said as over
+_SAID_OVER = re.compile(r"\b(?:after|following)\s+(?:a decade|(?:\w+\s+){0,2}(?:years?|months?|decades?))\s+as\s+(?:an?|the)\s+"
+                        r"([\w -]{3,40}?)(?=\s+(?:in|at|for|with|on)\b|[,.;)]|$)"
+                        r"|\b(?:previously|formerly|once)\s+(?:an?|the)\s+([\w -]{3,40}?)(?=\s+(?:in|at|for|with|on)\b|[,.;)]|$)",
+                        re.I | re.M)
 
 
 def ended_roles(texts: list[str]) -> set[str]:
@@ -207,16 +215,24 @@ def ended_roles(texts: list[str]) -> set[str]:
             title = _TITLE_END.split(one.group(1).strip(), maxsplit=1)[0].strip() if one else ""
             if 1 <= len(title.split()) <= 8 and not title.endswith(".") and not re.search(r"\d", title):
                 roles.add(title.casefold())
+        roles |= {(m.group(1) or m.group(2)).strip().casefold() for m in _SAID_OVER.finditer(text)}
+        now: set[str] = set()  # where they work today ("Jan 2023 - Present"): a promotion is not a job that ended
         for k in range(1, len(lines)):
+            prev = lines[k - 1]
+            employer = prev.split("\u00b7")[0 if _EMPLOYMENT_TYPE.search(prev) else -1].strip() if "\u00b7" in prev else ""
+            if _STILL.match(lines[k]):
+                now.add("@" + employer.casefold())
             if not _ENDED.match(lines[k]):
                 continue
-            prev = lines[k - 1]
             # "Company · Full-time" between the title and its dates; or today's one line "Principal Engineer ·
             # Ordnance Survey" (its title first)
             title = lines[k - 2] if k >= 2 and _EMPLOYMENT_TYPE.search(prev) else \
                 prev.split("\u00b7")[0].strip() if "\u00b7" in prev else prev
+            if 1 <= len(employer.split()) <= 6 and employer[:1].isupper():
+                roles.add("@" + employer.casefold())  # where they worked then: "@ordnance survey"
             if 1 <= len(title.split()) <= 8 and not title.endswith("."):
                 roles.add(title.split(",")[0].strip().casefold())
+        roles -= now
     return roles
 
 
@@ -226,7 +242,11 @@ def as_current(text: str, ended: set[str]) -> bool:
     Why: from a pasted LinkedIn profile the model wrote "He is also a Senior Operations
     Research Engineer ..." about a job that ended in 2022; said to his face, that is wrong.
     """
-    return any(re.search(rf"\b(?:is|are)\s+(?:also\s+|currently\s+|now\s+|still\s+)?(?:an?|the)\s+{re.escape(r)}\b",
+    return any(re.search(rf"\b(?:is|are|has been|have been)\s+(?:also\s+|currently\s+|now\s+|still\s+)?"
+                         rf"(?:working\s+|employed\s+)?(?:at|for|with)\s+(?:the\s+)?{re.escape(r[1:])}\b"
+                         rf"|\bworks?\s+(?:at|for)\s+(?:the\s+)?{re.escape(r[1:])}\b", text, re.I)
+               if r.startswith("@") else
+               re.search(rf"\b(?:is|are)\s+(?:also\s+|currently\s+|now\s+|still\s+)?(?:an?|the)\s+{re.escape(r)}\b",
                          text, re.I)
                # a bullet of that job, copied as it stands: "People partner to claims operations (1,100 staff); ..."
                # (LinkedIn, under "People Partner / Harbour & Lyle Insurance / Jun 2018 - Feb 2023") reads as now
