@@ -21,8 +21,8 @@ from assistant.text.words import stem
 from assistant.types import Target
 
 log = logging.getLogger("rapport.brief")
-# The user's to-do "send her my deck" comes back as "Send me the deck": the user does the sending.
 MAX_USER_LINES, MAX_USER_CHARS = 12, 1200
+# The user's to-do "send her my deck" comes back as "Send me the deck": the user does the sending.
 _SEND_ME = re.compile(r"^(Send|Share|Email|E-mail|Forward|Give|Show) me\b", re.I)
 
 
