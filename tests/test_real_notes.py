@@ -293,6 +293,10 @@ def test_a_speaker_bios_work_is_found_without_works_on() -> None:
     assert found == ["'Switched On'", "ByteBridge"]
     assert [thing for _, thing, _ in their_topics(facts[2:], "Marisol")] == \
         ["the Northern Region Chief Nurses' Digital Forum"], "a forum she chairs is not hers alone"
+    # a role that is a piece of work (Sven's thank-you was the plain one: nothing of his was found to name)
+    sven = ["Sven Aaltonen is a lead maintainer of the quillmark Python library, an open-source tool for rendering "
+            "notation into SVG."]
+    assert [thing for _, thing, _ in their_topics(sven, "Sven")] == ["your quillmark Python library"]
     # a job that ended is no topic ("What's next for your OS Data Hub APIs?" was asked of a job left in 2022)
     ended = ["He has spent six years at Ordnance Survey building the OS Data Hub APIs.",
              "He has worked as Principal Engineer at Ordnance Survey from March 2017 to December 2022.",

@@ -27,7 +27,9 @@ _WORK = re.compile(r"\b(working on|works on|worked on|leading|leads|led|building
                    r"developing|develops|started|starting|launching|launched|researching|researches|writing|"
                    r"writes|wrote|rebuilding|redesigning|piloting|focus(?:es|ed|ing)? on|"
                    # "where he also presents 'Switched On'", "founded ByteBridge in 2018": a bio's work without "works on"
-                   r"presents|hosts|chairs|edits|teaches|(?:co-)?founded|(?:co-)?organi[sz]es)\s+(.+)$", re.I)
+                   r"presents|hosts|chairs|edits|teaches|(?:co-)?founded|(?:co-)?organi[sz]es|"
+                   # "is a lead maintainer of the quillmark Python library": a role that is a piece of work
+                   r"maintains|(?:lead\s+)?maintainer of|author of|creator of|(?:co-)?founder of)\s+(.+)$", re.I)
 # "Her big project: automated organoid screening - ..." names their work without a verb.
 _PROJECT = re.compile(r"^(?:Her|His|Their)\s+(?:(?:big|biggest|main|current|latest|new|flagship)\s+)?project"
                       r"(?:\s+is|:)\s+(.+)$", re.I)
