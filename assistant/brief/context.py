@@ -75,7 +75,8 @@ class BriefContext:
         self.event_name = event_name
         self.contact: ContactSummary = resolve_contact(kb, settings, name)
         self.name = self.contact.name
-        chunks = kb.chunks_of(Target.contact(self.name))
+        # every chunk of theirs, read once per brief (the notes quoted are a selection of them)
+        self.chunks = chunks = kb.chunks_of(Target.contact(self.name))
         self.first = known_as(self.name, [c.text for c in chunks]) or first_name(self.name)
         if not chunks:
             raise NotFoundError(f"There are no notes about {self.name} yet, so there is nothing to brief from.",

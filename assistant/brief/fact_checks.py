@@ -11,7 +11,7 @@ import re
 
 from assistant.brief import metrics
 from assistant.brief.context import BriefContext, foreign_script
-from assistant.brief.fact_text import cut_at_quote, dangles
+from assistant.brief.fact_text import BODY, cut_at_quote, dangles
 from assistant.text import attribution, grounding, similarity, voice
 from assistant.text.attribution import as_current, ended_roles
 from assistant.text.guard import INJECTION
@@ -45,10 +45,8 @@ _HOW_WE_MET = re.compile(r"^(?:[A-Z][\w.'-]*\s+){1,3}(?:first\s+)?met\s+(?:at|on
 
 # "Segun is a charity that runs free eight-week digital skills courses": the model gave the person the sentence
 # about his charity ("ByteBridge is a charity that runs ...")
-_A_BODY = re.compile(r"^(?P<who>(?:[A-Z][\w.'\u2019\"-]*\s+){1,3})(?:is|was)\s+(?:an?|the)\s+(?:[\w-]+\s+)?(?:charity|company|organi[sz]ation|"
-                     r"non-?profit|start-?up|firm|agency|business|social enterprise|foundation|co-?operative|co-op|"
-                     r"think tank|consultancy|brand|retailer|manufacturer)\s+(?:that|which|with|based|in|for|running|"
-                     r"working|providing|founded)\b")
+_A_BODY = re.compile(r"^(?P<who>(?:[A-Z][\w.'\u2019\"-]*\s+){1,3})(?:is|was)\s+(?:an?|the)\s+(?:[\w-]+\s+)?" + BODY
+                     + r"\s+(?:that|which|with|based|in|for|running|working|providing|founded)\b")
 
 
 def vague(text: str) -> bool:

@@ -189,9 +189,12 @@ _MID_PERSON = {"me": "them", "my": "their", "mine": "theirs", "we": "they", "us"
 
 _WE_VERB = {"am": "is", "are": "is", "have": "has", "do": "does"}
 _CLAUSE_BREAK = re.compile(r";\s|\s[-\u2013\u2014]\s|,\s+(?:and|but|so)\s")
-# "Our lab", "our team", "our charity": the body they speak for, said as theirs ("Mai's lab")
-_OUR_BODY = re.compile(r"(?:lab|team|company|charity|group|studio|startup|organi[sz]ation|department|unit|centre|center|"
-                       r"practice|firm|school|trust|network|project)\b")
+# Bodies people work for or speak for: "Our lab" is hers ("Mai's lab"); "Segun is a charity ..." is no person
+# (fact_checks)
+BODY = (r"(?:lab|team|company|charity|group|studio|start-?up|organi[sz]ation|department|unit|centre|center|practice|firm|"
+        r"school|trust|network|project|non-?profit|agency|business|social enterprise|foundation|co-?operative|co-op|"
+        r"think tank|consultancy|brand|retailer|manufacturer)\b")
+_OUR_BODY = re.compile(BODY)
 
 
 def in_their_name(sentence: str, first: str) -> str:
@@ -352,4 +355,4 @@ def cut_at_quote(text: str, sources: list[str]) -> str:
     return _last_clause(text)
 
 
-__all__ = ["dangles", "FACT_MAX_CHARS", "cut_at_quote", "fact_sentences", "in_their_name", "item_facts", "readable_fact", "role_line"]
+__all__ = ["BODY", "dangles", "FACT_MAX_CHARS", "cut_at_quote", "fact_sentences", "in_their_name", "item_facts", "readable_fact", "role_line"]

@@ -18,7 +18,6 @@ from assistant.text.guard import INJECTION
 from assistant.text.sensitive import raises_sensitive
 from assistant.text.sentences import complete_sentence, split_sentences
 from assistant.text.words import stem
-from assistant.types import Target
 
 log = logging.getLogger("rapport.brief")
 MAX_USER_LINES, MAX_USER_CHARS = 12, 1200
@@ -186,7 +185,7 @@ def _circle_back(ctx: BriefContext) -> None:
     b, cadence = ctx.brief, ctx.contact_cadence()
     for loop in ctx.open_loops():
         b.follow_up.append(f"Open loop: {loop}")
-    notes = ((c.text, c.date) for c in ctx.kb.chunks_of(Target.contact(ctx.name)))
+    notes = ((c.text, c.date) for c in ctx.chunks)
     day, busy = after_busy(ctx.today + timedelta(days=cadence), notes_busy(notes, ctx.today))
     after = f", after the busy stretch your notes mention (\u201c{busy.quote}\u201d)" if busy else ""
     b.follow_up.append(f"Circle back around {day.isoformat()} ({(day - ctx.today).days // 7} weeks){after}, "

@@ -23,7 +23,7 @@ from assistant.generation import answer_prefix, prompts
 from assistant.generation.batch import complete_many
 from assistant.generation.structured import generate_json, messages_for, seed_for, token_bound
 from assistant.text import questions, similarity, voice
-from assistant.text.guard import INJECTION
+from assistant.text.guard import INJECTION, neutralize
 from assistant.text.names import parse_name
 from assistant.text.personal import home_life
 from assistant.text.sensitive import raises_sensitive
@@ -315,8 +315,9 @@ def asked_by_the_user(ctx: BriefContext) -> list[Cited]:
     """The questions the notes tell the user to ask ("Ask about her benchmarks."), first and cited to their note."""
     out: list[Cited] = []
     for chunk in ctx.notes:
-        for line in note_sentences(chunk.text):
-            text = voice.to_second_person(questions.asked_in_notes(line), ctx.name)
+        for line in note_sentences(neutralize(chunk.text)):  # notes are data: the guarded text, as every reader
+            asked = questions.asked_in_notes(line)
+            text = voice.to_second_person(asked, ctx.name) if asked else ""
             if text and not question_problem(ctx, text, [q.text for q in out]):
                 out.append(Cited(text, [chunk.id], f"Your notes say: {' '.join(line.split())}"))
     return out[:2]

@@ -23,7 +23,7 @@ from assistant.config import Settings
 from assistant.conversation import relationship
 from assistant.notes.contacts import list_contacts
 from assistant.notes.store import KnowledgeBase
-from assistant.text.busy import BusyPeriod, after_busy, notes_busy
+from assistant.text.busy import BusyPeriod, after_busy, iso_day, notes_busy
 from assistant.types import Target, name_key
 
 NUDGE_AFTER_DAYS = 14     # a polite wait after an unanswered message (never under 10)
@@ -170,7 +170,7 @@ def _messages(chunks) -> tuple[date | None, int]:
             unanswered, last = 0, None
         else:
             unanswered += 1
-            last = relationship._parse_date(day)
+            last = iso_day(day)
     return last, unanswered
 
 

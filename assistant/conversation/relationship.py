@@ -91,7 +91,6 @@ class DueItem:
         return data
 
 
-_parse_date = iso_day  # one reading of a stored date (text/busy.py)
 
 
 def _contact(kb: KnowledgeBase, settings: Settings, name: str, create: bool = False) -> str:
@@ -207,14 +206,14 @@ def last_contact(contact: ContactSummary, kb: KnowledgeBase, settings: Settings)
     """Latest logged interaction, else the latest dated note, else when the contact was added."""
     with db.connect(settings) as conn:
         row = conn.execute("SELECT MAX(date) AS d FROM interactions WHERE contact_key=?", (contact.key,)).fetchone()
-    logged = _parse_date(row["d"] if row else None)
+    logged = iso_day(row["d"] if row else None)
     if logged:
         return logged
-    dates = [d for d in (_parse_date(c.date) for c in kb.chunks_of(Target.contact(contact.name))) if d]
+    dates = [d for d in (iso_day(c.date) for c in kb.chunks_of(Target.contact(contact.name))) if d]
     if dates:
         return max(dates)
     record = db.get_contact(settings, contact.name)
-    return _parse_date(record.created_at) if record else None
+    return iso_day(record.created_at) if record else None
 
 
 def reconnect_reason(contact: ContactSummary, kb: KnowledgeBase, settings: Settings,
