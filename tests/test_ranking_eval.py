@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from assistant.config import Settings
 from assistant.event.attendees import read_attendees
 from assistant.event.ranking import rank_attendees
@@ -20,10 +22,13 @@ from assistant.generation.models import embedding_function
 EVENTS = Path(__file__).resolve().parent.parent / "knowledge" / "eval" / "events"
 
 
-def test_health_summit_expected_people_rank_in_the_top_ten(settings: Settings) -> None:
-    spec = json.loads((EVENTS / "health-summit.expected.json").read_text(encoding="utf-8"))
-    people = read_attendees(EVENTS / "health-summit.csv").attendees
-    assert len(people) == 40
+@pytest.mark.parametrize("event, size", [("health-summit", 40), ("civic-signups", 13)])
+def test_the_expected_people_rank_near_the_top(settings: Settings, event: str, size: int) -> None:
+    """health-summit: speakers' bios; civic-signups: a Google Forms export, where only the form's answers say
+    who anyone is ("What are you working on at the moment?")."""
+    spec = json.loads((EVENTS / f"{event}.expected.json").read_text(encoding="utf-8"))
+    people = read_attendees(EVENTS / f"{event}.csv").attendees
+    assert len(people) == size
     ranked = rank_attendees(people, spec["profile"], spec["goal"], embedding_function(settings))
     names = [r.attendee.name for r in ranked]
     expected = spec["expected_top5"]

@@ -13,10 +13,10 @@ from assistant.brief import metrics
 from assistant.brief.context import BriefContext, note_sentences
 from assistant.brief.fact_checks import NO_SUBJECT_VERB, keep, merged, said_of_them
 from assistant.brief.fact_text import FACT_MAX_CHARS, in_their_name, item_facts, note_line
-from assistant.text import grounding, voice
+from assistant.text import forms, grounding, voice
 from assistant.text.names import TITLE_PATTERN, is_title
 from assistant.text.personal import home_life
-from assistant.text.sentences import clauses, complete_sentence, unwrap
+from assistant.text.sentences import clauses, complete_sentence, split_sentences, unwrap
 
 log = logging.getLogger("rapport.brief")
 SHORT_NOTES_CHARS = 400  # notes about them this short are read whole: each clause is a fact
@@ -82,6 +82,53 @@ def from_short_note(ctx: BriefContext, kept: list[tuple[str, list[str]]], droppe
                 log.info("fact from a short note, in its own words: %r", text)
                 added.append(len(kept) - 1)
     return added
+
+
+_FORM_LINE = re.compile(rf"^({forms.WORKING_ON}|{forms.HOPING}):[ \t]*(.+)$", re.M)
+_ROW_FIELD = re.compile(r"^(Title|Company):[ \t]*(.+)$", re.M)
+_NO_EMPLOYER = re.compile(r"^(?:freelance|self[- ]employed|independent|none|n/?a|-|retired|student|unemployed)$", re.I)
+
+
+def from_form(ctx: BriefContext, kept: list[tuple[str, list[str]]], dropped: list[str]) -> list[tuple[str, list[str]]]:
+    """An attendee row's role and sign-up answers as facts written in code, first; the model's after them.
+
+    Why: the row is short and its lines say exactly what they are ("Title: Librarian", "Working on: Code
+    clubs for kids in three branch libraries", "Hoping to get from the event: Find volunteers for code
+    club"), yet the model wrote "Kavita has volunteered for code clubs" and "Wang Ming has shared that civic
+    tech people are building projects" and never said what anyone does. A model fact that restates an
+    answer (half its words in one) gives way to the answer's own sentence (text/forms.py). Rows without
+    those lines are returned as they came.
+    """
+    out: list[tuple[str, list[str]]] = []
+    answers: list[str] = []
+    for chunk in ctx.notes:
+        # "(Hasina Begum writes:) Working on: ...": their answers are their own words (text/speakers.py)
+        view = "\n".join(voice.SPEAKER_MARK.sub("", line) for line in ctx.views[chunk.id][0].split("\n"))
+        ids = ctx.cite([label for label, c in ctx.labels.items() if c.id == chunk.id])
+        row = dict(m.groups() for m in _ROW_FIELD.finditer(view))
+        lines = _FORM_LINE.findall(view)
+        if not lines and not (row.get("Title") and (chunk.title or "").endswith("attendee row")):
+            continue
+        title, company = (row.get(k, "").strip().rstrip(".").strip() for k in ("Title", "Company"))
+        if title:  # what they do, which the model left out of every row
+            role = f"{title} ({company.lower()})" if _NO_EMPLOYER.match(company) else \
+                f"{title} at {company}" if company and company.casefold() not in title.casefold() else title
+            keep(ctx, f"{ctx.name} is {role}.", ids, out, dropped, as_written=True)
+        for label, answer in lines:
+            answers.append(answer)
+            # "Running the council's device-lending scheme ...; we lost our funding for the SIM cards in October"
+            # a hope is said whole: "Ideas for keeping the scheme going; maybe speak about it"
+            parts = [answer] if label == forms.HOPING else \
+                [p for sentence in split_sentences(answer) for p in clauses(sentence, min_words=2)]
+            for part in parts:
+                text = in_their_name(part, ctx.first) or forms.answer_sentence(label, part, ctx.first)
+                if text:
+                    keep(ctx, text, ids, out, dropped, as_written=True)
+    if not out:
+        return kept
+    said = [metrics.content_words(a) for a in answers]
+    rest = [k for k in kept if not any(len(w & metrics.content_words(k[0])) >= 0.5 * max(1, len(w)) for w in said)]
+    return merged(ctx, out + rest)
 
 
 # A word that names something: a number, or a capitalised word inside a sentence ("Monzo", "1,200", "Net Zero").

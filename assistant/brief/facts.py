@@ -14,12 +14,13 @@ import time
 
 from assistant.brief.context import BriefContext
 from assistant.brief.fact_checks import DUPLICATE_FACTS, keep, merged
-from assistant.brief.fact_fill import from_short_note, from_specifics
+from assistant.brief.fact_fill import from_form, from_short_note, from_specifics
 from assistant.brief.fact_text import FACT_MAX_CHARS, item_facts
 from assistant.brief.record import Cited
 from assistant.generation import prompts
 from assistant.generation.structured import generate_json, seed_for
 from assistant.text import similarity
+from assistant.text import forms
 from assistant.text.personal import home_life
 
 log = logging.getLogger("rapport.brief")
@@ -101,7 +102,7 @@ def write_facts(ctx: BriefContext, attempt_seed: int = 0) -> None:
         kept = merged(ctx, kept)
         if len(kept) >= 3 or len(kept) >= len(ctx.notes):
             break
-    kept = _work_first(kept, ctx.size["facts"])
+    kept = _work_first(from_form(ctx, kept, dropped), ctx.size["facts"])
     for i in [*from_short_note(ctx, kept, dropped), *from_specifics(ctx, kept, dropped, least)]:
         if b.first_fact_seconds is None:
             b.first_fact_seconds = ctx.elapsed()
@@ -118,6 +119,7 @@ def write_facts(ctx: BriefContext, attempt_seed: int = 0) -> None:
         vecs = ctx.embed([ctx.goal, *(t for t, _ in kept)])
         scores = vecs[1:] @ vecs[0]
         kept = [kept[i] for i in sorted(range(len(kept)), key=lambda i: (-round(float(scores[i]), 2), i))]
+    kept.sort(key=lambda k: forms.is_hope(k[0]))  # who they are first, what they hope from the event after
     b.facts = [Cited(t, ids) for t, ids in kept[: ctx.size.get("facts_max", ctx.size["facts"])]]
 
 

@@ -12,7 +12,7 @@ from assistant.brief.metrics import content_words
 from assistant.brief.narrative import their_topics
 from assistant.generation import prompts
 from assistant.generation.structured import generate_json
-from assistant.text import grounding, openers, questions
+from assistant.text import forms, grounding, openers, questions
 from assistant.text.busy import after_busy, notes_busy
 from assistant.text.guard import INJECTION
 from assistant.text.sensitive import raises_sensitive
@@ -265,7 +265,7 @@ def code_opener(facts: Sequence[str], name: str, first: str, support: Sequence[s
         line = _OPENERS[kind].format(first=first, thing=thing)
         if not openers.opener_problem(line, name, support):
             return line
-    return openers.fallback_opener(facts[0], name)
+    return openers.fallback_opener(next((f for f in facts if not forms.is_hope(f)), facts[0]), name)
 
 
 def write_opener(ctx: BriefContext, attempt_seed: int = 0) -> None:

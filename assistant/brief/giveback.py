@@ -76,7 +76,7 @@ NEED = re.compile(
 # A slot the user can give (a talk at their meetup, a guest spot) fits someone who speaks, whatever the
 # topic: "is a frequent speaker on energy justice", not "Fellow of the Royal Society of Edinburgh" (the
 # sentence the cosine put first for "Co-organiser of PyData Glasgow - always looking for speakers").
-SPEAKS = re.compile(r"\b(?:speakers?|speaks|spoke|speaking|keynot\w*|talks? (?:at|on|about)|gave (?:a|the) talk|"
+SPEAKS = re.compile(r"\b(?:speakers?|speaks|spoke|speaking|speak (?:at|about|on)|keynot\w*|talks? (?:at|on|about)|gave (?:a|the) talk|"
                     r"panell?ists?|presents|presented|presenting|podcasts?|webinars?|lectures?|lectured)\b", re.I)
 WRITES = re.compile(r"\b(?:writes|wrote|writing|written for|blogs?|newsletter|column\w*|author\w*|essays?)\b", re.I)
 NEED_BONUS = 0.14

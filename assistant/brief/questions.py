@@ -22,7 +22,7 @@ from assistant.brief.record import Cited
 from assistant.generation import answer_prefix, prompts
 from assistant.generation.batch import complete_many
 from assistant.generation.structured import generate_json, messages_for, seed_for, token_bound
-from assistant.text import questions, similarity, voice
+from assistant.text import forms, questions, similarity, voice
 from assistant.text.guard import INJECTION, neutralize
 from assistant.text.names import parse_name
 from assistant.text.personal import home_life
@@ -331,7 +331,7 @@ def question_seeds(facts: Sequence[Cited]) -> list[Cited]:
     Senior Product Manager at Monzo (2016-2022)" as "How do you decide what features to include in your
     product?", which fits anyone (docs/QUALITY.md, eleventh session).
     """
-    work = [f for f in facts if not home_life(f.text)]
+    work = [f for f in facts if not home_life(f.text) and not forms.is_hope(f.text)]
     return sorted(work, key=lambda f: finished(f.text))
 
 

@@ -7,9 +7,10 @@ HTML and the page always agree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
+from assistant.text.guard import neutralize
 from assistant.types import Chunk
 
 SECTIONS = ("avoid", "facts", "field", "questions", "follow_up", "narrative", "give_back")
@@ -82,7 +83,9 @@ class Brief:
             "give_back": [{"text": g.text, "why": g.why, "sources": g.sources} for g in self.give_back],
             "give_back_note": self.give_back_note,
             "avoid": list(self.avoid), "follow_up": list(self.follow_up), "opener": self.opener,
-            "sources": [{"id": i, "source": self.sources[i].source, "excerpt": self.sources[i].excerpt(),
+            # the note as the brief read it: a line that reads as instructions to a model is not quoted back
+            "sources": [{"id": i, "source": self.sources[i].source, "excerpt": replace(
+                            self.sources[i], text=neutralize(self.sources[i].text)).excerpt(),
                          "title": self.sources[i].title, "date": self.sources[i].date}
                         for i in used if i in self.sources],
             "warnings": list(self.warnings), "failed": dict(self.failed),

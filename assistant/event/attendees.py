@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from assistant.errors import InputError
+from assistant.text.forms import label_for
 from assistant.types import NAME_LIMIT, display_name
 from assistant.event.csvfile import clean_cell, decode, detect_delimiter, load_bytes, parse_records, strip_sep_line
 
@@ -56,6 +57,9 @@ class Attendee:
     profile_url: str = ""
     notes: str = ""
     row: int = 0
+    # A registration form's free-text questions and this person's answers, in column order:
+    # (("What are you working on at the moment?", "Moving council tax ... onto one account"), ...)
+    answers: tuple[tuple[str, str], ...] = ()
 
     @property
     def key(self) -> str:
@@ -78,9 +82,17 @@ class Attendee:
             ("Company", self.company),
             ("Bio", self.bio),
             ("Profile", self.profile_url),
-            ("Notes", self.notes),
         )
-        return "\n".join(f"{label}: {value}" for label, value in labelled if value)
+        lines = [f"{label}: {value}" for label, value in labelled if value]
+        # "Working on: ..." and "Hoping to get from the event: ..." (text/forms.py), else the question itself
+        lines += [f"{label_for(q) + ':' if label_for(q) else q if q.endswith('?') else q + ':'} {a}"
+                  for q, a in self.answers]
+        return "\n".join(lines + ([f"Notes: {self.notes}"] if self.notes else []))
+
+    @property
+    def own_words(self) -> str:
+        """What the row says about them in free text: the bio, then their answers to the form's questions."""
+        return "\n".join(p for p in (self.bio, *(a for _, a in self.answers)) if p)
 
 
 @dataclass
@@ -97,6 +109,7 @@ class AttendeeImport:
     skipped: list[tuple[int, str]] = field(default_factory=list)
     merged: list[tuple[int, str]] = field(default_factory=list)
     mapping: dict[str, str] = field(default_factory=dict)
+    questions: list[str] = field(default_factory=list)  # a sign-up form's questions, read as each person's answers
     delimiter: str = ","
     encoding: str = "utf-8"
 
@@ -189,10 +202,12 @@ def read_attendees(
     header_index = _find_header(records, mapping)
     headers = [clean_cell(h) for h in records[header_index]]
     columns = _resolve_columns(headers, mapping)
+    asked = [] if "notes" in (mapping or {}) else question_columns(headers, set(columns.values()))
 
     result = AttendeeImport(
         attendees=[],
         mapping={f: headers[i] for f, i in columns.items()},
+        questions=[headers[i] for i in asked],
         delimiter=delimiter,
         encoding=encoding,
     )
@@ -201,7 +216,7 @@ def read_attendees(
         values = [clean_cell(c) for c in cells]
         if not any(values):
             continue  # blank line or a row of empty cells: nothing to report
-        person = _build_attendee(values, columns, row_number)
+        person = _build_attendee(values, columns, row_number, [(headers[i], i) for i in asked])
         if person is None:
             result.skipped.append((row_number, "no name"))
             continue
@@ -234,7 +249,9 @@ def _find_header(records: list[list[str]], mapping: dict[str, str] | None) -> in
     if mapping:
         return first
     for index in non_empty[: _HEADER_SEARCH_ROWS + 1]:
-        guessed = _guess_columns([clean_cell(c) for c in records[index]], set(), set())
+        row = [clean_cell(c) for c in records[index]]
+        guessed = _guess_columns(row, set(), set())
+        _contained(row, set(), set(guessed.values()), guessed)
         if {"name", "first_name", "last_name"} & guessed.keys():
             return index
     return first
@@ -262,6 +279,51 @@ def _guess_columns(headers: list[str], skip_fields: set[str], used: set[int]) ->
                 used.add(hit)
                 break
     return found
+
+
+# Registration forms (Google Forms, Luma, Eventbrite questions) ask in sentences: "What's your job
+# title?", "Which organisation are you with?". A header that holds one of these phrases as whole words
+# feeds the field, unless it is about something else ("Company size", "Ticket name", "Email address").
+_CONTAINS: dict[str, tuple[str, ...]] = {
+    "name": ("full name", "your name", "name"),
+    "title": ("job title", "role", "position", "designation", "title", "what do you do"),
+    "company": ("organisation", "organization", "company", "employer", "affiliation", "institution",
+                "who do you work for", "where do you work"),
+    "bio": ("biography", "bio"),
+    "profile_url": ("linkedin",),
+}
+_NOT_ABOUT_THEM = re.compile(
+    r"\b(?:e ?mail|phone|mobile|ticket|order|date|time|timestamp|size|type|sector|industry|number|status|"
+    r"id|diet(?:ary)?|allerg\w*|access(?:ibility)?|consent|hear|newsletter|shirt|pronouns?|emergency|"
+    r"photo\w*|gdpr|terms|event|badge|postcode|address|city|country|price|amount|coupon|currency|"
+    r"checked|approval|qr)\b")
+# A question left over is free text about the person ("What are you working on?", "What would you
+# like to get out of the evening?"): its answers join their notes under the question.
+_NO_ANSWER = {"", "-", "n/a", "na", "none", "no", "nothing", ".", "tbc", "tbd"}
+_QUESTION = re.compile(r"^(?:what|which|why|how|tell|describe|anything|share|who|where|are you|is there)\b")
+
+
+def _contained(headers: list[str], skip_fields: set[str], used: set[int], found: dict[str, int]) -> None:
+    """The second pass of :func:`_guess_columns`: a field's phrase inside a sentence-like header."""
+    normed = [_norm_header(h) for h in headers]
+    for our_field, phrases in _CONTAINS.items():
+        if our_field in skip_fields or our_field in found or (
+                our_field == "name" and {"first_name", "last_name"} & found.keys()):
+            continue
+        for phrase in phrases:
+            hit = next((i for i, n in enumerate(normed) if i not in used and not _NOT_ABOUT_THEM.search(n)
+                        and re.search(rf"\b{phrase}\b", n)), None)
+            if hit is not None:
+                found[our_field] = hit
+                used.add(hit)
+                break
+
+
+def question_columns(headers: list[str], used: set[int]) -> list[int]:
+    """Columns no field took whose header asks the person something about themselves."""
+    return [i for i, h in enumerate(headers) if i not in used and h
+            and (h.rstrip().endswith("?") or _QUESTION.match(_norm_header(h)))
+            and not _NOT_ABOUT_THEM.search(_norm_header(h))]
 
 
 def _resolve_columns(headers: list[str], mapping: dict[str, str] | None) -> dict[str, int]:
@@ -294,6 +356,7 @@ def _resolve_columns(headers: list[str], mapping: dict[str, str] | None) -> dict
     if "first_name" in columns or "last_name" in columns:
         mapped_fields.add("name")
     columns.update(_guess_columns(headers, mapped_fields, used))
+    _contained(headers, mapped_fields, used, columns)
     # When both exist, a single name column wins and first/last only fill in
     # rows where it is empty (Luma exports have all three).
     if not {"name", "first_name", "last_name"} & columns.keys():
@@ -316,10 +379,14 @@ def _find_header_index(headers: list[str], wanted: str) -> int | None:
     return None
 
 
-def _build_attendee(values: list[str], columns: dict[str, int], row: int) -> Attendee | None:
+def _build_attendee(values: list[str], columns: dict[str, int], row: int,
+                    asked: list[tuple[str, int]] = ()) -> Attendee | None:
     def cell(our_field: str) -> str:
         index = columns.get(our_field)
         return values[index] if index is not None and index < len(values) else ""
+
+    answers = tuple((" ".join(q.split()), " ".join(values[i].split())) for q, i in asked
+                    if i < len(values) and values[i].strip().casefold() not in _NO_ANSWER)
 
     name = " ".join(cell("name").split())
     if not name:
@@ -334,6 +401,7 @@ def _build_attendee(values: list[str], columns: dict[str, int], row: int) -> Att
         profile_url=cell("profile_url"),
         notes=cell("notes"),
         row=row,
+        answers=answers,
     )
 
 
@@ -355,6 +423,8 @@ def _merge(kept: Attendee, later: Attendee) -> Attendee:
             changes[f.name] = new
         elif f.name in ("bio", "notes") and new.casefold() not in old.casefold():
             changes[f.name] = f"{old} / {new}"
+        elif f.name == "answers":
+            changes[f.name] = old + tuple(qa for qa in new if qa not in old)
     return replace(kept, **changes) if changes else kept
 
 

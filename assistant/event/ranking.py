@@ -135,7 +135,7 @@ def rank_attendees(
     first_pass = sorted(range(len(attendees)), key=lambda i: -_mean(views[i]))  # stable
 
     # --- second call: bio sentences of the best rows -------------------------
-    sentences = {i: _sentences(attendees[i].bio)[:MAX_SENTENCES] for i in first_pass[: max(0, sentence_budget)]}
+    sentences = {i: _sentences(attendees[i].own_words)[:MAX_SENTENCES] for i in first_pass[: max(0, sentence_budget)]}
     sentences = {i: group for i, group in sentences.items() if group}
     # The quote is what matches the goal; the profile only when there is no goal.
     quote_vec = query_vecs[-1]
@@ -154,7 +154,7 @@ def rank_attendees(
         RankedAttendee(
             attendee=attendees[index],
             score=float(score),
-            reason=_reason(attendees[index], quotes.get(index) or next(iter(_sentences(attendees[index].bio)), "")),
+            reason=_reason(attendees[index], quotes.get(index) or next(iter(_sentences(attendees[index].own_words)), "")),
         )
         for score, index in scored
     ]
@@ -198,7 +198,8 @@ def _embed_unit(embed: Embed, texts: list[str]) -> np.ndarray:
 
 def _attendee_text(person: Attendee, limit: int) -> str:
     """What the attendee is about: title, company, bio, notes (not the name), cut at a word boundary."""
-    parts = [p.strip() for p in (person.title, person.company, person.bio, person.notes) if p and p.strip()]
+    parts = [p.strip() for p in (person.title, person.company, *person.own_words.split("\n"), person.notes)
+             if p and p.strip()]
     text = ". ".join(" ".join(p.split()).rstrip(".") for p in parts)
     if len(text) > limit:
         cut = text.rfind(" ", 0, limit)

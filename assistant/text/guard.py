@@ -57,7 +57,9 @@ _INVISIBLE = re.compile(r"[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u
 _URL = re.compile(r"\b(?:https?|ftp)://[^\s<>\]\)\"']+|\bwww\.[^\s<>\]\)\"']+", re.I)
 # A chat-template role marker or a tag that closes our own quoting starts a forged conversation:
 # it and the rest of its paragraph (including a bare answer line) are dropped.
+# ... also after a sentence on the same line: an attendee row's cell ("Works on onboarding. ### Assistant: ...").
 _FORGED = re.compile(r"<\|[a-z_]+\|>|^\s*#{1,6}\s*(?:assistant|user|system)\b|^\s*(?:system|assistant|user)\s*:"
+                     r"|(?<=[.!?])\s+#{1,6}\s*(?:assistant|user|system)\s*:"
                      r"|</?\s*(?:notes?|context|system|instructions?|prompt)\s*>|\]\]>", re.I | re.M)
 # Sentence-level signs that text addresses a model rather than records a fact about a person.
 _ADDRESSES_MODEL = re.compile(

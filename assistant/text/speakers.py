@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from email.utils import getaddresses
 from functools import lru_cache
 
+from assistant.text.forms import HOPING, WORKING_ON
 from assistant.text.names import parse_name
 
 _FROM = re.compile(r"^\s*From:\s*(.+)$", re.I)
@@ -42,6 +43,7 @@ _HEADER = re.compile(r"^\s*(?:To|Cc|Bcc|Date|Sent|Subject|Reply-To|Message-ID|In
 _WROTE = re.compile(r"^\s*(?:On\b.{4,200}\bwrote|-{2,}\s*(?:Original|Forwarded) Message\s*-{2,})", re.I)
 _QUOTED = re.compile(r"^\s*>")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*)$")
+_FORM_ANSWER = re.compile(rf"^(?:{WORKING_ON}|{HOPING}):\s")
 _LABEL = re.compile(r"^\s*(?:[-*\u2022]\s*)?([^\W\d][\w.'\u2019\- ]{1,60}?)\s*:\s+\S")
 _PROFILE_MARK = re.compile(r"\b(?:followers|connections)\b|^\s*(?:About|Experience|Summary)\s*:?\s*$|^\s*About\s*:", re.I)
 _SECTION_FIRST = re.compile(r"^\s*(?:About|Summary|About me)\s*:?\s*$", re.I)  # a note that opens a profile's section
@@ -95,6 +97,8 @@ def contact_lines(text: str, name: str, state: bool = False, opens_note: bool = 
             state = bool(_BY_THEM.search(heading.group(1)) or
                          re.search(r"\b(?:by|from)\b", heading.group(1), re.I) and _mentions(heading.group(1), name))
             out.append(False)
+        elif _FORM_ANSWER.match(line):
+            out.append(True)  # a sign-up form's answer on an attendee row: "Working on: we lost our funding ..."
         elif _WROTE.match(line):
             state = False
             out.append(False)

@@ -303,7 +303,7 @@ _MY_LABEL = re.compile(r"^\W*(?![^:\n]*\b(?:told|said|asked|wrote|e-?mailed|show
                        r"|ideas?\s+for\s+(?:her|him|them)|ways?\s+to\s+help|how\s+to\s+help)\**:", re.I)
 
 
-SPEAKER_MARK = re.compile(r"^\s*\([^()\n]{1,80} writes:\)\s*")
+SPEAKER_MARK = re.compile(r"^\s*\((?:[^()\n]|\([^()\n]{0,40}\)){1,80} writes:\)\s*")  # "(王明 (Wang Ming) writes:)"
 """The "(Kit Marchetti writes:)" that :func:`about_them` puts before a run of the contact's own lines."""
 
 

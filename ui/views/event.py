@@ -67,7 +67,8 @@ def column_mapping(data: bytes, filename: str) -> tuple[dict[str, str] | None, b
             options = [AUTO, NONE] + headers
             cols[n % 4].selectbox(FIELD_LABELS[field], options, key=prefix + field)
     if ok:
-        used = ", ".join(f"{FIELD_LABELS[f]} ← “{h}”" for f, h in imported.mapping.items())
+        used = ", ".join([f"{FIELD_LABELS[f]} ← “{h}”" for f, h in imported.mapping.items()]
+                         + [f"their answers ← “{q}”" for q in imported.questions])
         extra = []
         if imported.skipped:
             extra.append(f"{len(imported.skipped)} rows without a name skipped")
