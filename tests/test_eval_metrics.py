@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import hashlib
 
 import numpy as np
@@ -157,8 +159,17 @@ def test_score_brief_counts_the_new_metrics():
     case = Case("Aoife Brennan", [{"fact": "x", "keywords": ["North Somerset"]}], False,
                 ["a day in the life study with district nurses"], [NOTE], [],
                 metrics.first_person_sentences([NOTE]))
-    s = score_brief(brief, kb, case, ["Nadia Rahimi"], 1.0)
+    s = score_brief(brief, kb, case, ["Nadia Rahimi"], 1.0, profile="prose")
     assert (s.facts, s.covered, s.give_backs, s.linked) == (3, 1, 1, 1)
+    assert s.gb_aim is None, "no profile is labelled as able to meet her need"
+    fits = replace(case, fits=frozenset({"prose"}))
+    assert score_brief(brief, kb, fits, ["Nadia Rahimi"], 1.0, profile="prose").gb_aim is False  # one of two
+    two = dict(brief, give_back=brief["give_back"] * 2)
+    assert score_brief(two, kb, fits, ["Nadia Rahimi"], 1.0, profile="prose").gb_aim is True
+    assert score_brief(two, kb, fits, ["Nadia Rahimi"], 1.0, profile="cv").gb_aim is None
+    assert format_table([EvalReport("fake", "pipeline", [score_brief(b, kb, fits, [], 1.0, profile="prose")
+                                                         for b in (brief, two)], profile="prose")]
+                        ).splitlines()[-1].endswith("| 1/2 |")
     assert (s.fact_pairs, s.dup_facts) == (3, 1)
     assert (s.avoid_flags, s.avoid_false, s.avoid_scored) == (1, 1, True)
     assert (s.items, s.field_items) == (5, 1)

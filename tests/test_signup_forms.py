@@ -72,6 +72,17 @@ def test_an_explicit_notes_mapping_keeps_the_questions_out(tmp_path: Path) -> No
     assert got.attendees[0].notes == "Vegetarian" and got.attendees[0].answers == ()
 
 
+def test_a_row_stored_with_an_event_job_comes_back_whole() -> None:
+    import json
+    from dataclasses import asdict
+
+    row = Attendee("Ama Boateng", title="Flood modeller", answers=(("What are you working on?", "Flood models"),))
+    assert Attendee.from_dict(json.loads(json.dumps(asdict(row)))) == row  # lists from JSON, tuples again
+    # a job stored before answers were read, and one from a later version with a key this one lacks
+    assert Attendee.from_dict({"name": "Ama Boateng", "title": "Flood modeller", "row": 3, "pronouns": "she"}) == \
+        Attendee("Ama Boateng", title="Flood modeller", row=3)
+
+
 def test_a_repeated_row_keeps_both_rows_answers() -> None:
     from assistant.event.attendees import _merge
 

@@ -450,6 +450,22 @@ def test_event_column_mapping(demo: Settings) -> None:
     assert list(table["Name"]) == ["Ada Okafor"] and "Tidal Works" in table["Title"][0]
 
 
+def test_a_sign_up_forms_questions_are_shown_as_read(demo: Settings) -> None:
+    """A Google Forms export maps itself, and the page says which questions it read as their answers."""
+    at = event_app()
+    csv = ("Timestamp,Full name,What's your job title?,Which organisation are you with?,"
+           "What are you working on at the moment?,Dietary requirements\n"
+           "2026/11/19 8:02:10 AM GMT,Dr. Joy Okoro,Senior Lecturer,University of Leeds,"
+           "Research on how Universal Credit claimants use the online journal,None\n").encode()
+    at.file_uploader(key="event_csv").set_value(("signups.csv", csv, "text/csv"))
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.error
+    shown = " ".join(c.value for c in at.caption)
+    assert "“What's your job title?”" in shown and "their answers ← “What are you working on at the moment?”" in shown
+    assert "Dietary" not in shown.split("their answers", 1)[1]
+
+
 def test_event_batch_runs_in_background_and_resumes(demo: Settings) -> None:
     from ui import jobs
 

@@ -72,6 +72,8 @@ class BriefScore:
     needs_met: int = 0
     field_brief: bool | None = None  # a field-grounded item (a "Their field now" point or an item citing a
                                      # field chunk); None when the contact's fields have no notes
+    gb_aim: bool | None = None  # >= 2 linked give-backs; None unless the manifest says this profile's offers
+                                # can answer one of the contact's needs (``needs_fit``)
 
 
 @dataclass
@@ -95,6 +97,7 @@ class Case:
     user_lines: list[str] = field(default_factory=list)
     has_field_notes: bool = False
     their_words: set[str] = field(default_factory=set)  # what the contact's side of the notes says
+    fits: frozenset[str] = frozenset()  # the me profiles whose offers can answer one of ``needs`` (hand-labelled)
 
 
 def manifest_extras(manifest_path: Path) -> tuple[dict[str, list[Path]], dict[str, dict]]:
@@ -135,7 +138,8 @@ def user_names(manifest_me: Sequence[Path]) -> list[str]:
     return names
 
 
-def score_brief(d: dict, kb: KnowledgeBase, case: Case, names: Sequence[str], seconds: float) -> BriefScore:
+def score_brief(d: dict, kb: KnowledgeBase, case: Case, names: Sequence[str], seconds: float,
+                profile: str = "") -> BriefScore:
     try:
         jsonschema.validate(d, CONTRACT)
         valid = not d.get("failed")
@@ -180,7 +184,8 @@ def score_brief(d: dict, kb: KnowledgeBase, case: Case, names: Sequence[str], se
         name_errors=sum(len(metrics.name_errors(t)) for t in lines if t),
         user_line_items=sum(metrics.repeats_user_line(t, case.user_lines, theirs=case.their_words) for t in fact_texts_raw + qs),
         thin=metrics.thin_questions(len(facts), len(qs)),
-        needs=len(case.needs), needs_met=sum(metrics.need_met(n, gb_texts) for n in case.needs))
+        needs=len(case.needs), needs_met=sum(metrics.need_met(n, gb_texts) for n in case.needs),
+        gb_aim=linked >= 2 if case.needs and profile in case.fits else None)
 
 
 def naive_brief(name: str, kb: KnowledgeBase, settings: Settings, generator: Generator) -> dict:
@@ -244,7 +249,8 @@ def cases(manifest_path: Path, kb: KnowledgeBase, contacts: Sequence, extras: di
                         metrics.first_person_sentences(mine),
                         any(kb.chunks_of(Target.field(f)) for f in getattr(c, "fields", [])),
                         metrics.their_words(mine) | metrics.content_words(
-                            " ".join(ch.text for ch in chunks[c.name] if Path(ch.source).resolve() in voice_files))))
+                            " ".join(ch.text for ch in chunks[c.name] if Path(ch.source).resolve() in voice_files)),
+                        frozenset(extra.get("needs_fit") or [])))
     return out
 
 
@@ -298,7 +304,8 @@ def run_eval(manifest_path: Path, settings: Settings, model: str | None = None, 
                         d = build_brief(case.name, kb, s, generator).to_dict()
                     else:
                         d = naive_brief(case.name, kb, s, generator)
-                    report.scores.append(score_brief(d, kb, case, names, time.perf_counter() - start))
+                    report.scores.append(score_brief(d, kb, case, names, time.perf_counter() - start,
+                                                              profile))
                     if briefs_dir is not None:
                         briefs_dir.mkdir(parents=True, exist_ok=True)
                         stem = f"{profile}-{report.mode.split()[0]}-{slug(case.name)}"
@@ -316,13 +323,19 @@ def _pct(num: int, den: int) -> str:
 COLUMNS = ("schema-valid", "s/brief", "open Qs", "job asks", "dup pairs", "specific Qs", "Qs about user",
            "linked give-backs", "cited", "unsupported facts", "expected facts",
            "give-backs/brief", "needs met", "dup facts", "avoid precision", "avoid false+", "field-grounded",
-           "field-grounded briefs", "name errors", "user-line items", "thin Qs")
+           "field-grounded briefs", "name errors", "user-line items", "thin Qs", "give-back aim")
 
 
 def _share(ss: Sequence[BriefScore]) -> str:
     """Briefs with a field-grounded item, of those whose contact has field notes ("n/a" when none has)."""
     with_notes = [s for s in ss if s.field_brief is not None]
     return f"{sum(bool(s.field_brief) for s in with_notes)}/{len(with_notes)}" if with_notes else "n/a"
+
+
+def _aim(ss: Sequence[BriefScore]) -> str:
+    """Briefs with >= 2 linked give-backs, of those where the profile's offers can answer a stated need."""
+    scored = [s for s in ss if s.gb_aim is not None]
+    return f"{sum(s.gb_aim for s in scored)}/{len(scored)}" if scored else "n/a"
 
 
 def format_table(reports: Sequence[EvalReport]) -> str:
@@ -343,7 +356,7 @@ def format_table(reports: Sequence[EvalReport]) -> str:
             f"{t('give_backs') / max(1, len(ss)):.1f}", _pct(t('needs_met'), t('needs')),
             _pct(t('dup_facts'), t('fact_pairs')), _pct(flags - sum(s.avoid_false for s in scored), flags),
             str(t('avoid_false')), _pct(t('field_items'), t('items')), _share(ss), str(t('name_errors')),
-            str(t('user_line_items')), str(t('thin')),
+            str(t('user_line_items')), str(t('thin')), _aim(ss),
         ]
         return f"| {profile} | {mode} | {name} | " + " | ".join(cells) + " |"
 

@@ -89,6 +89,15 @@ class Attendee:
                   for q, a in self.answers]
         return "\n".join(lines + ([f"Notes: {self.notes}"] if self.notes else []))
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "Attendee":
+        """A row stored with an event job (JSON: its answers come back as lists; a job stored before
+        answers were read has none, and a key this version does not know is left out)."""
+        known = {f.name for f in fields(cls)}
+        row = {k: v for k, v in data.items() if k in known}
+        row["answers"] = tuple((str(q), str(a)) for q, a in row.get("answers") or ())
+        return cls(**row)
+
     @property
     def own_words(self) -> str:
         """What the row says about them in free text: the bio, then their answers to the form's questions."""

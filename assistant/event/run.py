@@ -322,7 +322,7 @@ class _Runner:
         from assistant.brief.builder import build_brief
 
         if not self.job.ingested:
-            store_note(self.kb, self.settings, _note(Attendee(**item.attendee), self.job.name,
+            store_note(self.kb, self.settings, _note(Attendee.from_dict(item.attendee), self.job.name,
                                                      Path(self.job.csv_path).name))
         brief = build_brief(item.name, self.kb, self.settings, self.gen, goal=self.job.goal, size="event",
                             event_name=self.job.name)
