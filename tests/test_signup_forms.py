@@ -65,6 +65,20 @@ def test_a_header_about_something_else_is_not_taken_for_a_field(tmp_path: Path) 
     assert "Anything you'd like the host to know? Porting our hydraulics solver to Rust" in ama.as_note_text()
 
 
+def test_a_question_may_name_the_event_but_a_field_header_about_the_event_is_not_theirs(tmp_path: Path) -> None:
+    path = tmp_path / "eventbrite.csv"
+    path.write_text("Order #,First Name,Last Name,Event name,Job Title,Company,"
+                    "What would you like to get out of this event?,Are you happy to be contacted after the event?\n"
+                    "1001,Ama,Boateng,Rust Meetup,Flood modeller,Environment Agency,Meet people porting solvers,Yes\n",
+                    encoding="utf-8")
+    got = read_attendees(path)
+    assert got.mapping == {"first_name": "First Name", "last_name": "Last Name", "title": "Job Title",
+                           "company": "Company"}
+    ama = got.attendees[0]
+    assert ama.name == "Ama Boateng"
+    assert ama.answers == (("What would you like to get out of this event?", "Meet people porting solvers"),)
+
+
 def test_an_explicit_notes_mapping_keeps_the_questions_out(tmp_path: Path) -> None:
     path = tmp_path / "signups.csv"
     path.write_text(GOOGLE_FORMS, encoding="utf-8")

@@ -304,11 +304,14 @@ _CONTAINS: dict[str, tuple[str, ...]] = {
 _NOT_ABOUT_THEM = re.compile(
     r"\b(?:e ?mail|phone|mobile|ticket|order|date|time|timestamp|size|type|sector|industry|number|status|"
     r"id|diet(?:ary)?|allerg\w*|access(?:ibility)?|consent|hear|newsletter|shirt|pronouns?|emergency|"
-    r"photo\w*|gdpr|terms|event|badge|postcode|address|city|country|price|amount|coupon|currency|"
-    r"checked|approval|qr)\b")
+    r"photo\w*|gdpr|terms|badge|postcode|address|city|country|price|amount|coupon|currency|"
+    r"checked|approval|qr|contact(?:ed)?|marketing|share (?:my|your) details)\b")
+# ... and a field's word in a header about the event, not them ("Event name", "Time slot"); a question may
+# name the event ("What would you like to get out of this event?")
+_THE_EVENTS = re.compile(r"\b(?:event|session|slot|time|venue|track)\b")
 # A question left over is free text about the person ("What are you working on?", "What would you
 # like to get out of the evening?"): its answers join their notes under the question.
-_NO_ANSWER = {"", "-", "n/a", "na", "none", "no", "nothing", ".", "tbc", "tbd"}
+_NO_ANSWER = {"", "-", "n/a", "na", "none", "no", "nothing", ".", "tbc", "tbd", "yes", "y", "n"}
 _QUESTION = re.compile(r"^(?:what|which|why|how|tell|describe|anything|share|who|where|are you|is there)\b")
 
 
@@ -321,7 +324,7 @@ def _contained(headers: list[str], skip_fields: set[str], used: set[int], found:
             continue
         for phrase in phrases:
             hit = next((i for i, n in enumerate(normed) if i not in used and not _NOT_ABOUT_THEM.search(n)
-                        and re.search(rf"\b{phrase}\b", n)), None)
+                        and not _THE_EVENTS.search(n) and re.search(rf"\b{phrase}\b", n)), None)
             if hit is not None:
                 found[our_field] = hit
                 used.add(hit)
