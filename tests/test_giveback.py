@@ -461,3 +461,45 @@ def test_questions_grow_from_their_work_now_before_their_past() -> None:
     assert [f.text for f in question_seeds(facts)] == [facts[2].text, facts[4].text, facts[0].text, facts[1].text]
     assert not finished("She was named chief nursing executive of Wyndham Vale in 2025.")
     assert not finished("He was sceptical of AI tutors and is now writing a report on them.")
+
+
+LIBRARY_ME = ("I've spent eleven years in public libraries in Sheffield and Leeds, the last four as Digital Inclusion "
+              "Coordinator for Leeds Libraries, where I ran the device-lending scheme, trained 40 volunteer \"digital "
+              "champions\" and sat with hundreds of people filling in benefit, housing and school-admission forms "
+              "online.\n\nWhere I can help: I can introduce people to library managers across West Yorkshire. I run a "
+              "monthly meetup for civic technologists.")
+
+
+def test_what_a_profile_says_the_user_did_is_know_how_to_share() -> None:
+    from assistant.notes.offers import know_how
+
+    found = [o.text for o in know_how([_chunk(LIBRARY_ME)])]
+    assert found == ["share lessons from eleven years in public libraries in Sheffield and Leeds",
+                     "share lessons from running the device-lending scheme",
+                     "share lessons from training 40 volunteer \"digital champions\"",
+                     "share lessons from sitting with hundreds of people filling in benefit, housing and "
+                     "school-admission forms online"]
+    # "I run a meetup" is what they do now (an offer when they say so), a summer is no know-how
+    assert [o.text for o in know_how([_chunk("I run a monthly meetup. I spent the summer hiking in Wales. I've run "
+                                             "the Leeds Python meetup for six years.")])] == \
+        ["share lessons from running the Leeds Python meetup for six years"]
+
+
+def test_know_how_is_given_where_they_need_it_after_what_the_profile_offers(kb, settings) -> None:
+    """A Citizens Advice volunteer coordinator (an event's sign-up answers): the user's years beside people filling
+    in benefit forms are for her web-chat triage of benefits and housing enquiries; her job title is no hook."""
+    db.upsert_contact(settings, "Sarah Lindqvist-Hart", [])
+    ingest_text("Title: Volunteer Coordinator\nCompany: Leeds Citizens Advice\nWorking on: We're redesigning how "
+                "volunteers triage web chat enquiries about benefits and housing. Trying to write guidance that "
+                "volunteers will actually read.\nHoping to get from the event: Meet people who run library code clubs",
+                Target.contact("Sarah Lindqvist-Hart"), kb, settings, title="Civic Tech Leeds attendee row")
+    ingest_text(LIBRARY_ME, Target.me(), kb, settings, title="My profile")
+    d = BriefBuilder("Sarah Lindqvist-Hart", kb, settings, QueueGenerator()).regenerate("give_back").to_dict()
+    texts = [g["text"] for g in d["give_back"]]
+    lessons = [g for g in d["give_back"] if "share lessons from" in g["text"]]
+    assert any("benefit, housing" in g["text"] and "triage web chat" in g["why"] for g in lessons), texts
+    assert all("Volunteer Coordinator" not in g["why"] for g in lessons), lessons
+    # what the profile offers comes before lessons from what the user did
+    kinds = ["share lessons from" in t for t in texts]
+    assert kinds == sorted(kinds), texts
+    assert all(len(g["sources"]) == 2 for g in d["give_back"])

@@ -26,7 +26,7 @@ from assistant.brief.context import BriefContext, foreign_script
 from assistant.brief.record import Cited
 from assistant.generation import prompts
 from assistant.generation.structured import generate_json, seed_for
-from assistant.notes.offers import content_stems, coverage, find_offers
+from assistant.notes.offers import KNOW_HOW, content_stems, coverage, find_offers
 from assistant.text import grounding, questions
 from assistant.text.questions import GENERIC_WORDS
 from assistant.text.guard import INJECTION, neutralize
@@ -217,7 +217,10 @@ def fitting(offered: list[tuple[str, str]], cands: list[tuple[str, Chunk]], cosi
     (``ALONE_COSINE``); a field sentence, besides, must be close to what this person's own notes say.
     """
     words = [set(content_stems(s)) - GENERIC_WORDS for s, _ in cands]
-    mine = [set(content_stems(o)) for o, _ in offered]
+    # lessons from what the user did are shared on what was done, not where: "eleven years in public
+    # libraries in Sheffield and Leeds" x "teaches a short course ... at Leeds Trinity University"
+    mine = [set(content_stems(re.sub(r"\b[A-Z][\w'-]*", " ", o) if o.startswith(KNOW_HOW) else o))
+            for o, _ in offered]
     shared = np.array([[bool(m & w) for w in words] for m in mine], dtype=bool)
     fits = shared | (cosine >= ALONE_COSINE)
     own = [j for j, (_, c) in enumerate(cands) if c.id in own_ids]
@@ -338,7 +341,11 @@ def write_give_back(ctx: BriefContext, attempt_seed: int = 0) -> None:
     scores = cosine + bonus[None, :] + OVERLAP_WEIGHT * overlap
     stretch = (cosine < MIN_COSINE) | ~fitting(offered, cands, cosine, vectors, own_ids)
     scores[stretch] = np.minimum(scores[stretch], FLOOR - 0.01)  # a stretch stays below
+    hooks = np.array([bool(NEED.search(sent) or ACTIVITY.search(sent)) for sent, _ in cands])
     for i, (o, _) in enumerate(offered):
+        if o.startswith(KNOW_HOW):  # something they did: for someone doing or needing that now, not a job title
+            # ("eight years on acute medical wards" x "Glamorgan Care Group · Full-time" shared "care")
+            scores[i] = np.where(hooks, scores[i], np.minimum(scores[i], FLOOR - 0.01))
         kind = slot_kind(o)
         if kind:  # a slot goes to someone who speaks (or writes, for contributors), best topic first
             hook = WRITES if kind == "contr" else SPEAKS
@@ -352,12 +359,14 @@ def write_give_back(ctx: BriefContext, attempt_seed: int = 0) -> None:
         ranked = sorted(((scores[i, j], i, j) for i in range(len(offered)) for j in range(len(cands))), reverse=True)
         # One sentence per idea first; then, short of the brief's room, a sentence may hold a second offer:
         # a two-line note ("Wants to talk to nurses about alarm fatigue on the wards") has one need and
-        # room for more than one way to help with it.
-        for per_sentence in (1, 2):
+        # room for more than one way to help with it. What the profile offers first; lessons from what
+        # the user did only where room is left (they displaced an introduction Segun's notes asked for).
+        for know, per_sentence in ((False, 1), (False, 2), (True, 1), (True, 2)):
             for score, i, j in ranked:
                 if score < FLOOR or len(chosen) >= ctx.size["gb_max"]:
                     break
-                if all(i != a for a, *_ in chosen) and sum(j == bb for _, bb, *_ in chosen) < per_sentence:
+                if offered[i][0].startswith(KNOW_HOW) == know and all(i != a for a, *_ in chosen) \
+                        and sum(j == bb for _, bb, *_ in chosen) < per_sentence:
                     chosen.append((i, j, offer_idea(offered[i][0], first),
                                    f"{_said_by(ctx, cands[j][1])}: \u201c{cands[j][0]}\u201d"))
     chosen.sort(key=lambda t: cands[t[1]][1].id not in own_ids)  # what their notes say first, then their field's

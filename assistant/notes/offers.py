@@ -40,7 +40,7 @@ from assistant.types import Chunk, Target
 
 log = logging.getLogger("rapport.offers")
 
-CACHE_VERSION = 4  # 2: wrapped lines joined, "and can help" and "looking for speakers" read; 3: a CV's know-how; 4: "and I co-organise ... looking for speakers" split off
+CACHE_VERSION = 5  # 2: wrapped lines joined, "and can help" and "looking for speakers" read; 3: a CV's know-how; 4: "and I co-organise ... looking for speakers" split off; 5: know-how in first-person prose
 MIN_COVERAGE = 0.6  # share of an extracted offer's content words found in the chunk it cites
 MAX_OFFERS = 8
 _MODEL_BUDGET = 900  # profile tokens in the extraction prompt
@@ -146,14 +146,28 @@ def _strip_lead_in(text: str) -> str:
     return text
 
 
+KNOW_HOW = "share lessons from "  # how know-how reads as an offer (brief/giveback.py pairs it with needs only)
+
+
 # A CV's line of something they did ("Built the half-hourly smart-meter pipeline (40m readings/day) ..."):
 # what they learned doing it is theirs to share with someone facing the same thing.
 _DID = {"built": "building", "led": "leading", "designed": "designing", "ran": "running", "created": "creating",
         "launched": "launching", "migrated": "migrating", "wrote": "writing", "set up": "setting up",
         "introduced": "introducing", "developed": "developing", "delivered": "delivering", "founded": "founding",
         "scaled": "scaling", "automated": "automating", "redesigned": "redesigning", "established": "establishing",
-        "implemented": "implementing", "rebuilt": "rebuilding", "organised": "organising", "organized": "organizing"}
+        "implemented": "implementing", "rebuilt": "rebuilding", "organised": "organising", "organized": "organizing",
+        "trained": "training", "taught": "teaching", "managed": "managing", "coordinated": "coordinating",
+        "sat with": "sitting with", "worked with": "working with", "spent": ""}
 _DID_LINE = re.compile(rf"^\s*(?:[-*\u2022]\s+)?({'|'.join(_DID)})\s+(\S.*)$", re.I)
+# ... and a profile's prose in the first person: "where I ran the device-lending scheme, trained 40 volunteer
+# 'digital champions' and sat with hundreds of people filling in benefit, housing and school-admission forms
+# online" (three things done), "I spent eight years on adult intensive care and acute medical wards".
+_DID_VERB = "|".join(_DID) + "|run"
+# "I run a data clinic" is an offer of now (read above), "I've run one" a thing done
+_I_DID = re.compile(rf"\bI(['\u2019]ve| have)? (?:also |then |later )?(?=(?:{_DID_VERB})\b)")
+_NEXT_DID = re.compile(rf"(?:,\s*(?:and\s+)?|\s+and\s+)(?=(?:{_DID_VERB})\b)")
+# where a thing done ends: "... wards in Bristol and Cardiff, the last three as a band 6 charge nurse"
+_DID_END = re.compile(r";|,\s+(?=(?:the|a|an|which|where|who|when|while|so|but|then|before|after)\b)|\.\s|\.$")
 
 
 def know_how(chunks: Sequence[Chunk]) -> list[Offer]:
@@ -165,15 +179,37 @@ def know_how(chunks: Sequence[Chunk]) -> list[Offer]:
     they did (a past-tense verb), cut at the first ";" (one thing each), after every stated offer.
     """
     out: list[Offer] = []
+
+    def add(verb: str, did: str, source: str) -> None:
+        did = _DID_END.split(did, maxsplit=1)[0].strip(" ,")
+        verb = verb.lower()
+        gerund = "running" if verb == "run" else _DID[verb]
+        if verb == "spent" and not re.match(r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+                                            r"twelve|fifteen|twenty|many|several)\s+(?:years?|months?|decades?)\b",
+                                            did, re.I):
+            return  # "spent the evening ...": only years of something are know-how
+        if did.count(")") > did.count("("):  # "(I ran our school's parent-voice surveys for three years)"
+            did = did.rstrip(" )")
+        text = _clean(f"{KNOW_HOW}{gerund + ' ' if gerund else ''}{did}")
+        if len(did.split()) >= 3 and _keep(text, out):
+            out.append(Offer(text, source))
+
     for c in chunks:
         for line in unwrap(neutralize(c.text)).splitlines():
             m = _DID_LINE.match(line)
-            if not m:
+            if m:
+                add(m.group(1), re.split(r";|\.\s|\.$", m.group(2), maxsplit=1)[0], c.id)
                 continue
-            did = re.split(r";|\.\s|\.$", m.group(2), maxsplit=1)[0]
-            text = _clean(f"share lessons from {_DID[m.group(1).lower()]} {did}")
-            if len(did.split()) >= 3 and _keep(text, out):
-                out.append(Offer(text, c.id))
+            for clause in (c for sentence in split_sentences(line) for c in sentence.split(";")):
+                starts = list(_I_DID.finditer(clause))  # each "I <did>" runs to the next one
+                for m, end in zip(starts, [n.start() for n in starts[1:]] + [len(clause)]):
+                    done = clause[m.end():end]
+                    if done.startswith("run ") and not m.group(1):
+                        continue  # "I run a data clinic": an offer of now, read as one above
+                    for part in _NEXT_DID.split(done):
+                        verb = next(v for v in sorted([*_DID, "run"], key=len, reverse=True)
+                                    if part.lower().startswith(v))
+                        add(verb, part[len(verb):], c.id)
     return out
 
 
@@ -325,5 +361,5 @@ def profile_offers(kb: KnowledgeBase, settings: Settings, generator: Generator |
     return find_offers(kb.chunks_of(Target.me()), settings, generator)
 
 
-__all__ = ["FoundOffers", "Offer", "content_stems", "coverage", "find_offers", "know_how", "model_offers",
+__all__ = ["KNOW_HOW", "FoundOffers", "Offer", "content_stems", "coverage", "find_offers", "know_how", "model_offers",
            "offer_problem", "profile_offers", "prose_offers", "structured_offers"]
