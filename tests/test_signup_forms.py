@@ -177,5 +177,9 @@ def test_an_attendee_rows_facts_are_its_role_and_answers_and_the_models_bent_rea
     assert len(facts) <= ctx.size["facts"]
     assert all(f.sources for f in ctx.brief.facts)
     assert not any(forms.is_hope(f.text) for f in question_seeds(ctx.brief.facts))
+    # ... nor the "why" of one that reads like it (the why follows the closest fact by meaning)
+    from assistant.brief.questions import closest_fact
+    role = ctx.brief.facts[0]
+    assert not forms.is_hope(closest_fact(ctx, "What ideas would help keep the scheme going?", role).text)
     write_opener(ctx)
     assert "device-lending scheme" in ctx.brief.opener and "hop" not in ctx.brief.opener.casefold()

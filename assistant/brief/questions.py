@@ -157,7 +157,8 @@ def closest_fact(ctx: BriefContext, question: str, asked_from: Cited) -> Cited:
     The fact it was asked from wins ties and near-ties, so a citation moves only when the
     question is clearly about a different fact.
     """
-    facts = ctx.brief.facts
+    # what they hope to get from an event is no question's root, so no question's "why" either
+    facts = [f for f in ctx.brief.facts if f is asked_from or not forms.is_hope(f.text)]
     if len(facts) < 2:
         return asked_from
     vecs = ctx.embed([question, *(f.text for f in facts)])
