@@ -183,3 +183,32 @@ def test_an_attendee_rows_facts_are_its_role_and_answers_and_the_models_bent_rea
     assert not forms.is_hope(closest_fact(ctx, "What ideas would help keep the scheme going?", role).text)
     write_opener(ctx)
     assert "device-lending scheme" in ctx.brief.opener and "hop" not in ctx.brief.opener.casefold()
+
+
+def test_the_terminal_says_which_questions_it_read_as_answers(kb, settings, tmp_path: Path) -> None:
+    """`rapport event --rank-only` on a Google Forms export: the questions read as answers are named, the
+    dietary column is not (the Events page says the same)."""
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    path = tmp_path / "signups.csv"
+    path.write_text(GOOGLE_FORMS, encoding="utf-8")
+    result = CliRunner().invoke(app, ["event", str(path), "--goal", "meet people in civic tech", "--rank-only"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())  # the terminal wraps long lines
+    said = text[text.index("Read as their answers:"):]
+    assert said.startswith("Read as their answers: “What are you working on at the moment?”; “What would you like "
+                           "to get out of the evening?”"), said
+    assert "Dietary" not in said
+
+
+def test_an_imported_event_job_knows_the_questions_it_read(kb, settings, tmp_path: Path) -> None:
+    from assistant.event.run import import_event
+
+    path = tmp_path / "signups.csv"
+    path.write_text(GOOGLE_FORMS, encoding="utf-8")
+    job = import_event(path, kb, settings, goal="meet people in civic tech", out_dir=tmp_path / "pack", ingest=False)
+    assert job.questions == ["What are you working on at the moment?",
+                             "What would you like to get out of the evening?"]
+    assert [i.name for i in job.items(with_briefs=False)][0]  # ranked and stored as before

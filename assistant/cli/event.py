@@ -101,6 +101,7 @@ def event(
                                                                        description=shown(f"Storing {label}"[:40])))
         for row, why in job.skipped:
             console.print(f"[yellow]Skipped[/yellow] row {row}: {shown(why)}", highlight=False)
+        _said_questions(job.questions)
         for row, who in job.merged:
             console.print(terminal_text(f"Row {row} repeats {who}; merged into their first row."), highlight=False,
                           markup=False)
@@ -168,6 +169,14 @@ def _rank_only(attendees: Path, kb, goal: Optional[str], mapping: dict, out_dir:
     out.print(table)
     for row, why in imported.skipped:
         console.print(f"[yellow]Skipped[/yellow] row {row}: {shown(why)}", highlight=False)
+    _said_questions(imported.questions)
+
+
+def _said_questions(questions: list[str]) -> None:
+    """Which of a sign-up form's questions were read as each person's answers (the Events page says so too)."""
+    if questions:
+        console.print(terminal_text("Read as their answers: " + "; ".join(f"“{q}”" for q in questions)),
+                      highlight=False, markup=False)
 
 
 @app.command("events")

@@ -125,6 +125,8 @@ class EventJob:
     ingested: bool = True
     skipped: list[tuple[int, str]] = field(default_factory=list)
     merged: list[tuple[int, str]] = field(default_factory=list)
+    # a sign-up form's questions read as each person's answers; said when the list is read, not stored
+    questions: list[str] = field(default_factory=list, compare=False)
 
     def items(self, with_briefs: bool = True) -> list[EventItem]:
         return load_items(self.settings, self.id, with_briefs=with_briefs)

@@ -148,6 +148,7 @@ def import_event(csv_path: Path | str | bytes, kb: KnowledgeBase, settings: Sett
     job = store.create_event(settings, name=event_name, csv_path=recorded, goal=(goal or "").strip() or None,
                              items=items, skipped=imported.skipped, merged=imported.merged,
                              out_dir=Path(out_dir) if out_dir else None, ingested=ingest)
+    job.questions = list(imported.questions)
     write_all(job)  # ranking.csv and an index.html with the ranking, before any model call
     log.info("event %s imported: %d attendees, %d skipped", job.id, len(items), len(imported.skipped))
     return job
