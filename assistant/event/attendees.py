@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from assistant.errors import InputError
-from assistant.text.forms import label_for
+from assistant.text.forms import label_for, no_answer
 from assistant.types import NAME_LIMIT, display_name
 from assistant.event.csvfile import clean_cell, decode, detect_delimiter, load_bytes, parse_records, strip_sep_line
 
@@ -85,8 +85,10 @@ class Attendee:
         )
         lines = [f"{label}: {value}" for label, value in labelled if value]
         # "Working on: ..." and "Hoping to get from the event: ..." (text/forms.py), else the question itself
-        lines += [f"{label_for(q) + ':' if label_for(q) else q if q.endswith('?') else q + ':'} {a}"
-                  for q, a in self.answers]
+        for question, answer in self.answers:
+            label = label_for(question)
+            lines.append(f"{label}: {answer}" if label else f"{question} {answer}" if question.endswith("?")
+                         else f"{question}: {answer}")
         return "\n".join(lines + ([f"Notes: {self.notes}"] if self.notes else []))
 
     @classmethod
@@ -258,9 +260,7 @@ def _find_header(records: list[list[str]], mapping: dict[str, str] | None) -> in
     if mapping:
         return first
     for index in non_empty[: _HEADER_SEARCH_ROWS + 1]:
-        row = [clean_cell(c) for c in records[index]]
-        guessed = _guess_columns(row, set(), set())
-        _contained(row, set(), set(guessed.values()), guessed)
+        guessed = _guess_columns([clean_cell(c) for c in records[index]], set(), set())
         if {"name", "first_name", "last_name"} & guessed.keys():
             return index
     return first
@@ -287,6 +287,7 @@ def _guess_columns(headers: list[str], skip_fields: set[str], used: set[int]) ->
                 found[our_field] = hit
                 used.add(hit)
                 break
+    _contained(headers, skip_fields, used, found)
     return found
 
 
@@ -311,12 +312,11 @@ _NOT_ABOUT_THEM = re.compile(
 _THE_EVENTS = re.compile(r"\b(?:event|session|slot|time|venue|track)\b")
 # A question left over is free text about the person ("What are you working on?", "What would you
 # like to get out of the evening?"): its answers join their notes under the question.
-_NO_ANSWER = {"", "-", "n/a", "na", "none", "no", "nothing", ".", "tbc", "tbd", "yes", "y", "n"}
 _QUESTION = re.compile(r"^(?:what|which|why|how|tell|describe|anything|share|who|where|are you|is there)\b")
 
 
 def _contained(headers: list[str], skip_fields: set[str], used: set[int], found: dict[str, int]) -> None:
-    """The second pass of :func:`_guess_columns`: a field's phrase inside a sentence-like header."""
+    """The second pass of :func:`_guess_columns` (after exact names): a field's phrase inside a sentence-like header."""
     normed = [_norm_header(h) for h in headers]
     for our_field, phrases in _CONTAINS.items():
         if our_field in skip_fields or our_field in found or (
@@ -368,7 +368,6 @@ def _resolve_columns(headers: list[str], mapping: dict[str, str] | None) -> dict
     if "first_name" in columns or "last_name" in columns:
         mapped_fields.add("name")
     columns.update(_guess_columns(headers, mapped_fields, used))
-    _contained(headers, mapped_fields, used, columns)
     # When both exist, a single name column wins and first/last only fill in
     # rows where it is empty (Luma exports have all three).
     if not {"name", "first_name", "last_name"} & columns.keys():
@@ -398,7 +397,7 @@ def _build_attendee(values: list[str], columns: dict[str, int], row: int,
         return values[index] if index is not None and index < len(values) else ""
 
     answers = tuple((" ".join(q.split()), " ".join(values[i].split())) for q, i in asked
-                    if i < len(values) and values[i].strip().casefold() not in _NO_ANSWER)
+                    if i < len(values) and not no_answer(values[i]))
 
     name = " ".join(cell("name").split())
     if not name:

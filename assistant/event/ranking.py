@@ -198,8 +198,8 @@ def _embed_unit(embed: Embed, texts: list[str]) -> np.ndarray:
 
 def _attendee_text(person: Attendee, limit: int) -> str:
     """What the attendee is about: title, company, bio, notes (not the name), cut at a word boundary."""
-    parts = [p.strip() for p in (person.title, person.company, *person.own_words.split("\n"), person.notes)
-             if p and p.strip()]
+    parts = [p.strip() for p in (person.title, person.company, person.bio, *(a for _, a in person.answers),
+                                 person.notes) if p and p.strip()]
     text = ". ".join(" ".join(p.split()).rstrip(".") for p in parts)
     if len(text) > limit:
         cut = text.rfind(" ", 0, limit)

@@ -162,7 +162,9 @@ _DID_LINE = re.compile(rf"^\s*(?:[-*\u2022]\s+)?({'|'.join(_DID)})\s+(\S.*)$", r
 # ... and a profile's prose in the first person: "where I ran the device-lending scheme, trained 40 volunteer
 # 'digital champions' and sat with hundreds of people filling in benefit, housing and school-admission forms
 # online" (three things done), "I spent eight years on adult intensive care and acute medical wards".
-_DID_VERB = "|".join(_DID) + "|run"
+# the verbs a thing done opens with in prose ("I've run ..." too), longest first ("sat with" before "sat")
+_DONE = dict(sorted({**_DID, "run": "running"}.items(), key=lambda kv: -len(kv[0])))
+_DID_VERB = "|".join(_DONE)
 # "I run a data clinic" is an offer of now (read above), "I've run one" a thing done
 _I_DID = re.compile(rf"\bI(['\u2019]ve| have)? (?:also |then |later )?(?=(?:{_DID_VERB})\b)")
 _NEXT_DID = re.compile(rf"(?:,\s*(?:and\s+)?|\s+and\s+)(?=(?:{_DID_VERB})\b)")
@@ -183,7 +185,7 @@ def know_how(chunks: Sequence[Chunk]) -> list[Offer]:
     def add(verb: str, did: str, source: str) -> None:
         did = _DID_END.split(did, maxsplit=1)[0].strip(" ,")
         verb = verb.lower()
-        gerund = "running" if verb == "run" else _DID[verb]
+        gerund = _DONE[verb]
         if verb == "spent" and not re.match(r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
                                             r"twelve|fifteen|twenty|many|several)\s+(?:years?|months?|decades?)\b",
                                             did, re.I):
@@ -198,7 +200,7 @@ def know_how(chunks: Sequence[Chunk]) -> list[Offer]:
         for line in unwrap(neutralize(c.text)).splitlines():
             m = _DID_LINE.match(line)
             if m:
-                add(m.group(1), re.split(r";|\.\s|\.$", m.group(2), maxsplit=1)[0], c.id)
+                add(m.group(1), m.group(2), c.id)  # cut where the thing done ends, as in prose
                 continue
             for clause in (c for sentence in split_sentences(line) for c in sentence.split(";")):
                 starts = list(_I_DID.finditer(clause))  # each "I <did>" runs to the next one
@@ -207,8 +209,7 @@ def know_how(chunks: Sequence[Chunk]) -> list[Offer]:
                     if done.startswith("run ") and not m.group(1):
                         continue  # "I run a data clinic": an offer of now, read as one above
                     for part in _NEXT_DID.split(done):
-                        verb = next(v for v in sorted([*_DID, "run"], key=len, reverse=True)
-                                    if part.lower().startswith(v))
+                        verb = next(v for v in _DONE if part.lower().startswith(v))
                         add(verb, part[len(verb):], c.id)
     return out
 

@@ -28,9 +28,16 @@ _PLAIN_VERB = re.compile(r"^(?:find|meet|recruit|learn|hire|talk|speak|share|con
                          r"discuss|see|get|make|build|pitch|promote|present|discover|chat|catch up|network|"
                          r"collaborate|partner|volunteer|help|support|sell|raise|start|join)\b", re.I)
 _MY_OR_OURS = re.compile(r"^(?:I|I'm|I've|we|we're|we've|my|our)\b", re.I)
-# An answer that says nothing about them: "Networking", "n/a".
 # (Their answers are their own words: text/speakers.py reads a line under either label as theirs.)
-_EMPTY = re.compile(r"^(?:networking|n/?a|none|nothing|no|-|tbc|tbd|not sure|idk)\W*$", re.I)
+# A cell that answers nothing ("n/a", a consent "Yes"): the attendee reader keeps no such answer.
+NO_ANSWER = {"", "-", "n/a", "na", "none", "no", "nothing", ".", "tbc", "tbd", "yes", "y", "n"}
+# ... and an answer that says nothing about them, though it is one: "Networking", "not sure".
+_SAYS_NOTHING = re.compile(r"^(?:networking|not sure|idk)\W*$", re.I)
+
+
+def no_answer(cell: str) -> bool:
+    """A form's cell that answers nothing ("N/A", "-", "Yes" to a consent question)."""
+    return cell.strip().casefold() in NO_ANSWER
 
 
 _HOPE_FACT = re.compile(rf"^(?:At the event, .{{1,60}}? hopes to |{HOPING}, )")
@@ -68,7 +75,7 @@ def answer_sentence(label: str, answer: str, first: str) -> str:
     First-person answers are left to the reader of their own words (``fact_text.in_their_name``).
     """
     text = " ".join(answer.split()).strip(" .;,")
-    if not text or _EMPTY.match(text) or _MY_OR_OURS.match(text):
+    if no_answer(re.sub(r"\W+$", "", text)) or _SAYS_NOTHING.match(text) or _MY_OR_OURS.match(text):
         return ""
     if label == WORKING_ON:
         if re.match(r"^[A-Z]?[a-z]+ing\b", text) and not re.match(r"^(?:nothing|something|everything)\b", text, re.I):
@@ -82,4 +89,4 @@ def answer_sentence(label: str, answer: str, first: str) -> str:
     return ""
 
 
-__all__ = ["HOPING", "WORKING_ON", "answer_sentence", "is_hope", "label_for"]
+__all__ = ["HOPING", "NO_ANSWER", "WORKING_ON", "answer_sentence", "is_hope", "label_for", "no_answer"]
