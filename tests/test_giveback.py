@@ -503,3 +503,86 @@ def test_know_how_is_given_where_they_need_it_after_what_the_profile_offers(kb, 
     kinds = ["share lessons from" in t for t in texts]
     assert kinds == sorted(kinds), texts
     assert all(len(g["sources"]) == 2 for g in d["give_back"])
+
+
+def test_kinds_of_work_join_two_trades_words_and_nothing_by_one_common_word() -> None:
+    """Different people name the same work in different words (text/concepts.py); a term of several words counts
+    only as that phrase, and a "data clinic" is no clinic."""
+    from assistant.text.concepts import kinds_of_work
+
+    assert kinds_of_work("asked if anyone had a good way to interview staff about workload") == {"research methods"}
+    assert "research methods" in kinds_of_work("write discussion guides that don't waste their time")
+    assert kinds_of_work("said ex-clinicians make good ones") == {"clinical care"}
+    assert "data engineering" in kinds_of_work("his team is drowning in half-hourly meter data")
+    assert "data engineering" in kinds_of_work("review anyone's data pipeline")
+    assert kinds_of_work("I run a monthly data clinic for community energy groups") == set()
+    assert kinds_of_work("the data we share and the guide we wrote") == set()  # "data", "guide" alone: nothing
+
+
+def test_one_each_meets_the_most_needs_and_keeps_the_best_pair() -> None:
+    """Greedily, the best pair (offer 0 x sentence 0) took the only sentence offer 1 fits; the best set gives each
+    need its own offer. Among sets as large, the one with the best pair wins, not the highest total."""
+    from assistant.brief.giveback import one_each
+
+    pairs = [(0.60, 0, 0), (0.52, 0, 1), (0.42, 1, 0)]
+    assert one_each(pairs, 3) == [(0.52, 0, 1), (0.42, 1, 0)]
+    # more needs met first: offer 2 fits only sentence 0, so offer 0 gives up its best pair
+    pairs = [(0.70, 0, 0), (0.50, 1, 1), (0.45, 0, 2), (0.44, 2, 0), (0.40, 1, 2)]
+    assert one_each(pairs, 3) == [(0.50, 1, 1), (0.45, 0, 2), (0.44, 2, 0)]
+    # as many either way: the set with the best pair, though the other adds up to more (1.15 > 1.10)
+    assert one_each([(0.60, 0, 0), (0.58, 0, 1), (0.57, 1, 0), (0.50, 1, 1)], 2) == [(0.60, 0, 0), (0.50, 1, 1)]
+    assert one_each(pairs, 1) == [(0.70, 0, 0)] and one_each([], 3) == []
+
+
+def test_a_need_in_another_trades_words_gets_the_offer_that_answers_it(kb, settings) -> None:
+    """An HR head (the eval's Rhiannon) with the nurse-turned-researcher's offers: the bundled MiniLM puts "a good
+    way to interview staff" x "write discussion guides" at ~0.28 and "hiring a people partner" x "introductions to
+    nurse educators" at 0.06, so she got no give-back at all. The kind of work (interviews are research; ex-clinicians
+    and nurses are clinical care) pairs a stated need with its offer; the whole line is quoted where the kind of work
+    is in the rest of it."""
+    db.upsert_contact(settings, "Rhian Price", [])
+    ingest_text("Rhian Price - Head of People Ops at a digital agency. Met at a CIPD evening.\n"
+                "- the 4-day-week pilot starts in Jan. asked if anyone had a good way to interview staff about "
+                "workload before/after.\n- hiring a people partner in spring; said ex-clinicians make good ones\n"
+                "- manager training for difficult conversations is next year's big project",
+                Target.contact("Rhian Price"), kb, settings, title="Notes")
+    ingest_text(NADIA_PROSE, Target.me(), kb, settings, title="My profile")
+    d = BriefBuilder("Rhian Price", kb, settings, QueueGenerator()).regenerate("give_back").to_dict()
+    pairs = {g["text"]: g["why"] for g in d["give_back"]}
+    guides = [w for t, w in pairs.items() if "discussion guides" in t]
+    intros = [w for t, w in pairs.items() if "introductions to nurse educators" in t]
+    assert guides and "interview staff" in guides[0], pairs
+    assert intros and "ex-clinicians" in intros[0] and "hiring a people partner" in intros[0], pairs
+    assert not any("clinical workflow" in t for t in pairs), "clinical workflow knowledge answers no HR need"
+    assert all(len(g["sources"]) == 2 for g in d["give_back"])
+
+
+def test_hiring_is_a_need_for_people_not_for_any_offer_sharing_a_word(kb, settings) -> None:
+    """A CV's "data clinic for community energy groups" was offered to a think tank "recruiting two senior analysts
+    ... willing to share local waiting-list data" (shared "data", and hiring read as a need); an introduction is what
+    answers hiring. A drowning team's meter data gets the pipeline review, though the cosine is 0.16."""
+    db.upsert_contact(settings, "Ama Hale", [])
+    ingest_text("IFHP is recruiting two senior analysts and is seeking partnerships with NHS trusts willing to share "
+                "local waiting-list data.", Target.contact("Ama Hale"), kb, settings, title="Press release")
+    db.upsert_contact(settings, "Raul Ortiz", [])
+    ingest_text("Met Raul at the Grid Edge meetup. Runs flexibility trading at Octant Energy; said his team is "
+                "drowning in half-hourly meter data and their forecasts lag a day behind.",
+                Target.contact("Raul Ortiz"), kb, settings, title="Meetup")
+    ingest_text("I run a monthly \"data clinic\" for small community energy groups and can help them clean up their "
+                "generation data. Happy to review anyone's data pipeline or share our data-quality test suite.",
+                Target.me(), kb, settings, title="CV")
+    d = BriefBuilder("Ama Hale", kb, settings, QueueGenerator()).regenerate("give_back").to_dict()
+    assert not d["give_back"], d["give_back"]
+    d = BriefBuilder("Raul Ortiz", kb, settings, QueueGenerator()).regenerate("give_back").to_dict()
+    assert any("data pipeline" in g["text"] and "meter data" in g["why"] for g in d["give_back"]), d["give_back"]
+
+
+def test_speaking_a_language_is_not_speaking_at_events_and_no_help_needed_is_no_need() -> None:
+    from assistant.text.hooks import NEED, SPEAKS
+
+    assert not SPEAKS.search("Speaks Mandarin, English and some Malay.")
+    assert SPEAKS.search("Priya speaks regularly on inclusive service design") and SPEAKS.search("a frequent speaker")
+    assert SPEAKS.search("she's speaking at the Nursing Informatics Network conference")
+    assert not NEED.search("her daughter is doing A-level chem & loves it, no help needed there lol")
+    assert NEED.search("Kemi says her bugbear is dashboards that clinicians never open")
+    assert NEED.search("help needed with the rota")

@@ -4,8 +4,9 @@ Offers come from the profile (its list, else its prose: ``notes/offers.py``).
 Candidates on the contact's side are every fact-like sentence of their notes
 (plus the closest sentences of their fields' notes): real bios describe work,
 talks, projects and interests, rarely needs. Code scores offer x sentence
-(embedding cosine, a bonus for activity sentences, a little for shared words), and the top
-pairs above the floor are phrased in code from the offer's own words. With
+(embedding cosine, a bonus for a need or an activity, a little for shared words and for
+the kinds of work both name: text/concepts.py), chooses as many pairs as fit with each
+need its own offer, and phrases them in code from the offer's own words. With
 ``Settings.giveback_model`` the model first proposes pairs in one call whose
 ids are O/S labels fixed by the schema, and code checks both ends (score
 floor, names and numbers backed by offer + sentence, no job ask, not
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
+from itertools import combinations
 
 import numpy as np
 
@@ -28,6 +30,8 @@ from assistant.generation import prompts
 from assistant.generation.structured import generate_json, seed_for
 from assistant.notes.offers import KNOW_HOW, content_stems, coverage, find_offers
 from assistant.text import grounding, questions
+from assistant.text.concepts import kinds_of_work
+from assistant.text.hooks import ACTIVITY, HIRES, NEED, PEOPLE_OFFER, SPEAKS, WRITES, finished
 from assistant.text.questions import GENERIC_WORDS
 from assistant.text.guard import INJECTION, neutralize
 from assistant.text.presumptuous import presumptuous
@@ -56,30 +60,8 @@ OVERLAP_WEIGHT = 0.15  # times the share of the offer's content words the senten
 MAX_FIELD_SENTENCES = 8
 MAX_PROMPT_OFFERS, MAX_PROMPT_SENTENCES, MAX_PROMPT_PAIRS = 6, 8, 12
 
-# What someone does, makes or is after: the hooks a give-back can attach to.
-ACTIVITY = re.compile(
-    r"\b(speaks|spoke|speaking|talks at|keynot\w*|presents|presented|presenting|writes|wrote|writing|blogs|"
-    r"publish(?:es|ed|ing)|podcast\w*|builds|building|built|launch(?:es|ed|ing)|starts|started|starting|"
-    r"found(?:ed|ing)|leads|leading|led|runs|running|research(?:es|ed|ing)|host(?:s|ed|ing)|organi[sz](?:es|ed|ing)|"
-    r"teach(?:es|ing)|taught|mentor(?:s|ed|ing)|hiring|needs?|needed|looking for|struggl\w*|working on|trying to|"
-    r"curious|interested in|wants?|hoping|plans to|planning|stuck|short on|can'?t find|asked)\b", re.I)
-
-
-# What someone is after: a stated need is the best hook of all ("wants a short survey that isn't another
-# 60-question engagement survey", "has no researcher and no budget"). "I'll need you to do the paperwork"
-# asks the user for something; it is not a need a give-back answers.
-NEED = re.compile(
-    r"\b(?:needs?|needed|looking for|struggl\w*|wants?|would like|I'?d like|hoping|trying to|"
-    r"can'?t (?:find|tell)|short on|no (?:budget|researcher|one)\b|(?:doesn'?t|does not|don'?t) know how|"
-    r"asked (?:if|whether|for)|stuck|drowning in|swamped|overwhelmed|headache|pain point|bottleneck|backlog|"
-    r"lag(?:s|ging)?(?: \w+){0,3} behind|can'?t keep up)\b(?! you\b)", re.I)
-# A slot the user can give (a talk at their meetup, a guest spot) fits someone who speaks, whatever the
-# topic: "is a frequent speaker on energy justice", not "Fellow of the Royal Society of Edinburgh" (the
-# sentence the cosine put first for "Co-organiser of PyData Glasgow - always looking for speakers").
-SPEAKS = re.compile(r"\b(?:speakers?|speaks|spoke|speaking|speak (?:at|about|on)|keynot\w*|talks? (?:at|on|about)|gave (?:a|the) talk|"
-                    r"panell?ists?|presents|presented|presenting|podcasts?|webinars?|lectures?|lectured)\b", re.I)
-WRITES = re.compile(r"\b(?:writes|wrote|writing|written for|blogs?|newsletter|column\w*|author\w*|essays?)\b", re.I)
 NEED_BONUS = 0.14
+KIN_BONUS = 0.1  # per kind of work both sides name (at most two): as much as a shared word, less than a need
 # The user's notes on their field are context; what the notes say about this person comes first.
 FIELD_PENALTY = 0.05
 # A pair must share a word that means something (not "help", "build", "people"), or its meaning alone must be
@@ -95,24 +77,6 @@ ALONE_COSINE = 0.5
 # closest sentence of her notes) and "suppliers ... struggle to recruit nurses" nothing to a head of
 # patient experience (0.27); it is to a ward manager (0.59).
 FIELD_RELEVANCE = 0.5
-
-
-# A finished thing is not something to give to: "Before the Office for Health Statistics she was a research
-# fellow in health economics" got Amara an offer of introductions, "Built the company's first stress-risk
-# assessment" got Rhiannon one. What they do, make or are after now is the hook; their past stays a fact.
-_PAST = re.compile(
-    r"^\W*(?:before|previously|formerly|earlier|prior to|in (?:19|20)\d\d)\b"
-    r"|\b(?:she|he|they|(?-i:[A-Z][\w'-]+)) (?:(?:was|were)(?! (?:named|appointed|promoted|elected)\b)|moved|became)\b"
-    r"|(?<![\w-])former\b|\bbegan (?:her|his|their) career\b"
-    r"|^\W*(?:(?:she|he|they|(?-i:[A-Z][\w'-]+))\s+)?(?:built|led|founded|started|launched|wrote|taught|ran|managed|"
-    r"created|designed|won|received|spent|worked|joined|co-founded|set up|began)\b", re.I)
-_NOW = re.compile(r"\b(?:is|are|am|now|currently|today|this year|still|runs|leads|works|working|building|builds|"
-                  r"writes|speaks|teaches|hosts|plans?|planning|starting|putting together)\b|'re\b|\u2019re\b", re.I)
-
-
-def finished(sentence: str) -> bool:
-    """Said of their past only (no need, nothing they do now): for the facts, not for a give-back."""
-    return bool(_PAST.search(sentence)) and not NEED.search(sentence) and not _NOW.search(sentence)
 
 
 _NOTE_VERB = re.compile(r"^\W*(?:asked|told|explained|mentioned|said|offered|pitched|showed|sent)\b", re.I)
@@ -174,21 +138,31 @@ def hook_bonus(cands: list[tuple[str, Chunk]], own_ids: set[str]) -> np.ndarray:
                      - (0.0 if c.id in own_ids else FIELD_PENALTY) for s, c in cands])
 
 
-def candidates(ctx: BriefContext) -> list[tuple[str, Chunk]]:
-    """(sentence, chunk) the contact's side of a pair: their notes' fact-like sentences, then their fields'."""
+def candidates(ctx: BriefContext) -> tuple[list[tuple[str, Chunk]], list[str]]:
+    """(sentence, chunk) the contact's side of a pair: their notes' fact-like sentences, then their fields';
+    and beside each, the whole sentence it was cut from (a packed note line is cut into clauses).
+
+    Why both: a need is scored on its own clause (diluted by the rest of the line, it scored lower), but
+    what the line is about spans it: "hiring a people partner in spring; said ex-clinicians make good
+    ones" is a hiring need for clinicians, though only the first clause says hiring.
+    """
     def sentences(chunks: list[Chunk]) -> list[tuple[str, Chunk]]:
         out: list[tuple[str, Chunk]] = []
         for c in chunks:
             view = ctx.views.get(c.id) or about_them(neutralize(c.text))  # field notes: the user's own
             # packed note lines are split into clauses: a need inside one is diluted by the rest
-            parts = (part for s in note_sentences(view[0]) for part in clauses(s, min_words=4))
-            for s in (SPEAKER_MARK.sub("", s) for s in parts):  # not the user's own lines
-                # not what the notes say to steer clear of: "there were redundancies in the clinical
-                # team" got Ilse an offer of clinical workflow knowledge
-                if (not INJECTION.search(s) and not s.rstrip().endswith("?") and not users_line(s)
-                        and not _NOT_A_HOOK.match(s) and not finished(s) and not raises_sensitive(s, ctx.flagged)
-                        and s not in [t for t, _ in out]):
-                    out.append((s, c))
+            for sentence in note_sentences(view[0]):
+                kept = []
+                for s in (SPEAKER_MARK.sub("", p) for p in clauses(sentence, min_words=4)):  # not the user's own lines
+                    # not what the notes say to steer clear of: "there were redundancies in the clinical
+                    # team" got Ilse an offer of clinical workflow knowledge
+                    if (not INJECTION.search(s) and not s.rstrip().endswith("?") and not users_line(s)
+                            and not _NOT_A_HOOK.match(s) and not finished(s) and not raises_sensitive(s, ctx.flagged)
+                            and s not in [t for t, _ in out]):
+                        out.append((s, c))
+                        kept.append(s)
+                for s in kept:  # the line's context is its clauses that are theirs, never the user's own
+                    context[s] = "; ".join(t.rstrip(" .;") for t in kept) if len(kept) > 1 else s
         return out
 
     def users_line(s: str) -> bool:
@@ -196,6 +170,7 @@ def candidates(ctx: BriefContext) -> list[tuple[str, Chunk]]:
         "She told me she needs ..." and a contact's own e-mail ("we're still looking for ...") are theirs."""
         return speaks_as_user(s) and bool(_NOTE_VERB.match(s))
 
+    context: dict[str, str] = {}
     own = sentences(ctx.notes)
     field_chunks = [c for f in ctx.contact.fields for c in ctx.kb.chunks_of(Target.field(f))]
     # the user's own field notes in the first person are about the user, not something to give to
@@ -204,17 +179,18 @@ def candidates(ctx: BriefContext) -> list[tuple[str, Chunk]]:
         sims = ctx.embed([s for s, _ in field]) @ ctx.embed([s for s, _ in own]).T
         best = sims.max(axis=1)
         field = [field[k] for k in sorted(np.argsort(-best, kind="stable")[:MAX_FIELD_SENTENCES])]
-    return own + field
+    return own + field, [context[s] for s, _ in own + field]
 
 
 def fitting(offered: list[tuple[str, str]], cands: list[tuple[str, Chunk]], cosine: np.ndarray,
-            vectors: np.ndarray, own_ids: set[str]) -> np.ndarray:
+            vectors: np.ndarray, own_ids: set[str], kin: np.ndarray | None = None) -> np.ndarray:
     """offer x sentence: True where the pair can be a give-back at all.
 
     Why: the score adds bonuses for a need or an activity to the cosine, so any need at all ("needs
     volunteers who can help with GCSE maths") lifted any offer over the floor. A pair fits when offer and
     sentence share a word that is not everyday (``GENERIC_WORDS``) or their meaning alone is close
-    (``ALONE_COSINE``); a field sentence, besides, must be close to what this person's own notes say.
+    (``ALONE_COSINE``), or they name the same kind of work (``kin``: text/concepts.py, "interview" and
+    "discussion guides"); a field sentence, besides, must be close to what this person's own notes say.
     """
     words = [set(content_stems(s)) - GENERIC_WORDS for s, _ in cands]
     # lessons from what the user did are shared on what was done, not where: "eleven years in public
@@ -222,12 +198,19 @@ def fitting(offered: list[tuple[str, str]], cands: list[tuple[str, Chunk]], cosi
     mine = [set(content_stems(re.sub(r"\b[A-Z][\w'-]*", " ", o) if o.startswith(KNOW_HOW) else o))
             for o, _ in offered]
     shared = np.array([[bool(m & w) for w in words] for m in mine], dtype=bool)
-    fits = shared | (cosine >= ALONE_COSINE)
+    fits = shared | (cosine >= ALONE_COSINE) | (kin > 0 if kin is not None else False)
     own = [j for j, (_, c) in enumerate(cands) if c.id in own_ids]
     for j, (_, c) in enumerate(cands):
         if c.id not in own_ids and (not own or float((vectors[own] @ vectors[j]).max()) < FIELD_RELEVANCE):
             fits[:, j] = False
     return fits
+
+
+def kinship(offered: list[tuple[str, str]], sentences: list[str]) -> np.ndarray:
+    """offer x sentence: how many kinds of work (text/concepts.py) both name."""
+    mine = [kinds_of_work(o) for o, _ in offered]
+    theirs = [kinds_of_work(s) for s in sentences]
+    return np.array([[len(m & t) for t in theirs] for m in mine], dtype=int).reshape(len(mine), len(theirs))
 
 
 def _said_by(ctx: BriefContext, chunk: Chunk) -> str:
@@ -317,6 +300,66 @@ def _model_pairs(ctx: BriefContext, offered: list[tuple[str, str]], cands: list[
     return kept
 
 
+def one_each(pairs: list[tuple[float, int, int]], limit: int, pool: int = 24) -> list[tuple[float, int, int]]:
+    """The most (score, offer, sentence) pairs, up to ``limit``, with no offer or sentence twice; of
+    those, the one whose best pair is best (then its second...): the best match is never traded for a
+    higher total ("help recruit nurses" x "a day-in-the-life study with district nurses" stays).
+    ``pairs`` best first; only the best ``pool`` are searched (a few thousand sets at most)."""
+    pairs = pairs[:pool]
+    for k in range(min(limit, len(pairs)), 0, -1):
+        sets = [c for c in combinations(pairs, k)
+                if len({i for _, i, _ in c}) == k and len({j for _, _, j in c}) == k]
+        if sets:
+            return list(max(sets))  # each set is best-first, so sets compare best pair first
+    return []
+
+
+def score_pairs(ctx: BriefContext, offered: list[tuple[str, str]], cands: list[tuple[str, Chunk]], whole: list[str],
+                own_ids: set[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """offer x sentence: (score, kinds of work shared, paired on the kind of work alone, a need the offer
+    could answer).
+
+    Why: the score is the meaning (cosine) plus what the sentence is (a need, an activity) and what both
+    name (a word, a kind of work); a stretch is held below ``FLOOR`` whatever it adds up to. A stated need
+    in the same kind of work as the offer is a pair whatever the cosine says: the two sides are written
+    in different trades' words (text/concepts.py). Only a need: to the nurse's profile nearly every
+    sentence of a health bio names "clinical care".
+    """
+    bonus = hook_bonus(cands, own_ids)
+    overlap = np.array([[coverage(o, s) for s, _ in cands] for o, _ in offered])
+    vectors, mine = ctx.embed([s for s, _ in cands]), ctx.embed([o for o, _ in offered])
+    cosine = mine @ vectors.T
+    needs = np.array([bool(NEED.search(s)) for s, _ in cands])[None, :]
+    hires = np.array([[bool(PEOPLE_OFFER.search(o))] for o, _ in offered]) \
+        & np.array([bool(HIRES.search(s)) for s, _ in cands])[None, :] & ~needs
+    needs = needs | hires
+    # ... and only what their own notes say: a field's "Multi-academy trusts want teacher-led reality checks"
+    # took the reality-check offer from Julian's own "we're putting together a panel ... to do reality checks"
+    kin = kinship(offered, whole) * needs * np.array([c.id in own_ids for _, c in cands])[None, :]
+    as_need = NEED_BONUS - np.array([0.0 if c.id in own_ids else FIELD_PENALTY for _, c in cands])[None, :]
+    # where the kind of work comes from the rest of a cut line, so may the meaning
+    cut = [k for k, (s, _) in enumerate(cands) if whole[k] != s and kin[:, k].any()]
+    meaning = cosine.copy()
+    if cut:
+        meaning[:, cut] = np.maximum(cosine[:, cut], mine @ ctx.embed([whole[k] for k in cut]).T)
+    meaning = np.where(kin > 0, meaning, cosine)
+    scores = meaning + np.where(hires, as_need, bonus[None, :]) + OVERLAP_WEIGHT * overlap + KIN_BONUS * np.minimum(kin, 2)
+    kin_only = (cosine < MIN_COSINE) & (kin > 0)  # below the cosine a stretch, but for the kind of work
+    stretch = ((cosine < MIN_COSINE) & ~kin_only) | ~fitting(offered, cands, cosine, vectors, own_ids, kin)
+    scores[stretch] = np.minimum(scores[stretch], FLOOR - 0.01)  # a stretch stays below
+    hooks = np.array([bool(NEED.search(sent) or ACTIVITY.search(sent)) for sent, _ in cands])[None, :] | hires
+    for i, (o, _) in enumerate(offered):
+        if o.startswith(KNOW_HOW):  # something they did: for someone doing or needing that now, not a job title
+            # ("eight years on acute medical wards" x "Glamorgan Care Group · Full-time" shared "care")
+            scores[i] = np.where(hooks[i], scores[i], np.minimum(scores[i], FLOOR - 0.01))
+        kind = slot_kind(o)
+        if kind:  # a slot goes to someone who speaks (or writes, for contributors), best topic first
+            hook = WRITES if kind == "contr" else SPEAKS
+            fits = np.array([bool(hook.search(sent)) for sent, _ in cands])
+            scores[i] = np.where(fits, np.maximum(scores[i], FLOOR + 0.02 + 0.1 * cosine[i]), FLOOR - 0.01)
+    return scores, kin, kin_only, needs
+
+
 def write_give_back(ctx: BriefContext, attempt_seed: int = 0) -> None:
     b = ctx.brief
     b.give_back, b.give_back_note = [], ""
@@ -329,53 +372,54 @@ def write_give_back(ctx: BriefContext, attempt_seed: int = 0) -> None:
     honest = (f"Nothing in your profile clearly matches what your notes say {first} works on, needs or cares "
               f"about. Find out in the meeting: ask \"What are you working on where an extra pair of hands, "
               f"a contact or a resource would help?\", then log the answer with `rapport log`.")
-    cands = candidates(ctx)
+    cands, whole = candidates(ctx)
     if not cands:
         b.give_back_note = honest
         return
     own_ids = {c.id for c in ctx.notes}
-    bonus = hook_bonus(cands, own_ids)
-    overlap = np.array([[coverage(o, s) for s, _ in cands] for o, _ in offered])
-    vectors = ctx.embed([s for s, _ in cands])
-    cosine = ctx.embed([o for o, _ in offered]) @ vectors.T
-    scores = cosine + bonus[None, :] + OVERLAP_WEIGHT * overlap
-    stretch = (cosine < MIN_COSINE) | ~fitting(offered, cands, cosine, vectors, own_ids)
-    scores[stretch] = np.minimum(scores[stretch], FLOOR - 0.01)  # a stretch stays below
-    hooks = np.array([bool(NEED.search(sent) or ACTIVITY.search(sent)) for sent, _ in cands])
-    for i, (o, _) in enumerate(offered):
-        if o.startswith(KNOW_HOW):  # something they did: for someone doing or needing that now, not a job title
-            # ("eight years on acute medical wards" x "Glamorgan Care Group · Full-time" shared "care")
-            scores[i] = np.where(hooks, scores[i], np.minimum(scores[i], FLOOR - 0.01))
-        kind = slot_kind(o)
-        if kind:  # a slot goes to someone who speaks (or writes, for contributors), best topic first
-            hook = WRITES if kind == "contr" else SPEAKS
-            fits = np.array([bool(hook.search(sent)) for sent, _ in cands])
-            scores[i] = np.where(fits, np.maximum(scores[i], FLOOR + 0.02 + 0.1 * cosine[i]), FLOOR - 0.01)
+    scores, kin, kin_only, needs = score_pairs(ctx, offered, cands, whole, own_ids)
     if float(scores.max()) < FLOOR:
         b.give_back_note = honest
         return
+
+    def why(i: int, j: int) -> str:
+        """The sentence the idea grows from, and who said it: the whole line where the kind of work
+        that paired them is in the rest of it ("hiring a people partner in spring; said ex-clinicians
+        make good ones")."""
+        said = whole[j] if kin[i, j] and not kinds_of_work(cands[j][0]) & kinds_of_work(offered[i][0]) else cands[j][0]
+        return f"{_said_by(ctx, cands[j][1])}: \u201c{said}\u201d"
+
     chosen = _model_pairs(ctx, offered, cands, scores, attempt_seed) if ctx.settings.giveback_model else []
     if not chosen:  # the best scored pairs, phrased in code (no model call: see Settings.giveback_model)
         ranked = sorted(((scores[i, j], i, j) for i in range(len(offered)) for j in range(len(cands))), reverse=True)
-        # One sentence per idea first; then, short of the brief's room, a sentence may hold a second offer:
-        # a two-line note ("Wants to talk to nurses about alarm fatigue on the wards") has one need and
-        # room for more than one way to help with it. What the profile offers first; lessons from what
-        # the user did only where room is left (they displaced an introduction Segun's notes asked for).
+        # Each need their notes state its own offer first, as many as fit (the best set, not the best pair first:
+        # greedily, "help recruit nurses" took "hiring a people partner; ex-clinicians make good ones"
+        # and left "a good way to interview staff", the discussion guides' own need, unmet). Then, short of
+        # the brief's room, a sentence may hold a second offer: a two-line note ("Wants to talk to nurses
+        # about alarm fatigue on the wards") has one need and room for more than one way to help with it.
+        # What the profile offers first; lessons from what the user did only where room is left (they
+        # displaced an introduction Segun's notes asked for).
+        chosen = [(i, j, offer_idea(offered[i][0], first), why(i, j))
+                  for _, i, j in one_each([t for t in ranked if t[0] >= FLOOR and needs[t[1], t[2]] and cands[t[2]][1].id in own_ids
+                                           and not offered[t[1]][0].startswith(KNOW_HOW)], ctx.size["gb_max"])]
+        # then the rest, best first: a job title's line ("VP Product, Clinical Workflows"), a second offer for
+        # one sentence (never on the kind of work alone: "clinical workflow knowledge" is no answer to
+        # "hiring a people partner; said ex-clinicians make good ones"), and lessons from what the user did
         for know, per_sentence in ((False, 1), (False, 2), (True, 1), (True, 2)):
             for score, i, j in ranked:
                 if score < FLOOR or len(chosen) >= ctx.size["gb_max"]:
                     break
                 if offered[i][0].startswith(KNOW_HOW) == know and all(i != a for a, *_ in chosen) \
-                        and sum(j == bb for _, bb, *_ in chosen) < per_sentence:
-                    chosen.append((i, j, offer_idea(offered[i][0], first),
-                                   f"{_said_by(ctx, cands[j][1])}: \u201c{cands[j][0]}\u201d"))
+                        and sum(j == bb for _, bb, *_ in chosen) < per_sentence \
+                        and not (kin_only[i, j] and any(j == bb for _, bb, *_ in chosen)):
+                    chosen.append((i, j, offer_idea(offered[i][0], first), why(i, j)))
     chosen.sort(key=lambda t: cands[t[1]][1].id not in own_ids)  # what their notes say first, then their field's
-    for i, j, text, why in chosen:
+    for i, j, text, reason in chosen:
         offer_id, chunk = offered[i][1], cands[j][1]
         b.sources[offer_id] = next(c for c in ctx.me_chunks if c.id == offer_id)
         b.sources[chunk.id] = chunk
-        b.give_back.append(Cited(text, [offer_id, chunk.id], why))
+        b.give_back.append(Cited(text, [offer_id, chunk.id], reason))
 
 
-__all__ = ["ACTIVITY", "FLOOR", "fitting", "MIN_COSINE", "NEED", "candidates", "finished", "hook_bonus", "in_play", "offer_idea", "offers",
-           "slot_kind", "write_give_back"]
+__all__ = ["ACTIVITY", "FLOOR", "fitting", "MIN_COSINE", "NEED", "candidates", "finished", "hook_bonus", "in_play",
+           "kinship", "offer_idea", "offers", "one_each", "score_pairs", "slot_kind", "write_give_back"]

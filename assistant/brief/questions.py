@@ -16,7 +16,7 @@ import jsonschema
 
 from assistant.brief import sense
 from assistant.brief.context import BriefContext, foreign_script, note_sentences
-from assistant.brief.giveback import finished
+from assistant.text.hooks import finished
 from assistant.brief.narrative import their_topics
 from assistant.brief.record import Cited
 from assistant.generation import answer_prefix, prompts
