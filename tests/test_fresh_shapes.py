@@ -651,3 +651,19 @@ def test_a_job_they_held_is_a_reserve_seed_when_their_work_now_gives_enough_ques
     ctx.gen.calls.clear()
     write_questions(ctx)
     assert ctx.gen.prompts_with("Vattenfall"), "with too few facts about now, their past is asked too"
+
+
+def test_their_own_we_inside_a_sentence_about_them_is_cut_there(kb, settings) -> None:
+    """Eval brief (Tom, from his e-mail): "He is currently working on how to onboard 50 new community groups next year
+    without hiring a data team - our biggest headache is cleaning up generation data." Whose "our" is that, in a
+    sentence about him? The sentence ends before it; a quote keeps its words."""
+    ctx, _ = _one_note(kb, settings, "Tom Kessler", "Tom Kessler is Head of Product at Kilowattly. Right now we're "
+                       "trying to work out how to onboard 50 new community groups next year without hiring a data team "
+                       "- our biggest headache is cleaning up generation data. He likes to say \"we ship weekly\".")
+    _facts(ctx, "He is working on how to onboard 50 new community groups next year without hiring a data team - our "
+                "biggest headache is cleaning up generation data.",
+           "He likes to say \"we ship weekly\".", "Tom Kessler is Head of Product at Kilowattly.")
+    facts = [f.text for f in ctx.brief.facts]
+    assert "He is working on how to onboard 50 new community groups next year without hiring a data team." in facts, facts
+    assert not any(re.search(r"\bour\b", f) for f in facts), facts
+    assert any("we ship weekly" in f for f in facts), facts

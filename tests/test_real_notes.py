@@ -1136,3 +1136,25 @@ def test_a_fact_a_longer_one_already_holds_is_left_out() -> None:
     assert not repeats_longer("She is a trustee of a hospice in her home town.",
                               ["Outside work she is a keen open-water swimmer and a trustee of a hospice."])
     assert not repeats_longer(long_sven, ["He is also a maintainer of the quillmark library."], "Sven Aaltonen")
+
+
+def test_a_question_names_something_of_the_fact_its_why_cites(kb, settings) -> None:
+    """Eval brief (Rhiannon): asked from "Recruitment and onboarding for care staff", the model wrote "How does your
+    team approach redesigning the leave framework ...?" (beside it in the notes, in no fact), and its "why" cited
+    the recruitment line."""
+    from assistant.brief.context import BriefContext
+    from assistant.brief.questions import question_problem
+    from assistant.notes import db
+    from assistant.notes.ingest import ingest_text
+    from assistant.types import Target
+    from tests.fakes import QueueGenerator
+
+    db.upsert_contact(settings, "Rhian Price", [])
+    ingest_text("Rhian Price leads people operations. Redesigned the leave framework. Recruitment and onboarding for "
+                "care staff.", Target.contact("Rhian Price"), kb, settings, title="LinkedIn")
+    ctx = BriefContext("Rhian Price", kb, settings, QueueGenerator())
+    drifted = "How does your team approach redesigning the leave framework for all employees?"
+    assert "does not say" in question_problem(ctx, drifted, [], about="Recruitment and onboarding for care staff.")
+    assert question_problem(ctx, drifted, [], about="She redesigned the leave framework in 2024.") == ""
+    assert question_problem(ctx, "What have you learned from onboarding care staff?", [],
+                            about="Recruitment and onboarding for care staff.") == ""

@@ -98,6 +98,16 @@ def said_of_them(fact: str) -> str:
     return f"{_SAME_VERB.get(m.group(1), m.group(1))} {flat[m.end():]}" if m else flat
 
 
+# "He is working on how to onboard 50 new community groups without hiring a data team - our biggest headache is
+# cleaning up generation data": the model copied Tom's own words after a sentence about him.
+_THEIR_WE = re.compile(r"(?<=\s)(?:we|our|we're|we've|we'd|we'll)\b", re.I)
+
+
+def _quoted(text: str, at: int) -> bool:
+    before = text[:at]
+    return before.count('"') % 2 == 1 or before.count("\u201c") > before.count("\u201d")
+
+
 def keep(ctx: BriefContext, text: str, ids: list[str], kept: list[tuple[str, list[str]]],
           dropped: list[str], as_written: bool = False) -> None:
     """Append ``text`` to ``kept`` when it passes every check, else say why in ``dropped``.
@@ -137,6 +147,14 @@ def keep(ctx: BriefContext, text: str, ids: list[str], kept: list[tuple[str, lis
     if voice.speaks_as_user(text):
         dropped.append("a first-person sentence (the user's own story, not theirs)")
         log.info("fact dropped (first person: the user's story, not theirs): %r", text)
+        return
+    ours = _THEIR_WE.search(text)
+    if ours and not _quoted(text, ours.start()):
+        head = head_before(text, ours.start())
+        log.info("fact %s (their own 'we' inside a sentence about them): %r", "cut" if head else "dropped", text)
+        if head:
+            return keep(ctx, head, ids, kept, dropped, as_written)
+        dropped.append("their own \u201cwe\u201d inside a sentence about them")
         return
     missing = grounding.unsupported_terms(text, [*ctx.texts(ids), ctx.name])
     if missing:
@@ -186,9 +204,14 @@ def without_tail(text: str, invented: list[str]) -> str:
     checked again like any fact.
     """
     first = min((m.start() for w in invented for m in [re.search(rf"(?i)\b{re.escape(w)}", text)] if m), default=-1)
-    if first <= 0:
+    return head_before(text, first)
+
+
+def head_before(text: str, at: int) -> str:
+    """The fact up to the last clause break before ``at``, or "" when no whole head is left."""
+    if at <= 0:
         return ""
-    cuts = [m.start() for m in _TAIL_START.finditer(text, 0, first)]
+    cuts = [m.start() for m in _TAIL_START.finditer(text, 0, at)]
     head = text[:cuts[-1]].rstrip(" ,;:-\u2013\u2014") if cuts else ""
     if len(head.split()) < 5 or dangles(head) or head.count("(") != head.count(")"):
         return ""

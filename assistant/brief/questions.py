@@ -120,10 +120,17 @@ def _as_question(raw: str, name: str) -> str:
     return questions.tell_me_shorter(asked)
 
 
-def question_problem(ctx: BriefContext, text: str, accepted: Sequence[str], fact: str = "") -> str:
-    """Why this question cannot go in the brief, or "" when it can."""
+def question_problem(ctx: BriefContext, text: str, accepted: Sequence[str], fact: str = "", about: str = "") -> str:
+    """Why this question cannot go in the brief, or "" when it can.
+
+    ``about`` is the fact its "why" will cite: a question must name something of it. Asked from "Recruitment
+    and onboarding for care staff", the model wrote about "redesigning the leave framework" (in the notes
+    beside it, in no fact), and the "why" cited a fact the question was not about.
+    """
     if fact and not questions.specificity(text, [fact, *ctx.texts(ctx.fact_sources.get(fact, []))], []):
         return "That question was generic; ask about the fact itself."
+    if about and not questions.specificity(text, [about], []):
+        return "That question was about something the fact does not say; ask about the fact itself."
     if questions.stock_question(text):
         return ("That was the stock \"what challenges do you face in your role\" question; ask about something "
                 "specific the fact says.")
@@ -411,7 +418,7 @@ def write_questions(ctx: BriefContext, attempt_seed: int = 0) -> None:
             # asking the model, whose "why" was mostly the prompt's rules recited back.
             why = plain_why(str(data.get("why", "")), grows_from.text)
             ctx.fact_sources[fact.text] = fact.sources
-            reason = question_problem(ctx, text, [q.text for q in b.questions], fact.text) or (
+            reason = question_problem(ctx, text, [q.text for q in b.questions], fact.text, grows_from.text) or (
                 "Write in English only." if foreign_script(why, [c.text for c in ctx.notes]) else "")
             if reason:
                 log.info("question rejected (%s): %r", reason, text)
