@@ -653,17 +653,21 @@ def test_a_job_they_held_is_a_reserve_seed_when_their_work_now_gives_enough_ques
     assert ctx.gen.prompts_with("Vattenfall"), "with too few facts about now, their past is asked too"
 
 
-def test_their_own_we_inside_a_sentence_about_them_is_cut_there(kb, settings) -> None:
-    """Eval brief (Tom, from his e-mail): "He is currently working on how to onboard 50 new community groups next year
-    without hiring a data team - our biggest headache is cleaning up generation data." Whose "our" is that, in a
-    sentence about him? The sentence ends before it; a quote keeps its words."""
-    ctx, _ = _one_note(kb, settings, "Tom Kessler", "Tom Kessler is Head of Product at Kilowattly. Right now we're "
-                       "trying to work out how to onboard 50 new community groups next year without hiring a data team "
-                       "- our biggest headache is cleaning up generation data. He likes to say \"we ship weekly\".")
+def test_their_own_our_inside_a_sentence_about_them_is_their_teams(kb, settings) -> None:
+    """Eval brief (Tom, from his LinkedIn "About"): "He is currently working on how to onboard 50 new community groups
+    next year without hiring a data team - our biggest headache is cleaning up generation data." Whose "our" is that,
+    in a sentence about him? His team's, since he wrote it; a "we" whose verb would change person ends the sentence;
+    a quote keeps its words."""
+    ctx, _ = _one_note(kb, settings, "Tom Kessler", "About\nI'm a product manager who fell into energy by accident. "
+                       "For the last four years I've led product at Kilowattly. Right now we're trying to work out how "
+                       "to onboard 50 new community groups next year without hiring a data team - our biggest headache "
+                       "is cleaning up generation data from old inverters. I like to say \"we ship weekly\".")
     _facts(ctx, "He is working on how to onboard 50 new community groups next year without hiring a data team - our "
-                "biggest headache is cleaning up generation data.",
-           "He likes to say \"we ship weekly\".", "Tom Kessler is Head of Product at Kilowattly.")
+                "biggest headache is cleaning up generation data from old inverters.",
+           "He likes to say \"we ship weekly\".", "Tom led product at Kilowattly for four years; we met at PyData.")
     facts = [f.text for f in ctx.brief.facts]
-    assert "He is working on how to onboard 50 new community groups next year without hiring a data team." in facts, facts
-    assert not any(re.search(r"\bour\b", f) for f in facts), facts
+    assert ("He is working on how to onboard 50 new community groups next year without hiring a data team - his "
+            "team's biggest headache is cleaning up generation data from old inverters.") in facts, facts
+    assert "Tom led product at Kilowattly for four years." in facts, facts
+    assert not any(re.search(r"\b(?:our|we)\b", f) for f in facts if "ship weekly" not in f), facts
     assert any("we ship weekly" in f for f in facts), facts

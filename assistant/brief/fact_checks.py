@@ -108,6 +108,21 @@ def _quoted(text: str, at: int) -> bool:
     return before.count('"') % 2 == 1 or before.count("\u201c") > before.count("\u201d")
 
 
+def _their_our(ctx: BriefContext, text: str, ids: list[str], ours: re.Match) -> str:
+    """The fact with their "our" said as their team's, when the words after it are in a line they wrote
+    (their e-mail, their "About"): "... - our biggest headache is ..." -> "... - his team's biggest
+    headache is ..."; else "" (the user's "our", or a "we" whose verb would need its person changed)."""
+    words = re.match(r"our\s+(\S+(?:\s+\S+)?)", text[ours.start():], re.I)
+    if not words:
+        return ""
+    said = " ".join(f"our {words.group(1)}".casefold().split())
+    if not any(said in " ".join(ctx.their_words.get(i, "").casefold().split()) for i in ids):
+        return ""
+    pronoun = re.match(r"^(He|She)\b", text)
+    team = f"{'his' if pronoun.group(1) == 'He' else 'her'} team's" if pronoun else f"{ctx.first}'s team's"
+    return text[:ours.start()] + team + text[ours.end():]
+
+
 def keep(ctx: BriefContext, text: str, ids: list[str], kept: list[tuple[str, list[str]]],
           dropped: list[str], as_written: bool = False) -> None:
     """Append ``text`` to ``kept`` when it passes every check, else say why in ``dropped``.
@@ -149,6 +164,10 @@ def keep(ctx: BriefContext, text: str, ids: list[str], kept: list[tuple[str, lis
         log.info("fact dropped (first person: the user's story, not theirs): %r", text)
         return
     ours = _THEIR_WE.search(text)
+    theirs = _their_our(ctx, text, ids, ours) if ours and not _quoted(text, ours.start()) else ""
+    if theirs:
+        log.info("fact reworded (their own 'our' is their team's): %r", text)
+        return keep(ctx, theirs, ids, kept, dropped, as_written)
     if ours and not _quoted(text, ours.start()):
         head = head_before(text, ours.start())
         log.info("fact %s (their own 'we' inside a sentence about them): %r", "cut" if head else "dropped", text)
