@@ -326,6 +326,13 @@ def test_first_person_lines_of_theirs_read_in_the_third_person() -> None:
     assert in_their_name("I lead the route team at Nordhaul, where we plan 41,000 stops a day.", "Tomasz") == \
         "Tomasz leads the route team at Nordhaul, where they plan 41,000 stops a day."
     assert in_their_name("I still teach two evenings a week.", "Ama") == "Ama still teaches two evenings a week."
+    # a second verb of theirs agrees too (sign-up list: "... tests with residents every sprint but keep reaching")
+    assert in_their_name("We test with residents every sprint but keep reaching the same confident people.", "Aisha") \
+        == "Aisha's team tests with residents every sprint but keeps reaching the same confident people."
+    assert in_their_name("We can test with residents and keep notes.", "Aisha") == \
+        "Aisha's team can test with residents and keep notes."
+    assert in_their_name("We need volunteers and use Python and R.", "Ama") == \
+        "Ama's team needs volunteers and uses Python and R."
     assert in_their_name("I'm moving the lab to Leeds in March.", "Ama") == "Ama is moving the lab to Leeds in March."
     assert in_their_name("My team of 7 builds the planning engine.", "Tomasz") == "Tomasz's team of 7 builds the planning engine."
     assert in_their_name("We have 8 more depots going live in 2027.", "Tomasz") == \

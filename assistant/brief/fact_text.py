@@ -188,6 +188,10 @@ _MID_PERSON = {"me": "them", "my": "their", "mine": "theirs", "we": "they", "us"
 
 
 _WE_VERB = {"am": "is", "are": "is", "have": "has", "do": "does"}
+# A second verb of the same subject after "and"/"but" (only verbs common in notes: "and data" is no verb)
+_AND_VERB = re.compile(r"(\b(?:but|and|yet)\s+(?:still\s+|also\s+|often\s+|always\s+|now\s+)?)(keep|need|want|use|run|"
+                       r"plan|try|hope|work|struggle|spend|get|make|find|lose|reach|test|build|lead|teach|write|help|"
+                       r"think|know|like|love|focus|rely|depend|track|share|publish|train|support|offer|see)\b")
 _CLAUSE_BREAK = re.compile(r";\s|\s[-\u2013\u2014]\s|,\s+(?:and|but|so)\s")
 # Bodies people work for or speak for: "Our lab" is hers ("Mai's lab"); "Segun is a charity ..." is no person
 # (fact_checks)
@@ -223,8 +227,11 @@ def in_their_name(sentence: str, first: str) -> str:
             return ""
         who, contraction, adverb, verb = m.groups()
         subject = first if who.lower() == "i" else f"{first}'s team"
+        said = verb
         verb = third_person_verb(f"'{contraction[1:]}" if contraction else verb)
         head, rest = f"{subject} {adverb or ''}{verb}", text[m.end():]
+        if not contraction and verb != said:  # "We test ... but keep reaching ...": "tests ... but keeps"
+            rest = _AND_VERB.sub(lambda w: f"{w.group(1)}{third_person_verb(w.group(2))}", rest)
     rest = re.sub(r"\bI['\u2019]d\b", f"{first} would", rest)
     rest = re.sub(r"\bI['\u2019]m\b", f"{first} is", rest)
     rest = re.sub(r"\bI['\u2019](?:ve|ll)\b", lambda w: f"{first} {'has' if 'v' in w.group(0) else 'will'}", rest)

@@ -112,6 +112,8 @@ _SAME_FORM = frozenset("""can can't cannot could couldn't will won't would would
 was wasn't did didn't had hadn't led ran spent made built wrote became began took gave got went left found taught grew
 set put held brought sold won met sent told said thought felt knew saw moved read chose fell kept lost paid rode swam
 sat stood understood came drove flew spoke broke""".split())
+# "need" is no past tense: "We need help" was "Ama's team need help"
+_BASE_IN_ED = frozenset("need feed seed speed heed breed bleed proceed succeed exceed embed shed".split())
 _THIRD = {**{v: k for k, v in _BE_HAVE.items()}, "am": "is", "go": "goes", "'m": "is", "'re": "is", "'ve": "has",
           "'d": "would", "'ll": "will"}
 
@@ -121,7 +123,7 @@ def third_person_verb(verb: str) -> str:
     low = verb.lower().replace("\u2019", "'")
     if low in _THIRD:
         return _THIRD[low]
-    if low in _SAME_FORM or low.endswith(("ed", "n't")):
+    if low in _SAME_FORM or (low.endswith(("ed", "n't")) and low not in _BASE_IN_ED):
         return verb
     if re.search(r"[^aeiou]y$", low):
         return verb[:-1] + "ies"
