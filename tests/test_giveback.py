@@ -586,3 +586,24 @@ def test_speaking_a_language_is_not_speaking_at_events_and_no_help_needed_is_no_
     assert not NEED.search("her daughter is doing A-level chem & loves it, no help needed there lol")
     assert NEED.search("Kemi says her bugbear is dashboards that clinicians never open")
     assert NEED.search("help needed with the rota")
+
+
+def test_a_job_that_ended_is_no_hook_for_a_give_back(kb, settings) -> None:
+    """A LinkedIn copy (the eval's Rhiannon, teacher profile): "Recruitment and onboarding for care staff", under an
+    HR Advisor job dated "Sep 2014 - May 2018", took the offer of help with onboarding guides. No verb says it is
+    past; the dates do. The current job's lines, a bullet's own year and a CV's present job stay."""
+    from assistant.text.hooks import without_ended_jobs
+
+    cv = ("2016 - 2018      Graduate Analyst, Scottish Water\n                 Built the leak model.\n\n"
+          "2022 - present   Senior Data Engineer\n- 2019-2021: Head of Design, DfE\n- 2021: Launched Ask Once")
+    assert without_ended_jobs(cv).split("\n") == ["", "", "", "2022 - present   Senior Data Engineer", "",
+                                                  "- 2021: Launched Ask Once"]
+    db.upsert_contact(settings, "Rhian Price", [])
+    ingest_text("Head of People Operations\nCalloway Digital · Full-time\nMar 2023 - Present · 3 yrs 9 mos\n"
+                "- Sponsor of the four-day-week pilot\n\nHR Advisor\nGlamorgan Care Group · Full-time\n"
+                "Sep 2014 - May 2018 · 3 yrs 9 mos\nBridgend, Wales\n- Recruitment and onboarding for care staff\n",
+                Target.contact("Rhian Price"), kb, settings, title="LinkedIn")
+    ingest_text("## What I can offer\n- Help writing or reviewing training materials, onboarding guides or how-to docs "
+                "for non-expert users\n", Target.me(), kb, settings, title="Me")
+    d = BriefBuilder("Rhian Price", kb, settings, QueueGenerator()).regenerate("give_back").to_dict()
+    assert not any("care staff" in g["why"] for g in d["give_back"]), d["give_back"]

@@ -31,7 +31,7 @@ from assistant.generation.structured import generate_json, seed_for
 from assistant.notes.offers import KNOW_HOW, content_stems, coverage, find_offers
 from assistant.text import grounding, questions
 from assistant.text.concepts import kinds_of_work
-from assistant.text.hooks import ACTIVITY, HIRES, NEED, PEOPLE_OFFER, SPEAKS, WRITES, finished
+from assistant.text.hooks import ACTIVITY, HIRES, NEED, PEOPLE_OFFER, SPEAKS, WRITES, finished, without_ended_jobs
 from assistant.text.questions import GENERIC_WORDS
 from assistant.text.guard import INJECTION, neutralize
 from assistant.text.presumptuous import presumptuous
@@ -151,7 +151,7 @@ def candidates(ctx: BriefContext) -> tuple[list[tuple[str, Chunk]], list[str]]:
         for c in chunks:
             view = ctx.views.get(c.id) or about_them(neutralize(c.text))  # field notes: the user's own
             # packed note lines are split into clauses: a need inside one is diluted by the rest
-            for sentence in note_sentences(view[0]):
+            for sentence in note_sentences(without_ended_jobs(view[0])):  # their old jobs are their past
                 kept = []
                 for s in (SPEAKER_MARK.sub("", p) for p in clauses(sentence, min_words=4)):  # not the user's own lines
                     # not what the notes say to steer clear of: "there were redundancies in the clinical
