@@ -592,7 +592,7 @@ def test_a_job_that_ended_is_no_hook_for_a_give_back(kb, settings) -> None:
     """A LinkedIn copy (the eval's Rhiannon, teacher profile): "Recruitment and onboarding for care staff", under an
     HR Advisor job dated "Sep 2014 - May 2018", took the offer of help with onboarding guides. No verb says it is
     past; the dates do. The current job's lines, a bullet's own year and a CV's present job stay."""
-    from assistant.text.hooks import without_ended_jobs
+    from assistant.text.attribution import without_ended_jobs
 
     cv = ("2016 - 2018      Graduate Analyst, Scottish Water\n                 Built the leak model.\n\n"
           "2022 - present   Senior Data Engineer\n- 2019-2021: Head of Design, DfE\n- 2021: Launched Ask Once")

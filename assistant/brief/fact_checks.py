@@ -164,11 +164,11 @@ def keep(ctx: BriefContext, text: str, ids: list[str], kept: list[tuple[str, lis
         log.info("fact dropped (first person: the user's story, not theirs): %r", text)
         return
     ours = _THEIR_WE.search(text)
-    theirs = _their_our(ctx, text, ids, ours) if ours and not _quoted(text, ours.start()) else ""
-    if theirs:
-        log.info("fact reworded (their own 'our' is their team's): %r", text)
-        return keep(ctx, theirs, ids, kept, dropped, as_written)
     if ours and not _quoted(text, ours.start()):
+        theirs = _their_our(ctx, text, ids, ours)
+        if theirs:
+            log.info("fact reworded (their own 'our' is their team's): %r", text)
+            return keep(ctx, theirs, ids, kept, dropped, as_written)
         head = head_before(text, ours.start())
         log.info("fact %s (their own 'we' inside a sentence about them): %r", "cut" if head else "dropped", text)
         if head:

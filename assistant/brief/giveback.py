@@ -28,15 +28,17 @@ from assistant.brief.context import BriefContext, foreign_script
 from assistant.brief.record import Cited
 from assistant.generation import prompts
 from assistant.generation.structured import generate_json, seed_for
-from assistant.notes.offers import KNOW_HOW, content_stems, coverage, find_offers
+from assistant.notes.offers import KNOW_HOW, coverage, find_offers
 from assistant.text import grounding, questions
 from assistant.text.concepts import kinds_of_work
-from assistant.text.hooks import ACTIVITY, HIRES, NEED, PEOPLE_OFFER, SPEAKS, WRITES, finished, without_ended_jobs
+from assistant.text.attribution import without_ended_jobs
+from assistant.text.hooks import ACTIVITY, HIRES, NEED, PEOPLE_OFFER, SPEAKS, WRITES, finished
 from assistant.text.questions import GENERIC_WORDS
 from assistant.text.guard import INJECTION, neutralize
 from assistant.text.presumptuous import presumptuous
 from assistant.text.sensitive import raises_sensitive
 from assistant.text.sentences import clauses
+from assistant.text.words import content_stems
 from assistant.text.voice import SPEAKER_MARK, about_them, speaks_as_user
 from assistant.types import Chunk, Target
 
@@ -347,7 +349,7 @@ def score_pairs(ctx: BriefContext, offered: list[tuple[str, str]], cands: list[t
     kin_only = (cosine < MIN_COSINE) & (kin > 0)  # below the cosine a stretch, but for the kind of work
     stretch = ((cosine < MIN_COSINE) & ~kin_only) | ~fitting(offered, cands, cosine, vectors, own_ids, kin)
     scores[stretch] = np.minimum(scores[stretch], FLOOR - 0.01)  # a stretch stays below
-    hooks = np.array([bool(NEED.search(sent) or ACTIVITY.search(sent)) for sent, _ in cands])[None, :] | hires
+    hooks = needs | np.array([bool(ACTIVITY.search(sent)) for sent, _ in cands])[None, :]
     for i, (o, _) in enumerate(offered):
         if o.startswith(KNOW_HOW):  # something they did: for someone doing or needing that now, not a job title
             # ("eight years on acute medical wards" x "Glamorgan Care Group · Full-time" shared "care")

@@ -35,7 +35,7 @@ from assistant.notes.store import KnowledgeBase
 from assistant.text.guard import INJECTION, neutralize
 from assistant.text.questions import is_job_ask
 from assistant.text.sentences import split_sentences, unwrap
-from assistant.text.words import STOPWORDS, WORD_RE, norm_word, stem
+from assistant.text.words import content_stems
 from assistant.types import Chunk, Target
 
 log = logging.getLogger("rapport.offers")
@@ -240,11 +240,6 @@ def prose_offers(chunks: Sequence[Chunk], *, under_heading: bool = True) -> list
 # --------------------------------------------------------------------------- the model
 
 
-def content_stems(text: str) -> list[str]:
-    words = (norm_word(w) for w in WORD_RE.findall(text))
-    return [stem(w) for w in words if w and w not in STOPWORDS and len(w) > 1]
-
-
 def coverage(text: str, source: str) -> float:
     """Share of ``text``'s content words (stemmed) that ``source`` contains: 1.0 is a span of it."""
     mine = content_stems(text)
@@ -362,5 +357,5 @@ def profile_offers(kb: KnowledgeBase, settings: Settings, generator: Generator |
     return find_offers(kb.chunks_of(Target.me()), settings, generator)
 
 
-__all__ = ["KNOW_HOW", "FoundOffers", "Offer", "content_stems", "coverage", "find_offers", "know_how", "model_offers",
+__all__ = ["KNOW_HOW", "FoundOffers", "Offer", "coverage", "find_offers", "know_how", "model_offers",
            "offer_problem", "profile_offers", "prose_offers", "structured_offers"]

@@ -236,6 +236,34 @@ def ended_roles(texts: list[str]) -> set[str]:
     return roles
 
 
+# A job that ended, as a CV or a LinkedIn copy dates it: "Sep 2014 - May 2018 · 3 yrs 9 mos" (and the lines
+# under it), "2016 - 2018      Graduate Analyst, Scottish Water" (and its lines), "- 2019-2021: Head of Design, ..."
+_ENDED_LINE = re.compile(rf"^[\s\-*\u2022]*{_RANGE}\b(?P<rest>.*)$")
+
+
+def without_ended_jobs(text: str) -> str:
+    """The note without the lines of jobs whose dates say they ended (blank lines in their place).
+
+    Why: a LinkedIn copy's old job says "Recruitment and onboarding for care staff" under "Sep 2014 -
+    May 2018"; read as what Rhiannon does, it took an offer of training materials. No verb says it is
+    past (``hooks.finished`` reads verbs); the dates do, as for ``ended_roles``. A block ends at a blank line.
+    """
+    out, past = [], False
+    for line in text.split("\n"):
+        ended = _ENDED_LINE.match(line)
+        if ended:
+            rest = ended.group("rest")
+            # a date line of its own, or a CV's date column: the lines under it are that job's too
+            past = not rest.strip(" \t\u00b7") or rest.lstrip(" \t").startswith("\u00b7") or rest.startswith("  ")
+            out.append("")
+        elif not line.strip():
+            past = False
+            out.append(line)
+        else:
+            out.append("" if past else line)
+    return "\n".join(out)
+
+
 def as_current(text: str, ended: set[str]) -> bool:
     """True when a fact says they are now in a role their notes date as over.
 
@@ -255,4 +283,4 @@ def as_current(text: str, ended: set[str]) -> bool:
 
 
 __all__ = ["as_current", "ended_roles", "interest_as_work", "misattributed_roles", "unstated_interest",
-           "unsupported_occupations", "unsupported_retirement"]
+           "unsupported_occupations", "unsupported_retirement", "without_ended_jobs"]

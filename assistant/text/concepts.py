@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from assistant.text.words import STOPWORDS, WORD_RE, norm_word, stem
+from assistant.text.words import content_stems
 
 FAMILIES: dict[str, tuple[str, ...]] = {
     # ways of asking people things
@@ -64,8 +64,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
 
 def _stems(text: str) -> tuple[str, ...]:
     # "ex-clinicians" and "practice-development nurses" name clinicians and nurses
-    words = (norm_word(w) for w in WORD_RE.findall(text.replace("-", " ")))
-    return tuple(stem(w) for w in words if w and w not in STOPWORDS)
+    return tuple(content_stems(text.replace("-", " ")))
 
 
 @cache

@@ -57,33 +57,4 @@ def finished(sentence: str) -> bool:
     return bool(_PAST.search(sentence)) and not NEED.search(sentence) and not _NOW.search(sentence)
 
 
-# A job that ended, as a CV or a LinkedIn copy dates it: "Sep 2014 - May 2018 · 3 yrs 9 mos" (and the lines
-# under it), "2016 - 2018      Graduate Analyst, Scottish Water" (and its lines), "- 2019-2021: Head of Design, ..."
-_ENDED = re.compile(r"^[\s\-*\u2022]*(?:[A-Z][a-z]{2,8}\.?\s+)?(?:19|20)\d\d\s*(?:-|\u2013|\u2014|to)\s*"
-                    r"(?:[A-Z][a-z]{2,8}\.?\s+)?(?:19|20)\d\d\b(?P<rest>.*)$")
-
-
-def without_ended_jobs(text: str) -> str:
-    """The note without the lines of jobs whose dates say they ended (blank lines in their place).
-
-    Why: a LinkedIn copy's old job says "Recruitment and onboarding for care staff" under "Sep 2014 -
-    May 2018"; read as what Rhiannon does, it took an offer of training materials. No verb says it is
-    past (``finished`` reads verbs); the dates do. A block ends at a blank line.
-    """
-    out, past = [], False
-    for line in text.split("\n"):
-        ended = _ENDED.match(line)
-        if ended:
-            rest = ended.group("rest")
-            # a date line of its own, or a CV's date column: the lines under it are that job's too
-            past = not rest.strip(" \t\u00b7") or rest.lstrip(" \t").startswith("\u00b7") or rest.startswith("  ")
-            out.append("")
-        elif not line.strip():
-            past = False
-            out.append(line)
-        else:
-            out.append("" if past else line)
-    return "\n".join(out)
-
-
-__all__ = ["ACTIVITY", "HIRES", "NEED", "PEOPLE_OFFER", "SPEAKS", "WRITES", "finished", "without_ended_jobs"]
+__all__ = ["ACTIVITY", "HIRES", "NEED", "PEOPLE_OFFER", "SPEAKS", "WRITES", "finished"]

@@ -98,6 +98,12 @@ STOPWORDS = frozenset(
 _COUNT_RE = re.compile(r"[^\W_]+(?:['\u2019\-][^\W_]+)*")
 
 
+def content_stems(text: str) -> list[str]:
+    """The stems of a text's words that mean something (no stopwords, no single letters), in order."""
+    words = (norm_word(w) for w in WORD_RE.findall(text))
+    return [stem(w) for w in words if w and w not in STOPWORDS and len(w) > 1]
+
+
 def word_count(text: str) -> int:
     """Number of words; contractions and hyphenated words count once.
 
